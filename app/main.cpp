@@ -1,0 +1,87 @@
+#include "options.h"
+#include "signalwatcher.h"
+
+#include "server.h"
+#include "store/memoryjobstore.h"
+#include "store/sqlitejobstore.h"
+
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+
+#include <cstdio>
+#include <memory>
+
+namespace {
+
+std::unique_ptr<JobStore> makeStore(const Options& options)
+{
+    const int keep = options.keepFinished;
+    if (options.inMemory)
+        return std::make_unique<MemoryJobStore>(keep);
+    const QString path = options.dbPath.isEmpty() ? defaultDatabasePath() : options.dbPath;
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    return std::make_unique<SqliteJobStore>(path,
+        options.syncFull ? SqliteJobStore::Sync::Full : SqliteJobStore::Sync::Normal, keep);
+}
+
+int fail(const QString& message)
+{
+    std::fprintf(stderr, "queuelab: %s\n", qPrintable(message));
+    return 1;
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    // The window needs a QApplication; the headless server, --help and --version must not
+    // (there may be no display).
+    bool headless = false;
+    for (int i = 1; i < argc; ++i) {
+        for (const char* flag : { "--headless", "--help", "-h", "--help-all", "--version", "-v" })
+            headless = headless || qstrcmp(argv[i], flag) == 0;
+    }
+    std::unique_ptr<QCoreApplication> app = headless ? std::make_unique<QCoreApplication>(argc, argv)
+                                                     : std::make_unique<QApplication>(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("QueueLab"));
+    QCoreApplication::setApplicationName(QStringLiteral("queuelab"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(QUEUELAB_VERSION));
+
+    const auto options = parseOptions(QCoreApplication::arguments());
+    if (!options)
+        return 2;
+
+    Engine engine(options->engine, makeStore(*options));
+    QString error;
+    if (!engine.open(&error))
+        return fail(error);
+    Server server(options->server, &engine);
+    if (!server.start(&error))
+        return fail(error);
+    std::printf("listening on %s\n", qPrintable(server.url().toString()));
+    std::fflush(stdout);
+
+    // SIGINT/SIGTERM: the graceful stop; a second one skips the drain wait.
+    SignalWatcher signals;
+    QObject::connect(&signals, &SignalWatcher::stopRequested, &server, [&server](int count) {
+        if (count == 1)
+            server.stop();
+        else
+            server.stopNow();
+    });
+    if (headless) {
+        QObject::connect(&server, &Server::stopped, app.get(), &QCoreApplication::quit);
+        return app->exec();
+    }
+
+    MainWindow window(&server);
+    QObject::connect(&signals, &SignalWatcher::stopRequested, &window, [&](int) {
+        QObject::connect(&server, &Server::stopped, app.get(), &QCoreApplication::quit, Qt::UniqueConnection);
+    });
+    window.show();
+    return app->exec();
+}

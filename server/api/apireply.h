@@ -1,0 +1,26 @@
+#pragma once
+
+#include "engine.h"
+#include "http/httpexchange.h"
+
+#include <QJsonObject>
+
+// How the API answers: JSON bodies, engine errors mapped to their HTTP status, and the
+// request-body checks every JSON route shares (415, 400 malformed JSON).
+namespace ApiReply {
+
+inline constexpr int ok = 200;
+inline constexpr int accepted = 202;
+
+void error(const HttpExchangePtr& exchange, const EngineError& error);
+void invalid(const HttpExchangePtr& exchange, const QString& field, const QString& message);
+// The request's body as a JSON object, or nullopt after answering 415/400.
+std::optional<QJsonObject> jsonBody(const HttpExchangePtr& exchange);
+// A job id from the path, or nullopt after answering 404.
+std::optional<JobId> jobId(const HttpExchangePtr& exchange);
+// A non-negative integer query parameter within [min, max], or nullopt after answering 400.
+std::optional<qint64> queryInteger(const HttpExchangePtr& exchange, const QString& name, qint64 fallback,
+    qint64 min, qint64 max);
+QByteArray jobLocation(JobId id);
+
+} // namespace ApiReply

@@ -1,0 +1,207 @@
+#include "jobsapi.h"
+
+#include "api/apireply.h"
+#include "http/httprouter.h"
+#include "defaultlimits.h"
+
+#include <QJsonArray>
+#include <QPointer>
+#include <QTimer>
+
+#include <atomic>
+
+namespace {
+
+QJsonObject jobsObject(const QList<Job>& jobs)
+{
+    QJsonArray array;
+    for (const Job& job : jobs)
+        array.append(job.toJson());
+    return { { QStringLiteral("jobs"), array } };
+}
+
+// The race between the store's commit callback (any thread) and the handler returning.
+struct DurableAck
+{
+    enum State { Pending, DurableFirst, HandlerReturned };
+    std::atomic<int> state { Pending };
+    QString error; // written before `state` by the callback
+    QList<Job> jobs; // written before `state` by the handler
+};
+
+} // namespace
+
+JobsApi::JobsApi(Engine* engine, QObject* context)
+    : m_engine(engine)
+    , m_context(context)
+{
+}
+
+void JobsApi::addRoutes(HttpRouter& router)
+{
+    using Method = QHttpServerRequest::Method;
+    router.add(Method::Post, QStringLiteral("/jobs"), QStringLiteral("/jobs"), [this](auto& e) { submit(e); });
+    router.add(Method::Get, QStringLiteral("/jobs"), QStringLiteral("/jobs"), [this](auto& e) { list(e); });
+    router.add(Method::Post, QStringLiteral("/jobs/batch"), QStringLiteral("/jobs/batch"),
+        [this](auto& e) { submitBatch(e); });
+    router.add(Method::Get, QStringLiteral("/jobs/<arg>"), QStringLiteral("/jobs/{id}"), [this](auto& e) { get(e); });
+    router.add(Method::Delete, QStringLiteral("/jobs/<arg>"), QStringLiteral("/jobs/{id}"),
+        [this](auto& e) { cancel(e); });
+    router.add(Method::Post, QStringLiteral("/jobs/<arg>/retry"), QStringLiteral("/jobs/{id}/retry"),
+        [this](auto& e) { retry(e); });
+}
+
+void JobsApi::submit(const HttpExchangePtr& exchange)
+{
+    const auto body = ApiReply::jsonBody(exchange);
+    if (!body)
+        return;
+    SpecResult spec = parseJobSpec(*body);
+    if (const auto* error = std::get_if<SpecError>(&spec))
+        return ApiReply::invalid(exchange, error->field, error->message);
+    acceptWhenDurable(exchange, { std::get<JobSpec>(spec) }, false);
+}
+
+void JobsApi::submitBatch(const HttpExchangePtr& exchange)
+{
+    const auto body = ApiReply::jsonBody(exchange);
+    if (!body)
+        return;
+    const QJsonValue jobs = body->value(QLatin1StringView("jobs"));
+    if (!jobs.isArray() || jobs.toArray().isEmpty() || jobs.toArray().size() > Limits::maxBatchJobs) {
+        return ApiReply::invalid(exchange, QStringLiteral("jobs"),
+            QStringLiteral("must be an array of 1 to %1 job objects").arg(Limits::maxBatchJobs));
+    }
+    if (body->size() != 1)
+        return ApiReply::invalid(exchange, QString(), QStringLiteral("the batch body has only the field \"jobs\""));
+    QList<JobSpec> specs;
+    specs.reserve(jobs.toArray().size());
+    const QJsonArray array = jobs.toArray();
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const QString prefix = QStringLiteral("jobs[%1].").arg(i);
+        if (!array[i].isObject())
+            return ApiReply::invalid(exchange, QStringLiteral("jobs[%1]").arg(i), QStringLiteral("must be an object"));
+        SpecResult spec = parseJobSpec(array[i].toObject(), prefix);
+        if (const auto* error = std::get_if<SpecError>(&spec))
+            return ApiReply::invalid(exchange, error->field, error->message);
+        specs.append(std::get<JobSpec>(std::move(spec)));
+    }
+    acceptWhenDurable(exchange, specs, true);
+}
+
+void JobsApi::acceptWhenDurable(const HttpExchangePtr& exchange, const QList<JobSpec>& specs, bool batch)
+{
+    const auto ack = std::make_shared<DurableAck>();
+    const auto answer = [exchange, ack, batch] {
+        if (!ack->error.isEmpty()) {
+            exchange->respondError(503, QStringLiteral("storage_failed"),
+                QStringLiteral("the job could not be stored: %1").arg(ack->error), { { "Retry-After", "1" } });
+        } else if (batch) {
+            exchange->respondJson(ApiReply::accepted, jobsObject(ack->jobs));
+        } else {
+            const Job& job = ack->jobs.constFirst();
+            exchange->respondJson(ApiReply::accepted, job.toJson(), { { "Location", ApiReply::jobLocation(job.id) } });
+        }
+    };
+    QPointer<QObject> context = m_context;
+    auto onDurable = [ack, answer, context](const QString& error) {
+        ack->error = error;
+        if (ack->state.exchange(DurableAck::DurableFirst) == DurableAck::HandlerReturned && context)
+            QMetaObject::invokeMethod(context, answer, Qt::QueuedConnection);
+    };
+
+    auto result = m_engine->submit(specs, onDurable, batch);
+    if (auto* error = std::get_if<EngineError>(&result))
+        return ApiReply::error(exchange, *error);
+    ack->jobs = std::get<QList<Job>>(std::move(result));
+    if (ack->state.exchange(DurableAck::HandlerReturned) == DurableAck::DurableFirst)
+        answer();
+    else
+        exchange->defer(); // the commit callback answers
+}
+
+void JobsApi::get(const HttpExchangePtr& exchange)
+{
+    const auto id = ApiReply::jobId(exchange);
+    if (!id)
+        return;
+    const auto waitMs = ApiReply::queryInteger(exchange, QStringLiteral("wait_ms"), 0, 0, Limits::maxWaitMs);
+    if (!waitMs)
+        return;
+    const std::optional<Job> job = m_engine->job(*id);
+    if (!job)
+        return exchange->respondError(404, QStringLiteral("not_found"), QStringLiteral("no job with id %1").arg(*id));
+    if (*waitMs == 0 || isFinished(job->status))
+        return exchange->respondJson(ApiReply::ok, job->toJson());
+
+    // Long poll: answer when the job finishes or when wait_ms passes, whichever comes first.
+    exchange->defer();
+    const quint64 handle = m_engine->waitForFinish(
+        *id, m_context, [exchange](const Job& finished) { exchange->respondJson(ApiReply::ok, finished.toJson()); });
+    QTimer::singleShot(int(*waitMs), m_context, [this, exchange, handle, id = *id] {
+        m_engine->cancelWait(handle);
+        if (exchange->isAnswered())
+            return;
+        if (const auto current = m_engine->job(id))
+            exchange->respondJson(ApiReply::ok, current->toJson());
+        else
+            exchange->respondError(404, QStringLiteral("not_found"), QStringLiteral("no job with id %1").arg(id));
+    });
+}
+
+void JobsApi::list(const HttpExchangePtr& exchange)
+{
+    JobQuery query;
+    const QUrlQuery& params = exchange->query();
+    if (params.hasQueryItem(QStringLiteral("status"))) {
+        const QString status = params.queryItemValue(QStringLiteral("status"));
+        query.status = jobStatusFromString(status);
+        if (!query.status)
+            return ApiReply::invalid(exchange, QStringLiteral("status"),
+                QStringLiteral("must be one of scheduled, queued, running, succeeded, failed, cancelled"));
+    }
+    query.queue = params.queryItemValue(QStringLiteral("queue"));
+    query.type = params.queryItemValue(QStringLiteral("type"));
+    const auto limit = ApiReply::queryInteger(exchange, QStringLiteral("limit"), Limits::defaultListLimit, 1,
+        Limits::maxListLimit);
+    if (!limit)
+        return;
+    query.limit = int(*limit);
+    if (params.hasQueryItem(QStringLiteral("cursor"))) {
+        bool ok = false;
+        query.before = params.queryItemValue(QStringLiteral("cursor")).toLongLong(&ok);
+        if (!ok || *query.before <= 0)
+            return ApiReply::invalid(exchange, QStringLiteral("cursor"),
+                QStringLiteral("must be the next_cursor of a previous page"));
+    }
+    const JobPage page = m_engine->listJobs(query);
+    QJsonObject body = jobsObject(page.jobs);
+    body.insert(QStringLiteral("next_cursor"),
+        page.nextCursor ? QJsonValue(QString::number(*page.nextCursor)) : QJsonValue(QJsonValue::Null));
+    exchange->respondJson(ApiReply::ok, body);
+}
+
+void JobsApi::cancel(const HttpExchangePtr& exchange)
+{
+    const auto id = ApiReply::jobId(exchange);
+    if (!id)
+        return;
+    const auto result = m_engine->cancel(*id);
+    if (const auto* error = std::get_if<EngineError>(&result))
+        return ApiReply::error(exchange, *error);
+    const Job& job = std::get<Job>(result);
+    // A running job stops cooperatively: 202 says the cancellation is under way.
+    exchange->respondJson(job.status == JobStatus::Cancelled ? ApiReply::ok : ApiReply::accepted, job.toJson());
+}
+
+void JobsApi::retry(const HttpExchangePtr& exchange)
+{
+    const auto id = ApiReply::jobId(exchange);
+    if (!id)
+        return;
+    const auto result = m_engine->retry(*id);
+    if (const auto* error = std::get_if<EngineError>(&result))
+        return ApiReply::error(exchange, *error);
+    exchange->respondJson(ApiReply::accepted, std::get<Job>(result).toJson(),
+        { { "Location", ApiReply::jobLocation(*id) } });
+}

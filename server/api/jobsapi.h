@@ -1,0 +1,30 @@
+#pragma once
+
+#include "engine.h"
+#include "http/httpexchange.h"
+
+class HttpRouter;
+class QObject;
+
+// /jobs routes: submit (single and batch), read, long-poll, list, cancel, retry.
+// Handlers run on the HTTP thread; answers that wait (store commit, wait_ms) are deferred and
+// posted back to `context`, which lives on that thread.
+class JobsApi
+{
+public:
+    JobsApi(Engine* engine, QObject* context);
+    void addRoutes(HttpRouter& router);
+
+private:
+    void submit(const HttpExchangePtr& exchange);
+    void submitBatch(const HttpExchangePtr& exchange);
+    void get(const HttpExchangePtr& exchange);
+    void list(const HttpExchangePtr& exchange);
+    void cancel(const HttpExchangePtr& exchange);
+    void retry(const HttpExchangePtr& exchange);
+    // Answers 202 once the jobs are durable: at once for the in-memory store, else after the commit.
+    void acceptWhenDurable(const HttpExchangePtr& exchange, const QList<JobSpec>& specs, bool batch);
+
+    Engine* const m_engine;
+    QObject* const m_context;
+};

@@ -1,0 +1,24 @@
+#pragma once
+
+#include "engine.h"
+#include "http/httpexchange.h"
+
+class HttpRouter;
+
+// /queues routes: list the named queues, pause and resume them, limit their concurrency.
+class QueuesApi
+{
+public:
+    explicit QueuesApi(Engine* engine);
+    void addRoutes(HttpRouter& router);
+
+private:
+    void list(const HttpExchangePtr& exchange);
+    void setPaused(const HttpExchangePtr& exchange, bool paused);
+    void setConcurrency(const HttpExchangePtr& exchange);
+    void answer(const HttpExchangePtr& exchange, const EngineResult<QueueInfo>& result);
+
+    Engine* const m_engine;
+};
+
+QJsonObject queueToJson(const QueueInfo& queue);

@@ -1,0 +1,86 @@
+#include "systemapi.h"
+
+#include "api/apireply.h"
+#include "api/metricsformat.h"
+#include "http/httpmetrics.h"
+#include "http/httprouter.h"
+
+#include <QFile>
+
+namespace {
+
+QJsonObject percentiles(double p50, double p95)
+{
+    return { { QStringLiteral("p50"), p50 }, { QStringLiteral("p95"), p95 } };
+}
+
+// Compiled in from resources/openapi.json; read once.
+const QByteArray& openApiDocument()
+{
+    static const QByteArray document = [] {
+        QFile file(QStringLiteral(":/queuelab/openapi.json"));
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }();
+    return document;
+}
+
+} // namespace
+
+SystemApi::SystemApi(Engine* engine, const HttpMetrics* httpMetrics)
+    : m_engine(engine)
+    , m_httpMetrics(httpMetrics)
+{
+}
+
+void SystemApi::addRoutes(HttpRouter& router)
+{
+    using Method = QHttpServerRequest::Method;
+    router.add(Method::Get, QStringLiteral("/stats"), QStringLiteral("/stats"), [this](auto& e) { stats(e); });
+    router.add(Method::Get, QStringLiteral("/health"), QStringLiteral("/health"), [this](auto& e) { health(e); });
+    router.add(Method::Get, QStringLiteral("/metrics"), QStringLiteral("/metrics"), [this](auto& e) { metrics(e); });
+    router.add(Method::Get, QStringLiteral("/openapi.json"), QStringLiteral("/openapi.json"),
+        [this](auto& e) { openApi(e); });
+}
+
+void SystemApi::stats(const HttpExchangePtr& exchange)
+{
+    const EngineStats stats = m_engine->stats();
+    QJsonObject counts;
+    for (int i = 0; i < jobStatusCount; ++i)
+        counts.insert(QString(statusName(static_cast<JobStatus>(i))), stats.counts[std::size_t(i)]);
+    exchange->respondJson(ApiReply::ok,
+        QJsonObject {
+            { QStringLiteral("state"), QString(stateName(stats.state)) },
+            { QStringLiteral("counts"), counts },
+            { QStringLiteral("queue_depth"), stats.queueDepth },
+            { QStringLiteral("workers"),
+                QJsonObject { { QStringLiteral("total"), stats.workerCount },
+                    { QStringLiteral("busy"), stats.busyWorkers } } },
+            { QStringLiteral("jobs_per_second"), stats.throughput.jobsPerSecond },
+            { QStringLiteral("wait_ms"), percentiles(stats.throughput.waitP50Ms, stats.throughput.waitP95Ms) },
+            { QStringLiteral("run_ms"), percentiles(stats.throughput.runP50Ms, stats.throughput.runP95Ms) },
+            { QStringLiteral("submitted_total"), qint64(stats.submittedTotal) },
+            { QStringLiteral("finished_total"), qint64(stats.finishedTotal) },
+        });
+}
+
+void SystemApi::health(const HttpExchangePtr& exchange)
+{
+    const EngineState state = m_engine->state();
+    if (state == EngineState::Running)
+        return exchange->respondJson(ApiReply::ok, QJsonObject { { QStringLiteral("status"), QStringLiteral("ok") } });
+    exchange->respondJson(503, QJsonObject { { QStringLiteral("status"), QString(stateName(state)) } }, { { "Retry-After", "5" } });
+}
+
+void SystemApi::metrics(const HttpExchangePtr& exchange)
+{
+    QByteArray text = engineMetricsText(*m_engine);
+    if (m_httpMetrics)
+        text += m_httpMetrics->prometheusText();
+    exchange->respond(ApiReply::ok, "text/plain; version=0.0.4; charset=utf-8", text);
+}
+
+void SystemApi::openApi(const HttpExchangePtr& exchange)
+{
+    exchange->respond(ApiReply::ok, "application/json", openApiDocument());
+}

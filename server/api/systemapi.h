@@ -1,0 +1,24 @@
+#pragma once
+
+#include "engine.h"
+#include "http/httpexchange.h"
+
+class HttpMetrics;
+class HttpRouter;
+
+// The routes about the server itself: /stats, /health, /metrics, /openapi.json.
+class SystemApi
+{
+public:
+    SystemApi(Engine* engine, const HttpMetrics* httpMetrics);
+    void addRoutes(HttpRouter& router);
+
+private:
+    void stats(const HttpExchangePtr& exchange);
+    void health(const HttpExchangePtr& exchange);
+    void metrics(const HttpExchangePtr& exchange);
+    void openApi(const HttpExchangePtr& exchange);
+
+    Engine* const m_engine;
+    const HttpMetrics* const m_httpMetrics;
+};

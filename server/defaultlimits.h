@@ -1,0 +1,55 @@
+#pragma once
+
+#include <QtGlobal>
+
+// Every explicit limit and default of QueueLab in one place. Options that a user may want to
+// change are command-line flags (app/options.cpp); the rest are fixed by the API contract.
+namespace Limits {
+
+// HTTP framing (hardened layer over QHttpServer 6.4.2)
+inline constexpr qint64 maxBodyBytes = 1024 * 1024; // contract: 413 beyond 1 MiB
+inline constexpr qint64 maxHeaderBytes = 16 * 1024; // request line + headers
+inline constexpr int maxHeaderCount = 100;
+inline constexpr int maxConnections = 1024;
+inline constexpr int headerTimeoutSecs = 10; // a request must arrive whole within this
+inline constexpr int idleTimeoutSecs = 60; // keep-alive connections idle longer are closed
+inline constexpr int lingerMs = 2000; // after a rejected request, read and discard before closing
+// QHttpHeaderParser (6.4.2) drops *all* headers of a request with a field line over 8 KiB, so
+// the guard must refuse such a line before it gets there (else Content-Length would be lost).
+inline constexpr int maxHeaderLineBytes = 8 * 1024;
+inline constexpr int maxHeaderCountQt = 100; // the same parser's hard field limit
+inline constexpr int httpSweepIntervalMs = 250; // one timer per listener checks all its timeouts
+inline constexpr qint64 heldReadBufferBytes = 64 * 1024; // read-ahead while an answer is pending
+inline constexpr int corsMaxAgeSecs = 600;
+inline constexpr int requestLogSize = 1000; // the dashboard's request log keeps the newest ones
+inline constexpr int requestLogPreviewBytes = 200;
+
+// Jobs
+inline constexpr int maxQueued = 1000000;
+inline constexpr int maxQueueNameLength = 64;
+inline constexpr int maxTypeLength = 64;
+inline constexpr int maxIdempotencyKeyLength = 256;
+inline constexpr int maxBatchJobs = 10000;
+inline constexpr qint64 maxDelayMs = 365LL * 24 * 3600 * 1000; // a year
+inline constexpr qint64 maxTimeoutMs = 24LL * 3600 * 1000; // a day
+inline constexpr int maxAttempts = 100;
+inline constexpr int maxPriority = 1000000;
+inline constexpr qint64 maxResultBytes = 1024 * 1024; // a handler's result is capped at this
+inline constexpr int maxWaitMs = 60000; // GET /jobs/{id}?wait_ms=
+inline constexpr int defaultListLimit = 100;
+inline constexpr int maxListLimit = 1000;
+inline constexpr int drainTimeoutSecs = 30;
+inline constexpr int keepFinished = 100000;
+inline constexpr int maxWorkers = 256;
+
+// Retries: exponential backoff base * 2^(attempt-1), capped, with +-20% jitter
+inline constexpr qint64 retryBaseMs = 500;
+inline constexpr qint64 retryMaxMs = 60000;
+
+// exec job type
+inline constexpr qint64 maxExecOutputBytes = 64 * 1024; // each of stdout and stderr
+
+// Dashboard: snapshots are published at most this often, and only when something changed
+inline constexpr int snapshotIntervalMs = 100;
+
+} // namespace Limits

@@ -1,0 +1,127 @@
+#pragma once
+
+#include "handlerregistry.h"
+#include "jobquery.h"
+#include "jobspec.h"
+#include "jobstore.h"
+#include "snapshot.h"
+
+#include <QObject>
+
+#include <functional>
+#include <memory>
+#include <variant>
+
+class EngineCore;
+
+struct EngineConfig
+{
+    int workers = 0; // 0: QThread::idealThreadCount()
+    qint64 maxQueued = 0; // 0: Limits::maxQueued
+    int drainTimeoutSecs = -1; // -1: Limits::drainTimeoutSecs
+    int snapshotIntervalMs = -1; // -1: Limits::snapshotIntervalMs
+    HandlerOptions handlers;
+    // Extra job types beside the built-in ones (embedders and tests).
+    std::function<void(HandlerRegistry&)> registerHandlers;
+};
+
+// Why the engine refused an operation, mapped 1:1 to an HTTP status by the API layer.
+struct EngineError
+{
+    enum class Kind { Invalid, Forbidden, NotFound, Conflict, Unavailable, QueueFull, Storage };
+    Kind kind;
+    QString code; // machine-readable, e.g. "queue_full"
+    QString message;
+    QString field; // Invalid: which field
+};
+
+template<typename T>
+using EngineResult = std::variant<T, EngineError>;
+
+struct QueueInfo
+{
+    QString name;
+    qint64 depth = 0; // queued, ready to run
+    qint64 scheduled = 0;
+    int running = 0;
+    bool paused = false;
+    int concurrency = 0; // 0: no limit beyond the worker count
+};
+
+struct EngineStats
+{
+    EngineState state = EngineState::Stopped;
+    StatusCounts counts {};
+    qint64 queueDepth = 0;
+    int workerCount = 0;
+    int busyWorkers = 0;
+    Throughput throughput;
+    quint64 submittedTotal = 0;
+    quint64 finishedTotal = 0;
+};
+
+// The job engine: queue, worker pool, scheduler, store. Every public method is thread-safe and
+// never blocks on a running job; signals arrive on the thread of the receiver's choice.
+//
+// Lifecycle: Stopped --start()--> Running --stopIntake()--> Draining --(running jobs done or the
+// drain deadline passed)--> Stopped. Queued jobs stay queued through a stop.
+class Engine : public QObject
+{
+    Q_OBJECT
+public:
+    Engine(const EngineConfig& config, std::unique_ptr<JobStore> store, QObject* parent = nullptr);
+    ~Engine() override;
+
+    // Opens the store, recovers unfinished jobs and starts the workers. False with a message.
+    bool open(QString* error);
+    void start(); // accept and run jobs
+    // Refuse new jobs; running jobs get `deadlineMs` (-1: the configured drain timeout), then
+    // are cancelled and put back in the queue. stateChanged(Stopped) follows.
+    void stop(int deadlineMs = -1);
+    void stopNow() { stop(0); }
+    EngineState state() const;
+
+    // Submissions (POST /jobs and /jobs/batch): all accepted or none. `onDurable` runs once the
+    // jobs survive a crash (at once with the in-memory store), on an unspecified thread. Errors
+    // of a batch name the job's index ("jobs[3].type").
+    EngineResult<QList<Job>> submit(
+        const QList<JobSpec>& specs, JobStore::DurableCallback onDurable = {}, bool batch = false);
+    std::optional<Job> job(JobId id) const;
+    JobPage listJobs(const JobQuery& query) const;
+    EngineResult<Job> cancel(JobId id);
+    EngineResult<Job> retry(JobId id);
+
+    // Calls `callback(job)` on `context`'s thread once the job is finished (at once if it is).
+    // Returns a handle for cancelWait(); 0 when the job is unknown.
+    quint64 waitForFinish(JobId id, QObject* context, std::function<void(const Job&)> callback);
+    void cancelWait(quint64 handle);
+
+    QList<QueueInfo> queues() const;
+    EngineResult<QueueInfo> setQueuePaused(const QString& name, bool paused);
+    EngineResult<QueueInfo> setQueueConcurrency(const QString& name, int limit);
+
+    EngineStats stats() const;
+    int workerCount() const;
+    void setWorkerCount(int count);
+    QStringList jobTypes() const;
+    QJsonValue examplePayload(const QString& type) const;
+
+    // Histograms for /metrics: cumulative counts per upper bound (seconds), plus sum and count.
+    struct Histogram
+    {
+        QList<double> bounds;
+        QList<quint64> cumulative;
+        double sum = 0;
+        quint64 count = 0;
+    };
+    Histogram waitHistogram() const;
+    Histogram runHistogram() const;
+
+Q_SIGNALS:
+    void stateChanged(EngineState state);
+    // Coalesced: at most one per snapshot interval, and only when something changed.
+    void snapshotReady(const EngineSnapshot& snapshot);
+
+private:
+    std::unique_ptr<EngineCore> d;
+};

@@ -1,0 +1,74 @@
+#include "engine.h"
+
+#include "enginecore.h"
+
+QLatin1StringView stateName(EngineState state)
+{
+    switch (state) {
+    case EngineState::Stopped:
+        return QLatin1StringView("stopped");
+    case EngineState::Running:
+        return QLatin1StringView("running");
+    case EngineState::Draining:
+        return QLatin1StringView("draining");
+    }
+    Q_UNREACHABLE();
+}
+
+Engine::Engine(const EngineConfig& config, std::unique_ptr<JobStore> store, QObject* parent)
+    : QObject(parent)
+{
+    qRegisterMetaType<EngineSnapshot>();
+    qRegisterMetaType<EngineState>();
+    qRegisterMetaType<Job>();
+    d = std::make_unique<EngineCore>(this, config, std::move(store));
+}
+
+Engine::~Engine() = default;
+
+bool Engine::open(QString* error) { return d->open(error); }
+void Engine::start() { d->start(); }
+void Engine::stop(int deadlineMs) { d->stop(deadlineMs); }
+EngineState Engine::state() const { return d->state(); }
+
+EngineResult<QList<Job>> Engine::submit(const QList<JobSpec>& specs, JobStore::DurableCallback onDurable, bool batch)
+{
+    return d->submit(specs, std::move(onDurable), batch);
+}
+
+std::optional<Job> Engine::job(JobId id) const { return d->job(id); }
+JobPage Engine::listJobs(const JobQuery& query) const { return d->listJobs(query); }
+EngineResult<Job> Engine::cancel(JobId id) { return d->cancel(id); }
+EngineResult<Job> Engine::retry(JobId id) { return d->retry(id); }
+
+quint64 Engine::waitForFinish(JobId id, QObject* context, std::function<void(const Job&)> callback)
+{
+    return d->waitForFinish(id, context, std::move(callback));
+}
+
+void Engine::cancelWait(quint64 handle) { d->cancelWait(handle); }
+QList<QueueInfo> Engine::queues() const { return d->queues(); }
+
+EngineResult<QueueInfo> Engine::setQueuePaused(const QString& name, bool paused)
+{
+    return d->setQueuePaused(name, paused);
+}
+
+EngineResult<QueueInfo> Engine::setQueueConcurrency(const QString& name, int limit)
+{
+    return d->setQueueConcurrency(name, limit);
+}
+
+EngineStats Engine::stats() const { return d->stats(); }
+int Engine::workerCount() const { return d->workerCount(); }
+void Engine::setWorkerCount(int count) { d->setWorkerCount(count); }
+QStringList Engine::jobTypes() const { return d->handlers().types(); }
+
+QJsonValue Engine::examplePayload(const QString& type) const
+{
+    const auto handler = d->handlers().find(type);
+    return handler ? handler->examplePayload() : QJsonValue();
+}
+
+Engine::Histogram Engine::waitHistogram() const { return d->waitHistogram(); }
+Engine::Histogram Engine::runHistogram() const { return d->runHistogram(); }

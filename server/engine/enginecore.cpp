@@ -1,0 +1,787 @@
+#include "enginecore.h"
+
+#include "enginetimers.h"
+#include "defaultlimits.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QtConcurrent>
+
+#include <algorithm>
+
+namespace {
+
+constexpr int maxChangedPerSnapshot = 5000;
+
+EngineError notFound(JobId id)
+{
+    return { EngineError::Kind::NotFound, QStringLiteral("not_found"), QStringLiteral("no job with id %1").arg(id),
+        {} };
+}
+
+EngineError conflict(const Job& job, const QString& what)
+{
+    return { EngineError::Kind::Conflict, QStringLiteral("conflict"),
+        QStringLiteral("job %1 is %2: %3").arg(job.id).arg(statusName(job.status)).arg(what), {} };
+}
+
+qint64 resultSize(const QJsonValue& value)
+{
+    if (value.isObject())
+        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact).size();
+    if (value.isArray())
+        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact).size();
+    return value.isString() ? value.toString().size() * 3 : 32;
+}
+
+// Exponential backoff with +-20% jitter, so failing jobs do not retry in lockstep.
+qint64 backoffMs(int attempt)
+{
+    const qint64 base = std::min(Limits::retryMaxMs, Limits::retryBaseMs << std::min(attempt - 1, 20));
+    const double jitter = 0.8 + 0.4 * QRandomGenerator::global()->generateDouble();
+    return qint64(double(base) * jitter);
+}
+
+} // namespace
+
+EngineCore::EngineCore(Engine* q, const EngineConfig& config, std::unique_ptr<JobStore> store)
+    : q(q)
+    , m_config(config)
+    , m_store(std::move(store))
+{
+    registerBuiltinHandlers(m_handlers, config.handlers);
+    if (config.registerHandlers)
+        config.registerHandlers(m_handlers);
+    m_workerCount = std::clamp(config.workers > 0 ? config.workers : QThread::idealThreadCount(), 1,
+        Limits::maxWorkers);
+    m_pool.setObjectName(QStringLiteral("queuelab-workers"));
+    m_pool.setMaxThreadCount(m_workerCount);
+    m_pool.setExpiryTimeout(-1);
+
+    m_timerThread.setObjectName(QStringLiteral("queuelab-engine"));
+    m_timers = new EngineTimers(q, this,
+        config.snapshotIntervalMs > 0 ? config.snapshotIntervalMs : Limits::snapshotIntervalMs);
+    m_timers->moveToThread(&m_timerThread);
+    QObject::connect(&m_timerThread, &QThread::finished, m_timers, &QObject::deleteLater);
+    m_timerThread.start();
+}
+
+EngineCore::~EngineCore()
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        m_quitting = true;
+        for (ActiveJob& active : m_active) {
+            if (active.token)
+                active.token->cancel(CancelToken::Reason::Shutdown);
+        }
+        m_workAvailable.wakeAll();
+    }
+    m_pool.waitForDone();
+    m_timerThread.quit();
+    m_timerThread.wait();
+    if (m_store)
+        m_store->close();
+}
+
+qint64 EngineCore::now() const
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+bool EngineCore::open(QString* error)
+{
+    if (!m_store->open(error))
+        return false;
+
+    QMutexLocker lock(&m_mutex);
+    m_counts = m_store->countByStatus();
+    m_lastId = m_store->maxId();
+    const qint64 t = now();
+    for (Job job : m_store->loadUnfinished()) {
+        if (job.status == JobStatus::Running) {
+            // The process died while it ran: that attempt is lost. Run it again if allowed.
+            JobAttempt lost { job.attempts, job.startedAt, t,
+                JobError { QStringLiteral("interrupted"), QStringLiteral("QueueLab stopped while the job ran") } };
+            job.history.append(lost);
+            job.startedAt = 0;
+            job.progress = 0;
+            if (job.attempts >= job.maxAttempts) {
+                setStatusLocked(job, JobStatus::Failed);
+                job.error = lost.error;
+                job.finishedAt = t;
+                m_store->update(job);
+                continue;
+            }
+        }
+        m_active.insert(job.id, ActiveJob { job, {} });
+        Job& stored = m_active[job.id].job;
+        --m_counts[std::size_t(stored.status)]; // re-counted by the transition below
+        ++m_counts[std::size_t(JobStatus::Queued)];
+        stored.status = JobStatus::Queued;
+        if (stored.runAt > t && job.status == JobStatus::Scheduled)
+            scheduleLocked(stored, stored.runAt);
+        else
+            enqueueLocked(stored);
+        if (!stored.idempotencyKey.isEmpty())
+            m_activeKeys.insert(stored.idempotencyKey, stored.id);
+        m_store->update(stored);
+    }
+    m_opened = true;
+    m_timers->startSnapshots();
+    if (!m_scheduled.empty())
+        m_timers->wakeSchedulerAt(m_scheduled.begin()->first);
+    return true;
+}
+
+void EngineCore::start()
+{
+    QMutexLocker lock(&m_mutex);
+    Q_ASSERT(m_opened);
+    if (m_state == EngineState::Running)
+        return;
+    m_timers->cancelDrainDeadline();
+    m_drainDeadline = 0;
+    setStateLocked(EngineState::Running);
+    startWorkersLocked();
+    m_workAvailable.wakeAll();
+}
+
+void EngineCore::startWorkersLocked()
+{
+    while (m_slots.size() < m_workerCount) {
+        m_slots.append(WorkerStatus { int(m_slots.size()), false, 0, {}, 0, 0.0 });
+        m_loopAlive.append(false);
+    }
+    // Loops of removed slots exit on their own (a busy one after its job); start the missing ones.
+    const int alive = int(std::count(m_loopAlive.cbegin(), m_loopAlive.cend(), true));
+    int missing = 0;
+    for (int slot = 0; slot < m_workerCount; ++slot)
+        missing += m_loopAlive[slot] ? 0 : 1;
+    m_pool.setMaxThreadCount(std::max(1, alive + missing));
+    for (int slot = 0; slot < m_workerCount; ++slot) {
+        if (m_loopAlive[slot])
+            continue;
+        m_loopAlive[slot] = true;
+        // The loop runs until its slot is removed or the engine quits; nobody waits on its future.
+        static_cast<void>(QtConcurrent::run(&m_pool, [this, slot] { workerLoop(slot); }));
+    }
+}
+
+void EngineCore::stop(int deadlineMs)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_state == EngineState::Stopped)
+        return;
+    if (deadlineMs < 0)
+        deadlineMs = 1000 * (m_config.drainTimeoutSecs >= 0 ? m_config.drainTimeoutSecs : Limits::drainTimeoutSecs);
+    if (m_state == EngineState::Running) {
+        setStateLocked(EngineState::Draining);
+        m_drainDeadline = now() + deadlineMs;
+    }
+    if (deadlineMs == 0) {
+        lock.unlock();
+        drainDeadlinePassed();
+        return;
+    }
+    m_timers->armDrainDeadline(deadlineMs);
+    maybeStoppedLocked();
+}
+
+void EngineCore::drainDeadlinePassed()
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_state != EngineState::Draining)
+        return;
+    for (ActiveJob& active : m_active) {
+        if (active.token)
+            active.token->cancel(CancelToken::Reason::Shutdown);
+    }
+    maybeStoppedLocked();
+}
+
+void EngineCore::maybeStoppedLocked()
+{
+    if (m_state == EngineState::Draining && m_running == 0) {
+        m_timers->cancelDrainDeadline();
+        m_drainDeadline = 0;
+        setStateLocked(EngineState::Stopped);
+    }
+}
+
+void EngineCore::setStateLocked(EngineState state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    m_dirty = true;
+    // Queued: receivers never run inside the engine's lock.
+    QMetaObject::invokeMethod(q, [engine = q, state] { Q_EMIT engine->stateChanged(state); }, Qt::QueuedConnection);
+}
+
+EngineState EngineCore::state() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_state;
+}
+
+void EngineCore::setStatusLocked(Job& job, JobStatus status)
+{
+    --m_counts[std::size_t(job.status)];
+    ++m_counts[std::size_t(status)];
+    job.status = status;
+}
+
+void EngineCore::changedLocked(const Job& job)
+{
+    m_dirty = true;
+    if (m_changed.size() < maxChangedPerSnapshot || m_changed.contains(job.id))
+        m_changed.insert(job.id, job);
+    else
+        m_changesTruncated = true;
+}
+
+void EngineCore::enqueueLocked(Job& job)
+{
+    setStatusLocked(job, JobStatus::Queued);
+    if (m_queue.push(job.queue, job.priority, job.id))
+        wakeIdleWorkerLocked();
+}
+
+void EngineCore::wakeIdleWorkerLocked()
+{
+    // A futex wake is the most expensive part of a submission: skip it when no worker sleeps,
+    // or when enough are already being woken; awake workers take the next job without sleeping.
+    if (m_idleWorkers > m_pendingWakes) {
+        ++m_pendingWakes;
+        m_workAvailable.wakeOne();
+    }
+}
+
+void EngineCore::scheduleLocked(Job& job, qint64 runAt)
+{
+    setStatusLocked(job, JobStatus::Scheduled);
+    job.runAt = runAt;
+    const bool earliest = m_scheduled.empty() || runAt < m_scheduled.begin()->first;
+    m_scheduled.insert({ runAt, job.id });
+    if (earliest)
+        m_timers->wakeSchedulerAt(runAt);
+}
+
+qint64 EngineCore::promoteDueJobs()
+{
+    QMutexLocker lock(&m_mutex);
+    const qint64 t = now();
+    while (!m_scheduled.empty() && m_scheduled.begin()->first <= t) {
+        const JobId id = m_scheduled.begin()->second;
+        m_scheduled.erase(m_scheduled.begin());
+        auto it = m_active.find(id);
+        if (it == m_active.end() || it->job.status != JobStatus::Scheduled)
+            continue;
+        enqueueLocked(it->job);
+        m_store->update(it->job);
+        changedLocked(it->job);
+    }
+    return m_scheduled.empty() ? 0 : m_scheduled.begin()->first;
+}
+
+EngineResult<QList<Job>> EngineCore::submit(const QList<JobSpec>& specs, JobStore::DurableCallback onDurable, bool batch)
+{
+    for (qsizetype i = 0; i < specs.size(); ++i) {
+        const JobSpec& spec = specs[i];
+        const QString prefix = batch ? QStringLiteral("jobs[%1].").arg(i) : QString();
+        const auto handler = m_handlers.find(spec.type);
+        if (!handler) {
+            return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"),
+                QStringLiteral("unknown job type \"%1\"; known types: %2")
+                    .arg(spec.type, m_handlers.types().join(QStringLiteral(", "))),
+                prefix + QStringLiteral("type") };
+        }
+        const QString disabled = handler->disabledReason();
+        if (!disabled.isEmpty())
+            return EngineError { EngineError::Kind::Forbidden, QStringLiteral("forbidden"), disabled,
+                prefix + QStringLiteral("type") };
+        const QString problem = handler->validatePayload(spec.payload);
+        if (!problem.isEmpty())
+            return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"), problem,
+                prefix + QStringLiteral("payload") };
+    }
+
+    QMutexLocker lock(&m_mutex);
+    if (m_state != EngineState::Running) {
+        return EngineError { EngineError::Kind::Unavailable, QStringLiteral("unavailable"),
+            m_state == EngineState::Draining ? QStringLiteral("QueueLab is shutting down and takes no new jobs")
+                                             : QStringLiteral("QueueLab is stopped and takes no new jobs"),
+            {} };
+    }
+    const qint64 capacity = m_config.maxQueued > 0 ? m_config.maxQueued : Limits::maxQueued;
+    const qint64 waiting = m_counts[std::size_t(JobStatus::Queued)] + m_counts[std::size_t(JobStatus::Scheduled)];
+    if (waiting + specs.size() > capacity) {
+        return EngineError { EngineError::Kind::QueueFull, QStringLiteral("queue_full"),
+            QStringLiteral("the queue holds %1 waiting jobs, its capacity is %2").arg(waiting).arg(capacity), {} };
+    }
+
+    const qint64 t = now();
+    QList<Job> answer;
+    QList<Job> created;
+    answer.reserve(specs.size());
+    for (const JobSpec& spec : specs) {
+        if (!spec.idempotencyKey.isEmpty()) {
+            const JobId existing = m_activeKeys.value(spec.idempotencyKey);
+            if (existing) {
+                answer.append(m_active.value(existing).job);
+                continue;
+            }
+            if (auto stored = m_store->findByIdempotencyKey(spec.idempotencyKey)) {
+                answer.append(*stored);
+                continue;
+            }
+            const auto inBatch = std::find_if(created.cbegin(), created.cend(),
+                [&](const Job& job) { return job.idempotencyKey == spec.idempotencyKey; });
+            if (inBatch != created.cend()) {
+                answer.append(*inBatch);
+                continue;
+            }
+        }
+        Job job;
+        job.id = ++m_lastId;
+        job.type = spec.type;
+        job.queue = spec.queue;
+        job.priority = spec.priority;
+        job.maxAttempts = spec.maxAttempts;
+        job.payload = spec.payload;
+        job.createdAt = t;
+        job.timeoutMs = spec.timeoutMs;
+        job.idempotencyKey = spec.idempotencyKey;
+        job.status = JobStatus::Queued;
+        ++m_counts[std::size_t(JobStatus::Queued)]; // the transition below moves it if delayed
+        if (spec.delayMs > 0)
+            scheduleLocked(job, t + spec.delayMs);
+        created.append(job);
+        answer.append(job);
+    }
+
+    // Stored before anyone can see or run them, so a worker's update never overtakes the insert.
+    QList<JobId> createdIds;
+    for (const Job& job : std::as_const(created))
+        createdIds.append(job.id);
+    m_store->insert(created, [this, createdIds, onDurable = std::move(onDurable)](const QString& error) {
+        if (!error.isEmpty())
+            dropUnstored(createdIds, error);
+        if (onDurable)
+            onDurable(error);
+    });
+    for (const Job& job : std::as_const(created)) {
+        auto& active = m_active.insert(job.id, ActiveJob { job, {} }).value();
+        if (!job.idempotencyKey.isEmpty())
+            m_activeKeys.insert(job.idempotencyKey, job.id);
+        if (job.status == JobStatus::Queued && m_queue.push(job.queue, job.priority, job.id))
+            wakeIdleWorkerLocked();
+        changedLocked(active.job);
+    }
+    m_submittedTotal += quint64(created.size());
+    return answer;
+}
+
+void EngineCore::workerLoop(int slot)
+{
+    QMutexLocker lock(&m_mutex);
+    for (;;) {
+        if (m_quitting || slot >= m_workerCount)
+            break;
+        QString queue;
+        const JobId id = m_state == EngineState::Running ? m_queue.pop(&queue) : 0;
+        if (!id) {
+            ++m_idleWorkers;
+            m_workAvailable.wait(&m_mutex);
+            --m_idleWorkers;
+            m_pendingWakes = std::max(0, m_pendingWakes - 1);
+            continue;
+        }
+        runAttempt(slot, id, lock);
+    }
+    m_loopAlive[slot] = false;
+    m_slots[slot] = WorkerStatus { slot, false, 0, {}, 0, 0.0 };
+    m_dirty = true;
+}
+
+Job EngineCore::runAttempt(int slot, JobId id, QMutexLocker<QMutex>& lock)
+{
+    ActiveJob& active = m_active[id];
+    Job& job = active.job;
+    setStatusLocked(job, JobStatus::Running);
+    ++job.attempts;
+    job.startedAt = now();
+    job.progress = 0;
+    job.error.reset();
+    active.token = std::make_shared<CancelToken>(job.timeoutMs);
+    ++m_running;
+    m_slots[slot] = WorkerStatus { slot, true, id, job.type, job.startedAt, 0.0 };
+    m_store->update(job);
+    changedLocked(job);
+
+    const Job snapshot = job;
+    const std::shared_ptr<CancelToken> token = active.token;
+    const auto handler = m_handlers.find(job.type);
+    lock.unlock();
+
+    const auto reportProgress = [this, id, slot](double fraction) {
+        QMutexLocker progressLock(&m_mutex);
+        auto it = m_active.find(id);
+        if (it == m_active.end())
+            return;
+        it->job.progress = std::clamp(fraction, 0.0, 1.0);
+        m_slots[slot].progress = it->job.progress;
+        changedLocked(it->job);
+    };
+    JobOutcome outcome;
+    try {
+        outcome = handler ? handler->run(JobContext(snapshot, *token, reportProgress))
+                          : JobOutcome::failure(QStringLiteral("unknown_type"), QStringLiteral("no handler"));
+    } catch (const std::exception& e) {
+        outcome = JobOutcome::failure(QStringLiteral("handler_exception"), QString::fromUtf8(e.what()));
+    } catch (...) {
+        outcome = JobOutcome::failure(QStringLiteral("handler_exception"), QStringLiteral("unknown exception"));
+    }
+    if (!outcome.error && resultSize(outcome.result) > Limits::maxResultBytes) {
+        outcome = JobOutcome::failure(QStringLiteral("result_too_large"),
+            QStringLiteral("the result exceeds %1 bytes").arg(Limits::maxResultBytes));
+    }
+
+    lock.relock();
+    m_slots[slot] = WorkerStatus { slot, false, 0, {}, 0, 0.0 };
+    --m_running;
+    finishAttempt(id, outcome, token->stopReason());
+    maybeStoppedLocked();
+    return snapshot;
+}
+
+void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason)
+{
+    ActiveJob& active = m_active[id];
+    Job& job = active.job;
+    active.token.reset();
+    m_queue.finishedRunning(job.queue);
+    const qint64 t = now();
+
+    if (reason == CancelToken::Reason::Shutdown) {
+        // Stopped past the drain deadline: the attempt does not count, the job waits for the next start.
+        --job.attempts;
+        job.startedAt = 0;
+        job.progress = 0;
+        setStatusLocked(job, JobStatus::Queued);
+        m_queue.push(job.queue, job.priority, job.id);
+        m_store->update(job);
+        changedLocked(job);
+        return;
+    }
+
+    JobAttempt attempt { job.attempts, job.startedAt, t, outcome.error };
+    if (reason == CancelToken::Reason::Cancelled)
+        attempt.error = JobError { QStringLiteral("cancelled"), QStringLiteral("cancelled by request") };
+    else if (reason == CancelToken::Reason::TimedOut)
+        attempt.error = JobError { QStringLiteral("timeout"),
+            QStringLiteral("the job exceeded its timeout of %1 ms").arg(job.timeoutMs) };
+    job.history.append(attempt);
+    m_throughput.record(t, job.startedAt - std::max(job.createdAt, job.runAt), t - job.startedAt);
+
+    if (reason == CancelToken::Reason::Cancelled) {
+        setStatusLocked(job, JobStatus::Cancelled);
+        job.error = attempt.error;
+    } else if (attempt.error && job.attempts < job.maxAttempts) {
+        job.error = attempt.error;
+        scheduleLocked(job, t + backoffMs(job.attempts));
+        m_store->update(job);
+        changedLocked(job);
+        return;
+    } else if (attempt.error) {
+        setStatusLocked(job, JobStatus::Failed);
+        job.error = attempt.error;
+        job.result = outcome.result; // a failed exec still reports its output
+    } else {
+        setStatusLocked(job, JobStatus::Succeeded);
+        job.result = outcome.result;
+        job.error.reset();
+        job.progress = 1.0;
+    }
+    job.finishedAt = t;
+    finishJobLocked(active);
+}
+
+void EngineCore::finishJobLocked(ActiveJob& active)
+{
+    const Job job = active.job;
+    m_store->update(job);
+    changedLocked(job);
+    if (!job.idempotencyKey.isEmpty())
+        m_activeKeys.remove(job.idempotencyKey);
+    m_active.remove(job.id);
+    ++m_finishedTotal;
+    if (!m_waiters.isEmpty()) {
+        for (const Waiter& waiter : m_waiters.values(job.id)) {
+            if (waiter.context)
+                QMetaObject::invokeMethod(waiter.context, [callback = waiter.callback, job] { callback(job); });
+        }
+        m_waiters.remove(job.id);
+    }
+}
+
+void EngineCore::dropUnstored(const QList<JobId>& ids, const QString& error)
+{
+    // The client gets an error instead of a 202, so the jobs must not run: they never existed.
+    qWarning("queuelab: storing %lld new job(s) failed: %s", qlonglong(ids.size()), qPrintable(error));
+    QMutexLocker lock(&m_mutex);
+    for (JobId id : ids) {
+        auto it = m_active.find(id);
+        if (it == m_active.end())
+            continue;
+        Job& job = it->job;
+        if (job.status == JobStatus::Running) {
+            it->token->cancel(CancelToken::Reason::Cancelled);
+            continue; // its worker finishes it as cancelled
+        }
+        if (job.status == JobStatus::Queued)
+            m_queue.remove(job.queue, job.priority, job.id);
+        else if (job.status == JobStatus::Scheduled)
+            m_scheduled.erase({ job.runAt, job.id });
+        --m_counts[std::size_t(job.status)];
+        if (!job.idempotencyKey.isEmpty())
+            m_activeKeys.remove(job.idempotencyKey);
+        m_active.erase(it);
+        m_dirty = true;
+    }
+}
+
+std::optional<Job> EngineCore::job(JobId id) const
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        const auto it = m_active.constFind(id);
+        if (it != m_active.cend())
+            return it->job;
+    }
+    return m_store->find(id);
+}
+
+JobPage EngineCore::listJobs(const JobQuery& query) const
+{
+    return m_store->list(query);
+}
+
+EngineResult<Job> EngineCore::cancel(JobId id)
+{
+    QMutexLocker lock(&m_mutex);
+    auto it = m_active.find(id);
+    if (it == m_active.end()) {
+        lock.unlock();
+        if (auto stored = m_store->find(id))
+            return conflict(*stored, QStringLiteral("only queued, scheduled or running jobs can be cancelled"));
+        return notFound(id);
+    }
+    Job& job = it->job;
+    if (job.status == JobStatus::Running) {
+        it->token->cancel(CancelToken::Reason::Cancelled);
+        return job; // the worker finishes it as cancelled in a moment
+    }
+    if (job.status == JobStatus::Queued)
+        m_queue.remove(job.queue, job.priority, job.id);
+    else
+        m_scheduled.erase({ job.runAt, job.id });
+    setStatusLocked(job, JobStatus::Cancelled);
+    job.error = JobError { QStringLiteral("cancelled"), QStringLiteral("cancelled by request") };
+    job.finishedAt = now();
+    const Job result = job;
+    finishJobLocked(*it);
+    return result;
+}
+
+EngineResult<Job> EngineCore::retry(JobId id)
+{
+    std::optional<Job> stored;
+    {
+        QMutexLocker lock(&m_mutex);
+        const auto it = m_active.constFind(id);
+        if (it != m_active.cend())
+            return conflict(it->job, QStringLiteral("only failed or cancelled jobs can be retried"));
+    }
+    stored = m_store->find(id);
+    if (!stored)
+        return notFound(id);
+    if (stored->status != JobStatus::Failed && stored->status != JobStatus::Cancelled)
+        return conflict(*stored, QStringLiteral("only failed or cancelled jobs can be retried"));
+
+    QMutexLocker lock(&m_mutex);
+    if (m_active.contains(id))
+        return conflict(m_active.value(id).job, QStringLiteral("it was retried already"));
+    Job job = *stored;
+    --m_counts[std::size_t(job.status)];
+    ++m_counts[std::size_t(JobStatus::Queued)];
+    job.status = JobStatus::Queued;
+    job.maxAttempts = std::max(job.maxAttempts, job.attempts + 1);
+    job.error.reset();
+    job.result = QJsonValue(QJsonValue::Null);
+    job.startedAt = 0;
+    job.finishedAt = 0;
+    job.progress = 0;
+    job.runAt = 0;
+    auto& active = m_active.insert(id, ActiveJob { job, {} }).value();
+    if (!job.idempotencyKey.isEmpty())
+        m_activeKeys.insert(job.idempotencyKey, id);
+    if (m_queue.push(job.queue, job.priority, id))
+        wakeIdleWorkerLocked();
+    m_store->update(active.job);
+    changedLocked(active.job);
+    return active.job;
+}
+
+quint64 EngineCore::waitForFinish(JobId id, QObject* context, std::function<void(const Job&)> callback)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_active.contains(id)) {
+        const quint64 handle = m_nextWaitHandle++;
+        m_waiters.insert(id, Waiter { handle, context, std::move(callback) });
+        return handle;
+    }
+    lock.unlock();
+    auto stored = m_store->find(id);
+    if (!stored)
+        return 0;
+    QMetaObject::invokeMethod(context, [callback = std::move(callback), job = *stored] { callback(job); });
+    return m_nextWaitHandle++; // racy but harmless: the handle is only used to cancel
+}
+
+void EngineCore::cancelWait(quint64 handle)
+{
+    QMutexLocker lock(&m_mutex);
+    for (auto it = m_waiters.begin(); it != m_waiters.end(); ++it) {
+        if (it->handle == handle) {
+            m_waiters.erase(it);
+            return;
+        }
+    }
+}
+
+QueueInfo EngineCore::queueInfoLocked(const QString& name) const
+{
+    QueueInfo info;
+    info.name = name;
+    info.depth = m_queue.depth(name);
+    info.running = m_queue.running(name);
+    info.paused = m_queue.isPaused(name);
+    info.concurrency = m_queue.concurrency(name);
+    for (const auto& [runAt, id] : m_scheduled) {
+        Q_UNUSED(runAt);
+        if (m_active.value(id).job.queue == name)
+            ++info.scheduled;
+    }
+    return info;
+}
+
+QList<QueueInfo> EngineCore::queues() const
+{
+    QMutexLocker lock(&m_mutex);
+    QStringList names = m_queue.names();
+    if (!names.contains(QStringLiteral("default")))
+        names.prepend(QStringLiteral("default"));
+    QList<QueueInfo> result;
+    for (const QString& name : std::as_const(names))
+        result.append(queueInfoLocked(name));
+    return result;
+}
+
+EngineResult<QueueInfo> EngineCore::setQueuePaused(const QString& name, bool paused)
+{
+    if (!isValidQueueName(name))
+        return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"),
+            QStringLiteral("not a valid queue name"), QStringLiteral("name") };
+    QMutexLocker lock(&m_mutex);
+    m_queue.setPaused(name, paused);
+    if (!paused)
+        m_workAvailable.wakeAll();
+    m_dirty = true;
+    return queueInfoLocked(name);
+}
+
+EngineResult<QueueInfo> EngineCore::setQueueConcurrency(const QString& name, int limit)
+{
+    if (!isValidQueueName(name))
+        return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"),
+            QStringLiteral("not a valid queue name"), QStringLiteral("name") };
+    QMutexLocker lock(&m_mutex);
+    m_queue.setConcurrency(name, limit);
+    m_workAvailable.wakeAll();
+    m_dirty = true;
+    return queueInfoLocked(name);
+}
+
+EngineStats EngineCore::stats() const
+{
+    QMutexLocker lock(&m_mutex);
+    EngineStats stats;
+    stats.state = m_state;
+    stats.counts = m_counts;
+    stats.queueDepth = m_queue.depth();
+    stats.workerCount = m_workerCount;
+    stats.busyWorkers = m_running;
+    stats.throughput = m_throughput.current(now());
+    stats.submittedTotal = m_submittedTotal;
+    stats.finishedTotal = m_finishedTotal;
+    return stats;
+}
+
+int EngineCore::workerCount() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_workerCount;
+}
+
+void EngineCore::setWorkerCount(int count)
+{
+    QMutexLocker lock(&m_mutex);
+    m_workerCount = std::clamp(count, 1, Limits::maxWorkers);
+    m_dirty = true;
+    if (m_opened)
+        startWorkersLocked();
+    m_workAvailable.wakeAll(); // loops above the new count exit
+}
+
+Engine::Histogram EngineCore::waitHistogram() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_throughput.waitHistogram();
+}
+
+Engine::Histogram EngineCore::runHistogram() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_throughput.runHistogram();
+}
+
+std::optional<EngineSnapshot> EngineCore::takeSnapshot()
+{
+    QMutexLocker lock(&m_mutex);
+    const qint64 t = now();
+    const Throughput throughput = m_throughput.current(t);
+    if (!m_dirty && throughput.jobsPerSecond == m_lastPublishedRate)
+        return std::nullopt;
+    EngineSnapshot snapshot;
+    snapshot.state = m_state;
+    snapshot.takenAt = t;
+    snapshot.counts = m_counts;
+    snapshot.queueDepth = m_queue.depth();
+    snapshot.workerCount = m_workerCount;
+    snapshot.busyWorkers = m_running;
+    snapshot.workers = m_slots.mid(0, m_workerCount);
+    snapshot.throughput = throughput;
+    snapshot.drainDeadline = m_drainDeadline;
+    snapshot.changedJobs = m_changed.values();
+    std::sort(snapshot.changedJobs.begin(), snapshot.changedJobs.end(),
+        [](const Job& a, const Job& b) { return a.id > b.id; });
+    snapshot.changesTruncated = m_changesTruncated;
+    m_changed.clear();
+    m_changesTruncated = false;
+    m_dirty = false;
+    m_lastPublishedRate = throughput.jobsPerSecond;
+    return snapshot;
+}

@@ -1,0 +1,11 @@
+#include "echohandler.h"
+
+QJsonValue EchoHandler::examplePayload() const
+{
+    return QJsonObject { { QStringLiteral("message"), QStringLiteral("hello") } };
+}
+
+JobOutcome EchoHandler::run(const JobContext& context) const
+{
+    return JobOutcome::success(context.payload());
+}

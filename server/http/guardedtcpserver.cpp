@@ -1,0 +1,106 @@
+#include "guardedtcpserver.h"
+
+#include "guardedsocket.h"
+#include "httplogging.h"
+#include "httpmetrics.h"
+
+#include <QDeadlineTimer>
+#include <QTimer>
+
+#include <algorithm>
+
+#ifndef Q_OS_WIN
+#include <unistd.h>
+#endif
+
+GuardedTcpServer::GuardedTcpServer(const HttpConfig& config, QObject* parent)
+    : QTcpServer(parent)
+    , m_config(config)
+    , m_sweepTimer(new QTimer(this))
+{
+    // A burst of clients (or a slowloris) should wait in the kernel's queue, not get dropped.
+    setListenBacklogSize(qBound(50, m_config.maxConnections, 4096));
+    m_sweepTimer->setInterval(Limits::httpSweepIntervalMs);
+    connect(m_sweepTimer, &QTimer::timeout, this, &GuardedTcpServer::sweep);
+}
+
+GuardedTcpServer::~GuardedTcpServer()
+{
+    // The sockets are our children and die after this body; they must not call back.
+    for (GuardedSocket* socket : m_sockets)
+        socket->m_server = nullptr;
+    m_sockets.clear();
+}
+
+void GuardedTcpServer::incomingConnection(qintptr descriptor)
+{
+    auto* socket = new GuardedSocket(m_config, this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        qCWarning(lcHttp) << "cannot adopt a connection:" << socket->errorString();
+        socket->m_server = nullptr;
+        delete socket;
+#ifndef Q_OS_WIN
+        ::close(int(descriptor));
+#endif
+        return;
+    }
+    const bool overLimit = m_served >= m_config.maxConnections;
+    if (overLimit && m_refused >= m_config.maxConnections) {
+        socket->m_server = nullptr;
+        socket->abort(); // a flood: not even an answer
+        delete socket;
+        return;
+    }
+    m_sockets.push_back(socket);
+    if (!m_sweepTimer->isActive())
+        m_sweepTimer->start();
+    if (overLimit) {
+        ++m_refused;
+        socket->refuse(503, QStringLiteral("too_many_connections"),
+            QStringLiteral("the server has too many open connections; retry later"));
+        return;
+    }
+    ++m_served;
+    socket->m_served = true;
+    addPendingConnection(socket);
+    Q_EMIT connectionCountChanged(m_served);
+}
+
+void GuardedTcpServer::forget(GuardedSocket* socket)
+{
+    const auto it = std::find(m_sockets.begin(), m_sockets.end(), socket);
+    if (it == m_sockets.end())
+        return;
+    *it = m_sockets.back();
+    m_sockets.pop_back();
+    if (m_sockets.empty())
+        m_sweepTimer->stop();
+    if (socket->m_served) {
+        --m_served;
+        Q_EMIT connectionCountChanged(m_served);
+    } else {
+        --m_refused;
+    }
+}
+
+void GuardedTcpServer::countRejected(int status)
+{
+    if (m_metrics)
+        m_metrics->record(QStringLiteral("(guard)"), status);
+}
+
+void GuardedTcpServer::sweep()
+{
+    const qint64 now = QDeadlineTimer::current().deadline();
+    // A copy: sockets only deleteLater() meanwhile, but the list may still change.
+    const std::vector<GuardedSocket*> sockets = m_sockets;
+    for (GuardedSocket* socket : sockets)
+        socket->sweep(now);
+}
+
+void GuardedTcpServer::closeConnections()
+{
+    const std::vector<GuardedSocket*> sockets = m_sockets;
+    for (GuardedSocket* socket : sockets)
+        socket->drain();
+}

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "httpconfig.h"
+
+#include <QTcpServer>
+
+#include <vector>
+
+class GuardedSocket;
+class HttpMetrics;
+class QTimer;
+
+// The listener to pass to QHttpServer::bind() (after listen()): every connection it hands
+// out is a GuardedSocket. It refuses connections over maxConnections with a 503, and one
+// sweep timer (not one per socket) enforces the header, idle and linger timeouts.
+class GuardedTcpServer : public QTcpServer
+{
+    Q_OBJECT
+public:
+    explicit GuardedTcpServer(const HttpConfig& config, QObject* parent = nullptr);
+    ~GuardedTcpServer() override;
+
+    const HttpConfig& config() const { return m_config; }
+    int connectionCount() const { return m_served; } // connections handed to QHttpServer, still open
+    // Optional: counts the answers the guard gives itself, under the route "(guard)".
+    void setMetrics(HttpMetrics* metrics) { m_metrics = metrics; }
+    // Graceful stop, after close(): idle connections close now, busy ones after their answer.
+    void closeConnections();
+
+Q_SIGNALS:
+    void connectionCountChanged(int count);
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    friend class GuardedSocket;
+    void forget(GuardedSocket* socket);
+    void countRejected(int status);
+    void sweep();
+
+    // set at construction, immutable
+    const HttpConfig m_config;
+
+    // HTTP thread only
+    HttpMetrics* m_metrics = nullptr;
+    std::vector<GuardedSocket*> m_sockets; // every open socket, served or refused
+    int m_served = 0;
+    int m_refused = 0; // refused with 503, still lingering
+    QTimer* m_sweepTimer;
+};

@@ -1,0 +1,130 @@
+#include "httppolicy.h"
+
+#include "httpexchange.h"
+
+namespace {
+
+bool isDigits(QByteArrayView text, qsizetype maxSize)
+{
+    if (text.isEmpty() || text.size() > maxSize)
+        return false;
+    for (const char c : text) {
+        if (c < '0' || c > '9')
+            return false;
+    }
+    return true;
+}
+
+bool isLoopbackIpv4(QByteArrayView host)
+{
+    int parts = 0;
+    while (parts < 4) {
+        const qsizetype dot = host.indexOf('.');
+        const QByteArrayView part = dot < 0 ? host : host.first(dot);
+        if (!isDigits(part, 3) || part.toInt() > 255 || (parts == 0 && part != "127"))
+            return false;
+        ++parts;
+        if (dot < 0)
+            break;
+        host = host.sliced(dot + 1);
+    }
+    return parts == 4;
+}
+
+} // namespace
+
+HttpPolicy::HttpPolicy(const HttpConfig& config)
+    : m_loopbackOnly(config.loopbackOnly)
+    , m_token(config.token)
+{
+    for (const QString& origin : config.allowedOrigins)
+        m_allowedOrigins.append(origin.toUtf8());
+}
+
+bool HttpPolicy::isLoopbackHost(QByteArrayView host)
+{
+    // localhost, 127.x.x.x or [::1], each with an optional port
+    if (host.startsWith('[')) {
+        const qsizetype close = host.indexOf(']');
+        if (close < 0)
+            return false;
+        const QByteArrayView rest = host.sliced(close + 1);
+        if (!rest.isEmpty() && !(rest.startsWith(':') && isDigits(rest.sliced(1), 5)))
+            return false;
+        return host.sliced(1, close - 1) == "::1";
+    }
+    const qsizetype colon = host.indexOf(':');
+    if (colon >= 0) {
+        if (!isDigits(host.sliced(colon + 1), 5))
+            return false;
+        host = host.first(colon);
+    }
+    return host.compare("localhost", Qt::CaseInsensitive) == 0 || isLoopbackIpv4(host);
+}
+
+bool HttpPolicy::isOriginAllowed(const QByteArray& origin, const QByteArray& host) const
+{
+    if (m_allowedOrigins.contains(origin))
+        return true;
+    // Same origin: a page this server itself served at http://<Host>. Only once the Host has
+    // been checked to be loopback; otherwise a rebound evil.com would be its own "same origin".
+    return m_loopbackOnly && !host.isEmpty() && origin.size() == host.size() + 7 && origin.startsWith("http://")
+        && origin.endsWith(host);
+}
+
+bool HttpPolicy::constantTimeEquals(QByteArrayView a, QByteArrayView b)
+{
+    // Time depends on the lengths only, not on where the first difference is.
+    const qsizetype size = qMax(a.size(), b.size());
+    unsigned diff = a.size() == b.size() ? 0 : 1;
+    for (qsizetype i = 0; i < size; ++i) {
+        const uchar x = i < a.size() ? uchar(a[i]) : 0;
+        const uchar y = i < b.size() ? uchar(b[i]) : 0;
+        diff |= unsigned(x ^ y);
+    }
+    return diff == 0;
+}
+
+bool HttpPolicy::checkHost(HttpExchange& exchange) const
+{
+    if (!m_loopbackOnly)
+        return true;
+    const QByteArray host = exchange.header("host");
+    // No Host at all is HTTP/1.0 (the guard requires it in 1.1): not a browser, nothing to rebind.
+    if (host.isEmpty() || isLoopbackHost(host))
+        return true;
+    exchange.respondError(403, QStringLiteral("host_not_allowed"),
+        QStringLiteral("this server only answers requests addressed to localhost"));
+    return false;
+}
+
+bool HttpPolicy::checkOrigin(HttpExchange& exchange) const
+{
+    const QByteArray origin = exchange.header("origin");
+    if (origin.isEmpty())
+        return true; // not a cross-origin browser call
+    if (isOriginAllowed(origin, exchange.header("host"))) {
+        exchange.setCorsOrigin(origin);
+        return true;
+    }
+    exchange.respondError(403, QStringLiteral("origin_not_allowed"),
+        QStringLiteral("requests from origin %1 are not allowed").arg(QString::fromUtf8(origin)));
+    return false;
+}
+
+bool HttpPolicy::checkToken(HttpExchange& exchange) const
+{
+    if (m_token.isEmpty())
+        return true;
+    const QByteArray authorization = exchange.header("authorization");
+    const QByteArrayView scheme("Bearer ");
+    if (authorization.size() > scheme.size()
+        && QByteArrayView(authorization).first(scheme.size()).compare(scheme, Qt::CaseInsensitive) == 0
+        && constantTimeEquals(QByteArrayView(authorization).sliced(scheme.size()).trimmed(), m_token))
+        return true;
+    exchange.respondError(401, QStringLiteral("unauthorized"),
+        authorization.isEmpty() ? QStringLiteral("this server needs an \"Authorization: Bearer <token>\" header")
+                                : QStringLiteral("the bearer token is wrong"),
+        { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer") } });
+    return false;
+}

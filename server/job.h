@@ -1,0 +1,70 @@
+#pragma once
+
+#include "jobstatus.h"
+
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+#include <optional>
+
+using JobId = qint64;
+
+// Why a job (or one attempt of it) failed: a machine-readable code and a message for people.
+struct JobError
+{
+    QString code;
+    QString message;
+
+    QJsonObject toJson() const { return { { QStringLiteral("code"), code }, { QStringLiteral("message"), message } }; }
+    static std::optional<JobError> fromJson(const QJsonValue& value);
+    bool operator==(const JobError& other) const { return code == other.code && message == other.message; }
+};
+
+// One finished attempt, kept in the job's history so retries stay explainable.
+struct JobAttempt
+{
+    int number = 0;
+    qint64 startedAt = 0; // ms since the epoch
+    qint64 finishedAt = 0;
+    std::optional<JobError> error;
+
+    QJsonObject toJson() const;
+    static JobAttempt fromJson(const QJsonObject& object);
+    bool operator==(const JobAttempt& other) const;
+};
+
+// A job as clients see it. A plain value: copied across threads, never shared mutably.
+// Times are milliseconds since the epoch in UTC; 0 means "not yet".
+struct Job
+{
+    JobId id = 0;
+    QString type;
+    QString queue;
+    JobStatus status = JobStatus::Queued;
+    int priority = 0;
+    int attempts = 0;
+    int maxAttempts = 1;
+    QJsonValue payload;
+    QJsonValue result;
+    std::optional<JobError> error;
+    double progress = 0.0;
+    qint64 createdAt = 0;
+    qint64 runAt = 0; // when a scheduled job becomes due (delay or retry backoff)
+    qint64 startedAt = 0;
+    qint64 finishedAt = 0;
+    qint64 timeoutMs = -1; // -1: no timeout
+    QString idempotencyKey;
+    QList<JobAttempt> history;
+
+    QJsonObject toJson() const;
+    bool operator==(const Job& other) const;
+};
+
+// RFC 3339 UTC with milliseconds, or null for 0.
+QJsonValue timestampToJson(qint64 msecsSinceEpoch);
+QString formatTimestamp(qint64 msecsSinceEpoch);
+
+Q_DECLARE_METATYPE(Job)

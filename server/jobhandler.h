@@ -1,0 +1,64 @@
+#pragma once
+
+#include "canceltoken.h"
+#include "job.h"
+
+#include <QJsonValue>
+
+#include <functional>
+#include <optional>
+
+// What a handler sees of the job it runs. Lives on the worker's thread for one attempt.
+class JobContext
+{
+public:
+    JobContext(const Job& job, const CancelToken& token, std::function<void(double)> reportProgress)
+        : m_job(job)
+        , m_token(token)
+        , m_reportProgress(std::move(reportProgress))
+    {
+    }
+
+    const Job& job() const { return m_job; }
+    const QJsonValue& payload() const { return m_job.payload; }
+    const CancelToken& token() const { return m_token; }
+    bool isStopped() const { return m_token.isStopped(); }
+    // 0..1; reports are coalesced by the engine, so handlers may call it often.
+    void setProgress(double fraction) const { m_reportProgress(fraction); }
+
+private:
+    const Job& m_job;
+    const CancelToken& m_token;
+    std::function<void(double)> m_reportProgress;
+};
+
+// The end of one attempt: a result, or an error.
+struct JobOutcome
+{
+    QJsonValue result;
+    std::optional<JobError> error;
+
+    static JobOutcome success(QJsonValue result) { return { std::move(result), std::nullopt }; }
+    static JobOutcome failure(const QString& code, const QString& message)
+    {
+        return { QJsonValue(QJsonValue::Null), JobError { code, message } };
+    }
+};
+
+// One job type. Handlers run on pool threads, many at once: run() must be reentrant.
+class JobHandler
+{
+public:
+    virtual ~JobHandler() = default;
+    // Checked at submission so a bad payload is a 400, not a failed job. Empty: valid.
+    virtual QString validatePayload(const QJsonValue& payload) const
+    {
+        Q_UNUSED(payload);
+        return {};
+    }
+    // Non-empty when this type exists but is switched off (a 403 tells the client why).
+    virtual QString disabledReason() const { return {}; }
+    // A payload that shows how to use the type (the dashboard's submit form starts from it).
+    virtual QJsonValue examplePayload() const { return QJsonValue(QJsonValue::Null); }
+    virtual JobOutcome run(const JobContext& context) const = 0;
+};

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "jobquery.h"
+
+#include <QString>
+
+#include <functional>
+#include <optional>
+
+// Where jobs live beyond the engine's working set: history for GET /jobs and the dashboard, and
+// durability across restarts. Every method may be called from any thread.
+class JobStore
+{
+public:
+    // Called once the jobs of an insert() survive a process crash (error empty) or failed to
+    // be stored (error set; none of them was). Runs on whatever thread the store likes.
+    using DurableCallback = std::function<void(const QString& error)>;
+
+    virtual ~JobStore() = default;
+
+    // Opens (or creates) the store; false with a message a user can act on.
+    virtual bool open(QString* error) = 0;
+    // Jobs that were not finished when the store was last closed, oldest first.
+    virtual QList<Job> loadUnfinished() = 0;
+    virtual JobId maxId() const = 0;
+    virtual StatusCounts countByStatus() const = 0;
+
+    // New jobs, all stored or none.
+    virtual void insert(const QList<Job>& jobs, DurableCallback onDurable) = 0;
+    // A job changed (status, progress, result). Writes may be coalesced; reads see the newest.
+    virtual void update(const Job& job) = 0;
+
+    virtual std::optional<Job> find(JobId id) const = 0;
+    virtual std::optional<Job> findByIdempotencyKey(const QString& key) const = 0;
+    virtual JobPage list(const JobQuery& query) const = 0;
+
+    // Writes what is pending and releases the store. Nothing is accepted afterwards.
+    virtual void close() = 0;
+};

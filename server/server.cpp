@@ -1,0 +1,138 @@
+#include "server.h"
+
+#include "api/httpservice.h"
+#include "http/requestlog.h"
+#include "defaultlimits.h"
+
+#include <QThread>
+
+class ServerPrivate
+{
+public:
+    // Runs `work` on the HTTP thread and waits for it: listen and close are quick.
+    template<typename Work>
+    void onHttpThread(Work&& work)
+    {
+        QMetaObject::invokeMethod(&anchor, std::forward<Work>(work), Qt::BlockingQueuedConnection);
+    }
+
+    ServerConfig config;
+    Engine* engine = nullptr;
+    RequestLog requestLog;
+    QThread thread;
+    QObject anchor; // lives on `thread`, so work can be posted there
+    HttpService* service = nullptr; // created, used and deleted on `thread`
+    quint16 port = 0; // the bound port, reused by a later start
+    bool listening = false; // main thread
+    bool stopping = false;
+};
+
+namespace {
+HttpConfig httpConfig(const ServerConfig& config)
+{
+    HttpConfig http;
+    http.maxBodyBytes = config.maxBodyBytes > 0 ? config.maxBodyBytes : Limits::maxBodyBytes;
+    http.maxConnections = config.maxConnections > 0 ? config.maxConnections : Limits::maxConnections;
+    http.headerTimeoutSecs = config.headerTimeoutSecs > 0 ? config.headerTimeoutSecs : Limits::headerTimeoutSecs;
+    http.idleTimeoutSecs = config.idleTimeoutSecs > 0 ? config.idleTimeoutSecs : Limits::idleTimeoutSecs;
+    http.loopbackOnly = config.address.isLoopback();
+    http.allowedOrigins = config.allowedOrigins;
+    http.token = config.token;
+    return http;
+}
+} // namespace
+
+Server::Server(const ServerConfig& config, Engine* engine, QObject* parent)
+    : QObject(parent)
+    , d(std::make_unique<ServerPrivate>())
+{
+    d->config = config;
+    d->engine = engine;
+    d->thread.setObjectName(QStringLiteral("queuelab-http"));
+    d->anchor.moveToThread(&d->thread);
+    d->thread.start();
+    d->onHttpThread([this] { d->service = new HttpService(d->engine, httpConfig(d->config), &d->requestLog); });
+
+    // The listener closes only once the drain is over: reads keep working while jobs finish.
+    connect(engine, &Engine::stateChanged, this, [this](EngineState state) {
+        if (state == EngineState::Stopped && d->stopping) {
+            d->stopping = false;
+            d->onHttpThread([this] { d->service->close(); });
+            d->listening = false;
+            Q_EMIT stopped();
+        }
+    });
+}
+
+Server::~Server()
+{
+    d->onHttpThread([this] {
+        delete d->service;
+        d->service = nullptr;
+    });
+    d->thread.quit();
+    d->thread.wait();
+}
+
+bool Server::start(QString* error)
+{
+    d->stopping = false;
+    d->engine->start();
+    if (d->listening)
+        return true;
+    quint16 port = 0;
+    const quint16 wanted = d->port ? d->port : d->config.port;
+    d->onHttpThread([&] { port = d->service->listen(d->config.address, wanted, error); });
+    if (!port) {
+        d->engine->stop(0);
+        return false;
+    }
+    d->port = port;
+    d->listening = true;
+    Q_EMIT listening(url());
+    return true;
+}
+
+void Server::stop(int drainDeadlineMs)
+{
+    if (!d->listening)
+        return;
+    d->stopping = true;
+    if (d->engine->state() == EngineState::Stopped) {
+        d->stopping = false;
+        d->onHttpThread([this] { d->service->close(); });
+        d->listening = false;
+        Q_EMIT stopped();
+        return;
+    }
+    d->engine->stop(drainDeadlineMs);
+}
+
+void Server::stopNow()
+{
+    stop(0);
+}
+
+bool Server::isListening() const
+{
+    return d->listening;
+}
+
+QUrl Server::url() const
+{
+    QUrl url;
+    url.setScheme(QStringLiteral("http"));
+    url.setHost(d->config.address.toString());
+    url.setPort(d->port ? d->port : d->config.port);
+    return url;
+}
+
+Engine* Server::engine() const
+{
+    return d->engine;
+}
+
+RequestLog* Server::requestLog() const
+{
+    return &d->requestLog;
+}

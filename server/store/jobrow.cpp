@@ -1,0 +1,161 @@
+#include "jobrow.h"
+
+#include "rowbinder.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlQuery>
+#include <QVariant>
+
+#include <array>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Any JSON value as UTF-8 text, scalars included (QJsonDocument only takes objects and arrays).
+QByteArray jsonText(const QJsonValue& value)
+{
+    switch (value.type()) {
+    case QJsonValue::Undefined:
+        return {};
+    case QJsonValue::Null:
+        return QByteArrayLiteral("null");
+    case QJsonValue::Bool:
+        return value.toBool() ? QByteArrayLiteral("true") : QByteArrayLiteral("false");
+    case QJsonValue::Object:
+        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    case QJsonValue::Array:
+        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
+    default: {
+        const QByteArray wrapped = QJsonDocument(QJsonArray { value }).toJson(QJsonDocument::Compact);
+        return wrapped.sliced(1, wrapped.size() - 2);
+    }
+    }
+}
+
+QJsonValue jsonValue(const QVariant& column)
+{
+    const QString text = column.toString();
+    if (text.isNull())
+        return QJsonValue(QJsonValue::Undefined);
+    // Wrapped in an array, scalars parse as well as objects and arrays.
+    const QByteArray wrapped = QByteArray('[' + text.toUtf8() + ']');
+    return QJsonDocument::fromJson(wrapped).array().at(0);
+}
+
+// Shared, never reallocated: the status column is bound for every row written.
+const QString& statusText(JobStatus status)
+{
+    static const std::array<QString, jobStatusCount> texts = [] {
+        std::array<QString, jobStatusCount> result;
+        for (int i = 0; i < jobStatusCount; ++i)
+            result[i] = QString(statusName(static_cast<JobStatus>(i)));
+        return result;
+    }();
+    return texts[static_cast<std::size_t>(status)];
+}
+
+QByteArray historyText(const QList<JobAttempt>& history)
+{
+    if (history.isEmpty())
+        return {};
+    QJsonArray array;
+    for (const JobAttempt& attempt : history)
+        array.append(attempt.toJson());
+    return jsonText(array);
+}
+
+QList<JobAttempt> history(const QVariant& column)
+{
+    QList<JobAttempt> attempts;
+    const QJsonArray array = jsonValue(column).toArray();
+    attempts.reserve(array.size());
+    for (const QJsonValue& attempt : array)
+        attempts.append(JobAttempt::fromJson(attempt.toObject()));
+    return attempts;
+}
+
+// The columns update() writes, in bind order; the id follows them.
+void bindMutable(RowBinder& row, const Job& job, int first)
+{
+    row.bindText(first + 0, statusText(job.status));
+    row.bindInt(first + 1, job.priority);
+    row.bindInt(first + 2, job.attempts);
+    row.bindInt(first + 3, job.maxAttempts);
+    row.bindUtf8(first + 4, jsonText(job.result));
+    row.bindUtf8(first + 5, job.error ? jsonText(job.error->toJson()) : QByteArray());
+    row.bindReal(first + 6, job.progress);
+    row.bindInt(first + 7, job.runAt);
+    row.bindInt(first + 8, job.startedAt);
+    row.bindInt(first + 9, job.finishedAt);
+    row.bindInt(first + 10, job.timeoutMs);
+    row.bindUtf8(first + 11, historyText(job.history));
+}
+
+} // namespace
+
+namespace JobRow {
+
+const QLatin1StringView columns("id, type, queue, status, priority, attempts, max_attempts, payload, result, error, "
+                                "progress, created_at, run_at, started_at, finished_at, timeout_ms, "
+                                "idempotency_key, history");
+
+QString insertSql()
+{
+    return u"INSERT INTO jobs (id, type, queue, payload, created_at, idempotency_key, status, priority, attempts, "
+           "max_attempts, result, error, progress, run_at, started_at, finished_at, timeout_ms, history) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
+}
+
+QString updateSql()
+{
+    return u"UPDATE jobs SET status = ?, priority = ?, attempts = ?, max_attempts = ?, result = ?, error = ?, "
+           "progress = ?, run_at = ?, started_at = ?, finished_at = ?, timeout_ms = ?, history = ? WHERE id = ?"_s;
+}
+
+void bindInsert(RowBinder& row, const Job& job)
+{
+    row.bindInt(0, job.id);
+    row.bindText(1, job.type);
+    row.bindText(2, job.queue);
+    row.bindUtf8(3, jsonText(job.payload));
+    row.bindInt(4, job.createdAt);
+    if (job.idempotencyKey.isEmpty())
+        row.bindNull(5);
+    else
+        row.bindText(5, job.idempotencyKey);
+    bindMutable(row, job, 6);
+}
+
+void bindUpdate(RowBinder& row, const Job& job)
+{
+    bindMutable(row, job, 0);
+    row.bindInt(12, job.id);
+}
+
+Job read(const QSqlQuery& query)
+{
+    Job job;
+    job.id = query.value(0).toLongLong();
+    job.type = query.value(1).toString();
+    job.queue = query.value(2).toString();
+    job.status = jobStatusFromString(query.value(3).toString()).value_or(JobStatus::Failed);
+    job.priority = query.value(4).toInt();
+    job.attempts = query.value(5).toInt();
+    job.maxAttempts = query.value(6).toInt();
+    job.payload = jsonValue(query.value(7));
+    job.result = jsonValue(query.value(8));
+    job.error = JobError::fromJson(jsonValue(query.value(9)));
+    job.progress = query.value(10).toDouble();
+    job.createdAt = query.value(11).toLongLong();
+    job.runAt = query.value(12).toLongLong();
+    job.startedAt = query.value(13).toLongLong();
+    job.finishedAt = query.value(14).toLongLong();
+    job.timeoutMs = query.value(15).toLongLong();
+    job.idempotencyKey = query.value(16).toString();
+    job.history = history(query.value(17));
+    return job;
+}
+
+} // namespace JobRow

@@ -1,0 +1,102 @@
+#include "jobstatement.h"
+
+#include <QSqlError>
+#include <QVariant>
+
+JobStatement::JobStatement(const QSqlDatabase& db, const std::optional<NativeSqlite>& native)
+    : m_native(native)
+    , m_query(db)
+{ }
+
+JobStatement::~JobStatement()
+{
+    if (m_statement)
+        m_native->finalize(m_statement);
+}
+
+bool JobStatement::prepare(const QString& sql, QString* error)
+{
+    if (!m_native) {
+        m_query.setForwardOnly(true);
+        if (m_query.prepare(sql))
+            return true;
+        *error = m_query.lastError().text();
+        return false;
+    }
+    const QByteArray utf8 = sql.toUtf8();
+    if (m_native->prepare(m_native->handle, utf8.constData(), int(utf8.size()), &m_statement, nullptr) == 0)
+        return true;
+    *error = QString::fromUtf8(m_native->errmsg(m_native->handle));
+    return false;
+}
+
+bool JobStatement::run()
+{
+    m_error.clear();
+    m_constraintViolated = false;
+    if (!m_native) {
+        if (m_query.exec())
+            return true;
+        const QSqlError error = m_query.lastError();
+        m_error = error.databaseText();
+        m_constraintViolated = (error.nativeErrorCode().toInt() & 0xff) == NativeSqlite::constraint;
+        return false;
+    }
+    const int code = m_native->step(m_statement);
+    if (code != NativeSqlite::done) {
+        m_error = QString::fromUtf8(m_native->errmsg(m_native->handle));
+        m_constraintViolated = (code & 0xff) == NativeSqlite::constraint;
+    }
+    m_native->reset(m_statement);
+    m_utf8.clear();
+    return code == NativeSqlite::done;
+}
+
+int JobStatement::changes() const
+{
+    return m_native ? m_native->changes(m_native->handle) : m_query.numRowsAffected();
+}
+
+void JobStatement::bindInt(int index, qint64 value)
+{
+    if (m_native)
+        m_native->bindInt64(m_statement, index + 1, value);
+    else
+        m_query.bindValue(index, value);
+}
+
+void JobStatement::bindReal(int index, double value)
+{
+    if (m_native)
+        m_native->bindDouble(m_statement, index + 1, value);
+    else
+        m_query.bindValue(index, value);
+}
+
+void JobStatement::bindText(int index, const QString& value)
+{
+    if (m_native)
+        m_native->bindText16(m_statement, index + 1, value.constData(), int(value.size() * sizeof(QChar)), nullptr);
+    else
+        m_query.bindValue(index, value);
+}
+
+void JobStatement::bindUtf8(int index, QByteArray value)
+{
+    if (value.isNull()) {
+        bindNull(index);
+    } else if (m_native) {
+        m_native->bindText(m_statement, index + 1, value.constData(), int(value.size()), nullptr);
+        m_utf8.append(std::move(value)); // the data pointer stays valid: the array is not modified
+    } else {
+        m_query.bindValue(index, QString::fromUtf8(value));
+    }
+}
+
+void JobStatement::bindNull(int index)
+{
+    if (m_native)
+        m_native->bindNull(m_statement, index + 1);
+    else
+        m_query.bindValue(index, QVariant());
+}

@@ -1,0 +1,104 @@
+#include "memoryjobstore.h"
+
+MemoryJobStore::MemoryJobStore(int keepFinished)
+    : m_keepFinished(keepFinished)
+{
+}
+
+bool MemoryJobStore::open(QString* error)
+{
+    Q_UNUSED(error);
+    return true;
+}
+
+JobId MemoryJobStore::maxId() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_jobs.empty() ? 0 : m_jobs.rbegin()->first;
+}
+
+StatusCounts MemoryJobStore::countByStatus() const
+{
+    QMutexLocker lock(&m_mutex);
+    StatusCounts counts {};
+    for (const auto& [id, job] : m_jobs)
+        ++counts[std::size_t(job.status)];
+    return counts;
+}
+
+void MemoryJobStore::insert(const QList<Job>& jobs, DurableCallback onDurable)
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        for (const Job& job : jobs) {
+            m_jobs.insert_or_assign(job.id, job);
+            if (!job.idempotencyKey.isEmpty())
+                m_keys.insert(job.idempotencyKey, job.id);
+        }
+    }
+    if (onDurable)
+        onDurable({});
+}
+
+void MemoryJobStore::update(const Job& job)
+{
+    QMutexLocker lock(&m_mutex);
+    m_jobs.insert_or_assign(job.id, job);
+    if (isFinished(job.status)) {
+        m_finished.insert_or_assign(job.id, true);
+        pruneLocked();
+    } else {
+        m_finished.erase(job.id); // retried
+    }
+}
+
+void MemoryJobStore::pruneLocked()
+{
+    while (m_finished.size() > std::size_t(std::max(0, m_keepFinished))) {
+        const JobId oldest = m_finished.begin()->first;
+        m_finished.erase(m_finished.begin());
+        const auto it = m_jobs.find(oldest);
+        if (it != m_jobs.end()) {
+            if (!it->second.idempotencyKey.isEmpty())
+                m_keys.remove(it->second.idempotencyKey);
+            m_jobs.erase(it);
+        }
+    }
+}
+
+std::optional<Job> MemoryJobStore::find(JobId id) const
+{
+    QMutexLocker lock(&m_mutex);
+    const auto it = m_jobs.find(id);
+    if (it == m_jobs.end())
+        return std::nullopt;
+    return it->second;
+}
+
+std::optional<Job> MemoryJobStore::findByIdempotencyKey(const QString& key) const
+{
+    QMutexLocker lock(&m_mutex);
+    const JobId id = m_keys.value(key);
+    const auto it = m_jobs.find(id);
+    if (!id || it == m_jobs.end())
+        return std::nullopt;
+    return it->second;
+}
+
+JobPage MemoryJobStore::list(const JobQuery& query) const
+{
+    QMutexLocker lock(&m_mutex);
+    JobPage page;
+    auto it = query.before ? m_jobs.lower_bound(*query.before) : m_jobs.end();
+    while (it != m_jobs.begin()) {
+        --it;
+        if (!matches(query, it->second))
+            continue;
+        if (page.jobs.size() == query.limit) {
+            page.nextCursor = page.jobs.last().id;
+            break;
+        }
+        page.jobs.append(it->second);
+    }
+    return page;
+}

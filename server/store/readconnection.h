@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QHash>
+#include <QString>
+
+class QSqlQuery;
+
+// One thread's read-only connection and its prepared statements. Only that thread uses it,
+// except that whoever closes the store may destroy it once no read is running.
+class ReadConnection
+{
+public:
+    explicit ReadConnection(const QString& name);
+    ~ReadConnection();
+    Q_DISABLE_COPY_MOVE(ReadConnection)
+
+    bool open(const QString& path, QString* error);
+    // Prepared once per connection: preparing costs more than a lookup by id. finish() it after
+    // use, or the connection keeps an old snapshot of the database open. Null on error.
+    QSqlQuery* prepared(const QString& sql);
+
+private:
+    QString m_name;
+    QHash<QString, QSqlQuery*> m_statements; // owned
+};

@@ -1,0 +1,344 @@
+#include "sqlitejobstore.h"
+
+#include "readconnection.h"
+#include "readerconnections.h"
+#include "sqlitequeries.h"
+#include "sqlitewriter.h"
+#include "storebatch.h"
+#include "storelock.h"
+#include "storelog.h"
+
+#include <QFileInfo>
+#include <QMap>
+#include <QThread>
+
+#include <algorithm>
+#include <future>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Retention deletes at most this many rows per transaction, so a batch never waits long.
+constexpr int pruneChunkRows = 2000;
+
+QString connectionPrefix()
+{
+    static std::atomic<int> instances { 0 };
+    return u"queuelab-store-%1"_s.arg(++instances);
+}
+
+} // namespace
+
+SqliteJobStore::SqliteJobStore(const QString& path, Sync sync, int keepFinished, QObject* parent)
+    : QObject(parent)
+    , m_path(QFileInfo(path).absoluteFilePath())
+    , m_sync(sync)
+    , m_keepFinished(keepFinished)
+    , m_lock(std::make_unique<StoreLock>(m_path))
+    , m_readers(std::make_unique<ReaderConnections>(m_path, connectionPrefix()))
+    , m_pending(std::make_unique<StoreBatch>())
+{ }
+
+SqliteJobStore::~SqliteJobStore()
+{
+    close();
+}
+
+bool SqliteJobStore::open(QString* error)
+{
+    QWriteLocker lifecycle(&m_lifecycle);
+    if (m_open)
+        return true;
+    if (!m_lock->tryLock(error))
+        return false;
+
+    // The writer opens (and checks, and migrates) the file on its own thread: its connection
+    // may only be used there. open() waits for the verdict.
+    std::promise<QString> opened;
+    std::future<QString> verdict = opened.get_future();
+    const QString writerName = connectionPrefix() + "-writer"_L1;
+    m_writerThread = QThread::create([this, &opened, writerName] {
+        SqliteWriter writer(writerName);
+        QString failure;
+        if (!writer.open(m_path, m_sync == Sync::Full, &failure)) {
+            writer.close();
+            opened.set_value(failure);
+            return;
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            m_counts = writer.counts();
+            m_maxId = writer.maxId();
+            m_stats.nativeApi = writer.usesNativeApi();
+            m_accepting = true;
+            m_stopping = false;
+        }
+        opened.set_value(QString());
+        runWriter(writer);
+    });
+    m_writerThread->setObjectName(u"JobStore writer"_s);
+    m_writerThread->start();
+
+    const QString failure = verdict.get();
+    if (!failure.isEmpty()) {
+        m_writerThread->wait();
+        delete m_writerThread;
+        m_writerThread = nullptr;
+        m_lock->unlock();
+        *error = failure;
+        qCWarning(lcStore, "%ls", qUtf16Printable(failure));
+        return false;
+    }
+    m_open = true;
+    return true;
+}
+
+void SqliteJobStore::close()
+{
+    Q_ASSERT_X(!m_writerThread || QThread::currentThread() != m_writerThread, "SqliteJobStore::close",
+        "not from a durability callback");
+    {
+        std::lock_guard lock(m_mutex);
+        m_accepting = false;
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    // The writer commits what is pending and calls its callbacks before it stops. No lock is
+    // held meanwhile: callbacks may read from the store.
+    if (m_writerThread) {
+        m_writerThread->wait();
+        delete m_writerThread;
+        m_writerThread = nullptr;
+    }
+
+    QWriteLocker lifecycle(&m_lifecycle);
+    if (!m_open)
+        return;
+    m_open = false;
+    m_readers->closeAll();
+    m_lock->unlock();
+}
+
+void SqliteJobStore::runWriter(SqliteWriter& writer)
+{
+    const int slack = std::clamp(m_keepFinished / 100, 1, 1000);
+    bool pruning = false;
+    for (;;) {
+        std::shared_ptr<const StoreBatch> batch;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [&] { return m_hasWork || m_stopping || pruning; });
+            if (m_hasWork || (m_stopping && !m_pending->isEmpty())) {
+                // Everything that arrived while the previous batch committed: one transaction.
+                batch = std::shared_ptr<const StoreBatch>(std::move(m_pending));
+                m_pending = std::make_unique<StoreBatch>();
+                m_inflight = batch;
+                m_hasWork = false;
+            } else if (m_stopping) {
+                return;
+            }
+        }
+
+        if (batch) {
+            commit(writer, batch);
+            pruning = pruning || (m_keepFinished >= 0 && writer.finishedCount() > qint64(m_keepFinished) + slack);
+            continue;
+        }
+
+        // Retention between batches, one small chunk at a time.
+        QString error;
+        const int deleted = writer.prune(m_keepFinished, pruneChunkRows, &error);
+        if (deleted < 0)
+            qCWarning(lcStore, "Pruning finished jobs failed: %ls", qUtf16Printable(error));
+        {
+            std::lock_guard lock(m_mutex);
+            m_counts = writer.counts();
+            m_stats.prunedRows += qMax(deleted, 0);
+        }
+        pruning = deleted > 0 && writer.finishedCount() > m_keepFinished;
+    }
+}
+
+void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const StoreBatch>& batch)
+{
+    const SqliteWriter::Outcome outcome = writer.write(*batch, m_failWrites);
+    const bool failed = !outcome.error.isEmpty();
+    {
+        std::lock_guard lock(m_mutex);
+        m_inflight.reset();
+        m_counts = writer.counts();
+        if (failed) {
+            ++m_stats.failedCommits;
+            // Updates stay visible and go out with the next batch (not on their own: a failing
+            // disk would make that a busy loop). At shutdown they are lost, with the error logged.
+            if (!m_stopping) {
+                for (qsizetype position : batch->updates())
+                    m_pending->restoreUpdate(batch->entries().at(position).job);
+            }
+        } else {
+            ++m_stats.commits;
+            m_stats.insertedRows += outcome.inserted;
+            m_stats.updatedRows += outcome.updated;
+        }
+    }
+
+    if (failed) {
+        qCWarning(lcStore, "Writing to %ls failed: %ls", qUtf16Printable(m_path), qUtf16Printable(outcome.error));
+        Q_EMIT writeFailed(outcome.error);
+    }
+    const QList<StoreBatch::InsertCall>& calls = batch->inserts();
+    for (qsizetype i = 0; i < calls.size(); ++i) {
+        if (!failed && !outcome.insertErrors.at(i).isEmpty())
+            qCInfo(lcStore, "Jobs not stored: %ls", qUtf16Printable(outcome.insertErrors.at(i)));
+        if (calls.at(i).onDurable)
+            calls.at(i).onDurable(outcome.insertErrors.at(i));
+    }
+}
+
+void SqliteJobStore::insert(const QList<Job>& jobs, DurableCallback onDurable)
+{
+    {
+        std::unique_lock lock(m_mutex);
+        if (!m_accepting) {
+            lock.unlock();
+            if (onDurable)
+                onDurable(u"The job store is closed."_s);
+            return;
+        }
+        if (!jobs.isEmpty()) {
+            for (const Job& job : jobs)
+                m_maxId = qMax(m_maxId, job.id);
+            m_pending->addInsert(jobs, std::move(onDurable));
+            m_hasWork = true;
+        }
+    }
+    if (jobs.isEmpty()) {
+        if (onDurable)
+            onDurable(QString());
+        return;
+    }
+    m_wake.notify_one();
+}
+
+void SqliteJobStore::update(const Job& job)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_accepting) {
+            qCWarning(lcStore, "Update of job %lld after the store was closed: dropped", job.id);
+            return;
+        }
+        m_pending->addUpdate(job);
+        m_hasWork = true;
+    }
+    m_wake.notify_one();
+}
+
+const Job* SqliteJobStore::uncommitted(JobId id) const
+{
+    if (const Job* job = m_pending->find(id))
+        return job;
+    return m_inflight ? m_inflight->find(id) : nullptr;
+}
+
+ReadConnection* SqliteJobStore::readConnection() const
+{
+    QString error;
+    ReadConnection* connection = m_readers->current(&error);
+    if (!connection)
+        qCWarning(
+            lcStore, "Cannot open a read connection to %ls: %ls", qUtf16Printable(m_path), qUtf16Printable(error));
+    return connection;
+}
+
+std::optional<Job> SqliteJobStore::find(JobId id) const
+{
+    QReadLocker lifecycle(&m_lifecycle);
+    if (!m_open)
+        return std::nullopt;
+    {
+        std::lock_guard lock(m_mutex);
+        if (const Job* job = uncommitted(id))
+            return *job;
+    }
+    ReadConnection* connection = readConnection();
+    return connection ? SqliteQueries::find(*connection, id) : std::nullopt;
+}
+
+std::optional<Job> SqliteJobStore::findByIdempotencyKey(const QString& key) const
+{
+    QReadLocker lifecycle(&m_lifecycle);
+    if (!m_open || key.isEmpty())
+        return std::nullopt;
+    {
+        std::lock_guard lock(m_mutex);
+        const Job* job = m_pending->findByIdempotencyKey(key);
+        if (!job && m_inflight)
+            job = m_inflight->findByIdempotencyKey(key);
+        if (job)
+            return *uncommitted(job->id);
+    }
+    ReadConnection* connection = readConnection();
+    std::optional<Job> stored = connection ? SqliteQueries::findByIdempotencyKey(*connection, key) : std::nullopt;
+    if (stored) {
+        std::lock_guard lock(m_mutex);
+        if (const Job* newer = uncommitted(stored->id))
+            stored = *newer;
+    }
+    return stored;
+}
+
+JobPage SqliteJobStore::list(const JobQuery& query) const
+{
+    // Committed data only: a job's newest state may be one commit (milliseconds) ahead of it.
+    QReadLocker lifecycle(&m_lifecycle);
+    if (!m_open)
+        return {};
+    ReadConnection* connection = readConnection();
+    return connection ? SqliteQueries::list(*connection, query) : JobPage {};
+}
+
+QList<Job> SqliteJobStore::loadUnfinished()
+{
+    QReadLocker lifecycle(&m_lifecycle);
+    if (!m_open)
+        return {};
+    ReadConnection* connection = readConnection();
+    QMap<JobId, Job> jobs;
+    if (connection) {
+        for (Job& job : SqliteQueries::unfinished(*connection))
+            jobs.insert(job.id, std::move(job));
+    }
+    // Overlay what is on its way to the database, older batch first.
+    std::lock_guard lock(m_mutex);
+    for (const StoreBatch* batch : { m_inflight.get(), static_cast<const StoreBatch*>(m_pending.get()) }) {
+        if (!batch)
+            continue;
+        for (const StoreBatch::Entry& entry : batch->entries()) {
+            if (isFinished(entry.job.status))
+                jobs.remove(entry.job.id);
+            else
+                jobs.insert(entry.job.id, entry.job);
+        }
+    }
+    return jobs.values();
+}
+
+JobId SqliteJobStore::maxId() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_maxId;
+}
+
+StatusCounts SqliteJobStore::countByStatus() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_counts;
+}
+
+SqliteJobStore::Stats SqliteJobStore::stats() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_stats;
+}

@@ -1,0 +1,107 @@
+#pragma once
+
+#include "defaultlimits.h"
+#include "jobstore.h"
+
+#include <QObject>
+#include <QReadWriteLock>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+class QThread;
+class ReadConnection;
+class ReaderConnections;
+class SqliteWriter;
+class StoreBatch;
+class StoreLock;
+
+// Jobs in one SQLite file (WAL), safe across crashes. Writes go to a thread of the store's own
+// with group commit: insert() and update() only append to the pending batch; the writer commits
+// everything pending in one transaction while the next batch fills, then reports durability.
+// Reads look at the pending and the committing batch first, then at the database through one
+// connection per calling thread, so they always see the newest state. list() and
+// countByStatus() are the exception: they show committed data, at most one commit behind.
+class SqliteJobStore : public QObject, public JobStore
+{
+    Q_OBJECT
+public:
+    enum class Sync {
+        Normal, // a commit survives a crash of the process (synchronous=NORMAL)
+        Full, // a commit survives a power loss (synchronous=FULL, fsync per commit)
+    };
+
+    // What the writer did since open(), for tests, logs and metrics.
+    struct Stats
+    {
+        quint64 commits = 0;
+        quint64 failedCommits = 0;
+        quint64 insertedRows = 0;
+        quint64 updatedRows = 0; // after coalescing: one per job and commit
+        quint64 prunedRows = 0;
+        bool nativeApi = false; // rows bound through SQLite's C API, not QSqlQuery (NativeSqlite)
+    };
+
+    // `keepFinished`: finished jobs kept before the oldest are pruned; negative keeps all.
+    SqliteJobStore(const QString& path, Sync sync, int keepFinished = Limits::keepFinished, QObject* parent = nullptr);
+    ~SqliteJobStore() override;
+
+    bool open(QString* error) override;
+    QList<Job> loadUnfinished() override;
+    JobId maxId() const override;
+    StatusCounts countByStatus() const override;
+
+    void insert(const QList<Job>& jobs, DurableCallback onDurable) override;
+    void update(const Job& job) override;
+
+    std::optional<Job> find(JobId id) const override;
+    std::optional<Job> findByIdempotencyKey(const QString& key) const override;
+    JobPage list(const JobQuery& query) const override;
+
+    void close() override;
+
+    QString path() const { return m_path; }
+    Stats stats() const;
+    // Test hook: while set, every commit is rolled back and reported as failed.
+    void setFailWrites(bool fail) { m_failWrites = fail; }
+
+Q_SIGNALS:
+    // A batch could not be committed: its inserts were reported failed, its updates will be
+    // retried with the next batch. Emitted on the writer thread.
+    void writeFailed(const QString& message);
+
+private:
+    void runWriter(SqliteWriter& writer);
+    void commit(SqliteWriter& writer, const std::shared_ptr<const StoreBatch>& batch);
+    // The newest state of a job not yet committed, if any. Needs m_mutex.
+    const Job* uncommitted(JobId id) const;
+    ReadConnection* readConnection() const;
+
+    // set at construction, immutable
+    const QString m_path;
+    const Sync m_sync;
+    const int m_keepFinished;
+    const std::unique_ptr<StoreLock> m_lock;
+    const std::unique_ptr<ReaderConnections> m_readers;
+
+    // open() and close() against reads in flight: reads share it, closing takes it alone
+    mutable QReadWriteLock m_lifecycle;
+    bool m_open = false; // guarded by m_lifecycle
+    QThread* m_writerThread = nullptr; // open()/close() only
+
+    // guarded by m_mutex, shared with the writer thread
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::unique_ptr<StoreBatch> m_pending;
+    std::shared_ptr<const StoreBatch> m_inflight; // being committed; read-only meanwhile
+    bool m_hasWork = false; // new writes arrived (retried updates alone do not wake the writer)
+    bool m_accepting = false;
+    bool m_stopping = false;
+    JobId m_maxId = 0;
+    StatusCounts m_counts {};
+    Stats m_stats;
+
+    std::atomic<bool> m_failWrites { false }; // any thread
+};

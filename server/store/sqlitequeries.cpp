@@ -1,0 +1,114 @@
+#include "sqlitequeries.h"
+
+#include "jobrow.h"
+#include "readconnection.h"
+#include "storelog.h"
+
+#include <QScopeGuard>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStringList>
+#include <QVariant>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString selectJobs(QLatin1StringView rest)
+{
+    return "SELECT "_L1 + JobRow::columns + " FROM jobs"_L1 + rest;
+}
+
+// Runs a cached statement and hands each row to `onRow` until it returns false.
+template <typename OnRow>
+void select(ReadConnection& connection, const QString& sql, const QVariantList& values, OnRow onRow)
+{
+    QSqlQuery* query = connection.prepared(sql);
+    if (!query)
+        return;
+    const auto done = qScopeGuard([query] { query->finish(); }); // ends the read transaction
+    for (int i = 0; i < values.size(); ++i)
+        query->bindValue(i, values.at(i));
+    if (!query->exec()) {
+        qCWarning(lcStore, "Reading jobs failed: %ls", qUtf16Printable(query->lastError().text()));
+        return;
+    }
+    while (query->next() && onRow(*query)) { }
+}
+
+std::optional<Job> one(ReadConnection& connection, const QString& sql, const QVariant& value)
+{
+    std::optional<Job> job;
+    select(connection, sql, { value }, [&job](const QSqlQuery& row) {
+        job = JobRow::read(row);
+        return false;
+    });
+    return job;
+}
+
+} // namespace
+
+namespace SqliteQueries {
+
+std::optional<Job> find(ReadConnection& connection, JobId id)
+{
+    return one(connection, selectJobs(" WHERE id = ?"_L1), id);
+}
+
+std::optional<Job> findByIdempotencyKey(ReadConnection& connection, const QString& key)
+{
+    if (key.isEmpty())
+        return std::nullopt;
+    return one(connection, selectJobs(" WHERE idempotency_key = ?"_L1), key);
+}
+
+JobPage list(ReadConnection& connection, const JobQuery& filter)
+{
+    JobPage page;
+    if (filter.limit <= 0)
+        return page;
+
+    QStringList conditions;
+    QVariantList values;
+    if (filter.status) {
+        conditions.append(u"status = ?"_s);
+        values.append(QString(statusName(*filter.status)));
+    }
+    if (!filter.queue.isEmpty()) {
+        conditions.append(u"queue = ?"_s);
+        values.append(filter.queue);
+    }
+    if (!filter.type.isEmpty()) {
+        conditions.append(u"type = ?"_s);
+        values.append(filter.type);
+    }
+    if (filter.before) {
+        conditions.append(u"id < ?"_s);
+        values.append(*filter.before);
+    }
+    values.append(filter.limit + 1); // one more tells whether another page follows
+
+    const QString where = conditions.isEmpty() ? QString() : " WHERE "_L1 + conditions.join(" AND "_L1);
+    select(connection, selectJobs({}) + where + " ORDER BY id DESC LIMIT ?"_L1, values, [&](const QSqlQuery& row) {
+        if (page.jobs.size() == filter.limit) {
+            page.nextCursor = page.jobs.constLast().id;
+            return false;
+        }
+        page.jobs.append(JobRow::read(row));
+        return true;
+    });
+    return page;
+}
+
+QList<Job> unfinished(ReadConnection& connection)
+{
+    QList<Job> jobs;
+    select(connection, selectJobs(" WHERE status IN ('scheduled', 'queued', 'running') ORDER BY id"_L1), {},
+        [&jobs](const QSqlQuery& row) {
+            jobs.append(JobRow::read(row));
+            return true;
+        });
+    return jobs;
+}
+
+} // namespace SqliteQueries

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "jobquery.h"
+
+#include <optional>
+
+class ReadConnection;
+
+// The read queries of the store, on the calling thread's connection. They see committed data
+// only; the store overlays what is still on its way to the database. A failed read is logged
+// and answers "nothing".
+namespace SqliteQueries {
+
+std::optional<Job> find(ReadConnection& connection, JobId id);
+std::optional<Job> findByIdempotencyKey(ReadConnection& connection, const QString& key);
+// Newest first; keyset pagination on id, so every page is an index range scan.
+JobPage list(ReadConnection& connection, const JobQuery& query);
+// Scheduled, queued and running jobs in id order.
+QList<Job> unfinished(ReadConnection& connection);
+
+} // namespace SqliteQueries

@@ -1,0 +1,148 @@
+#include "sqliteschema.h"
+
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Step n brings a file from version n - 1 to n. Released steps are never edited, only appended to.
+QList<QLatin1StringView> migration(int toVersion)
+{
+    switch (toVersion) {
+    case 1:
+        return {
+            // Big JSON columns last: reading the small ones never walks overflow pages.
+            "CREATE TABLE jobs ("
+            " id INTEGER PRIMARY KEY, type TEXT NOT NULL, queue TEXT NOT NULL, status TEXT NOT NULL,"
+            " priority INTEGER NOT NULL, attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL,"
+            " progress REAL NOT NULL, created_at INTEGER NOT NULL, run_at INTEGER NOT NULL,"
+            " started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL, timeout_ms INTEGER NOT NULL,"
+            " idempotency_key TEXT, error TEXT, history TEXT, result TEXT, payload TEXT)"_L1,
+            // Newest-first lists per filter walk one of these backwards from the cursor. Each is
+            // ordered by (column, id): SQLite appends the rowid, which `id` is.
+            "CREATE INDEX jobs_status ON jobs (status)"_L1,
+            "CREATE INDEX jobs_queue ON jobs (queue)"_L1,
+            "CREATE INDEX jobs_type ON jobs (type)"_L1,
+            "CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL"_L1,
+            // max_id survives pruning, so that ids are never reused.
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID"_L1,
+            "INSERT INTO meta (key, value) VALUES ('max_id', 0)"_L1,
+        };
+    default:
+        Q_UNREACHABLE();
+    }
+    return {};
+}
+
+const QString leftAlone = u"QueueLab did not change it; move it away or choose another --db."_s;
+
+bool queryInt(QSqlDatabase& db, const QString& sql, qint64* value, QString* sqliteError)
+{
+    QSqlQuery query(db);
+    if (!query.exec(sql) || !query.next()) {
+        *sqliteError = query.lastError().databaseText();
+        return false;
+    }
+    *value = query.value(0).toLongLong();
+    return true;
+}
+
+bool quickCheck(QSqlDatabase& db, const QString& path, QString* error)
+{
+    QSqlQuery query(db);
+    if (!query.exec(u"PRAGMA quick_check(1)"_s) || !query.next()) {
+        *error = u"The database %1 is damaged (%2). "_s.arg(path, query.lastError().databaseText()) + leftAlone;
+        return false;
+    }
+    const QString verdict = query.value(0).toString().simplified(); // one line for the log
+    if (verdict != "ok"_L1) {
+        *error = u"The database %1 is damaged (integrity check: %2). "_s.arg(path, verdict) + leftAlone;
+        return false;
+    }
+    return true;
+}
+
+bool exec(QSqlDatabase& db, const QString& sql, QString* sqliteError)
+{
+    QSqlQuery query(db);
+    if (query.exec(sql))
+        return true;
+    *sqliteError = query.lastError().databaseText();
+    return false;
+}
+
+bool migrate(QSqlDatabase& db, qint64 from, QString* sqliteError)
+{
+    // BEGIN IMMEDIATE takes the write lock now: an unwritable file fails here, not on the first job.
+    if (!exec(db, u"BEGIN IMMEDIATE"_s, sqliteError))
+        return false;
+    bool ok = true;
+    for (int to = int(from) + 1; ok && to <= SqliteSchema::version; ++to) {
+        for (QLatin1StringView statement : migration(to))
+            ok = ok && exec(db, QString(statement), sqliteError);
+    }
+    if (from < SqliteSchema::version) {
+        ok = ok && exec(db, u"PRAGMA application_id = %1"_s.arg(SqliteSchema::applicationId), sqliteError)
+            && exec(db, u"PRAGMA user_version = %1"_s.arg(SqliteSchema::version), sqliteError);
+    }
+    ok = ok && exec(db, u"COMMIT"_s, sqliteError);
+    if (!ok) {
+        QString ignored;
+        exec(db, u"ROLLBACK"_s, &ignored);
+    }
+    return ok;
+}
+
+} // namespace
+
+namespace SqliteSchema {
+
+bool prepare(QSqlDatabase& db, const QString& path, QString* error)
+{
+    // Reading the header fails on anything that is not an SQLite file, before anything is written.
+    QString sqliteError;
+    qint64 appId = 0;
+    qint64 fileVersion = 0;
+    qint64 objects = 0;
+    if (!queryInt(db, u"PRAGMA application_id"_s, &appId, &sqliteError)
+        || !queryInt(db, u"PRAGMA user_version"_s, &fileVersion, &sqliteError)
+        || !queryInt(db, u"SELECT count(*) FROM sqlite_master"_s, &objects, &sqliteError)) {
+        *error = u"The file %1 is not a QueueLab database or is damaged (%2). "_s.arg(path, sqliteError) + leftAlone;
+        return false;
+    }
+    const bool ours = appId == applicationId || (appId == 0 && fileVersion == 0 && objects == 0);
+    if (!ours) {
+        *error = u"The file %1 is an SQLite database of another program. "_s.arg(path) + leftAlone;
+        return false;
+    }
+    if (fileVersion > version) {
+        *error = u"The database %1 has schema version %2, but this QueueLab only knows versions up to %3: it was "
+                 "written by a newer QueueLab. Use that version, or choose another --db."_s.arg(
+                     path, QString::number(fileVersion), QString::number(version));
+        return false;
+    }
+    if (objects > 0 && !quickCheck(db, path, error))
+        return false;
+
+    QSqlQuery journal(db);
+    if (!journal.exec(u"PRAGMA journal_mode = WAL"_s) || !journal.next()
+        || journal.value(0).toString().compare("wal"_L1, Qt::CaseInsensitive) != 0) {
+        *error = u"Cannot write to the database %1 (switching to WAL: %2). Check its permissions and free space."_s.arg(
+            path, journal.lastError().databaseText());
+        return false;
+    }
+    journal.finish();
+
+    if (!migrate(db, fileVersion, &sqliteError)) {
+        *error
+            = u"Cannot write to the database %1 (%2). Check its permissions and free space."_s.arg(path, sqliteError);
+        return false;
+    }
+    return true;
+}
+
+} // namespace SqliteSchema

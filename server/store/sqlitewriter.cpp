@@ -1,0 +1,378 @@
+#include "sqlitewriter.h"
+
+#include "jobrow.h"
+#include "jobstatement.h"
+#include "sqliteschema.h"
+#include "storebatch.h"
+#include "storelog.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+using namespace Qt::StringLiterals;
+
+struct SqliteWriter::Statements
+{
+    Statements(const QSqlDatabase& db, const std::optional<NativeSqlite>& native)
+        : insert(db, native)
+        , update(db, native)
+        , savepoint(db)
+        , release(db)
+        , rollbackTo(db)
+        , setMaxId(db)
+        , status(db)
+        , oldestFinished(db)
+        , prune(db)
+    { }
+
+    bool prepare(QString* error)
+    {
+        if (!insert.prepare(JobRow::insertSql(), error) || !update.prepare(JobRow::updateSql(), error))
+            return false;
+        const std::pair<QSqlQuery*, QString> all[] = {
+            { &savepoint, u"SAVEPOINT insert_call"_s },
+            { &release, u"RELEASE insert_call"_s },
+            { &rollbackTo, u"ROLLBACK TO insert_call"_s },
+            { &setMaxId, u"UPDATE meta SET value = ? WHERE key = 'max_id'"_s },
+            { &status, u"SELECT status FROM jobs WHERE id = ?"_s },
+            // The k oldest finished jobs: the first k of each finished status' index range, merged.
+            { &oldestFinished,
+                u"SELECT id, status FROM ("
+                "SELECT id, status FROM (SELECT id, status FROM jobs WHERE status = 'succeeded' ORDER BY id LIMIT ?) "
+                "UNION ALL "
+                "SELECT id, status FROM (SELECT id, status FROM jobs WHERE status = 'failed' ORDER BY id LIMIT ?) "
+                "UNION ALL "
+                "SELECT id, status FROM (SELECT id, status FROM jobs WHERE status = 'cancelled' ORDER BY id LIMIT ?)) "
+                "ORDER BY id LIMIT ?"_s },
+            { &prune, u"DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND id <= ?"_s },
+        };
+        for (const auto& [query, sql] : all) {
+            query->setForwardOnly(true);
+            if (!query->prepare(sql)) {
+                *error = query->lastError().text();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    JobStatement insert;
+    JobStatement update;
+    QSqlQuery savepoint;
+    QSqlQuery release;
+    QSqlQuery rollbackTo;
+    QSqlQuery setMaxId;
+    QSqlQuery status;
+    QSqlQuery oldestFinished;
+    QSqlQuery prune;
+};
+
+// What a batch changes in the counts; applied only once it is committed.
+struct SqliteWriter::Changes
+{
+    StatusCounts counts {};
+    QHash<JobId, std::optional<JobStatus>> unfinished; // nullopt: finished now
+
+    void add(JobId id, JobStatus status)
+    {
+        ++counts[std::size_t(status)];
+        unfinished.insert(id, isFinished(status) ? std::nullopt : std::optional(status));
+    }
+    void change(JobId id, JobStatus from, JobStatus to)
+    {
+        --counts[std::size_t(from)];
+        add(id, to);
+    }
+    void merge(const Changes& other)
+    {
+        for (std::size_t i = 0; i < counts.size(); ++i)
+            counts[i] += other.counts[i];
+        unfinished.insert(other.unfinished);
+    }
+};
+
+SqliteWriter::SqliteWriter(const QString& connectionName)
+    : m_name(connectionName)
+{ }
+
+SqliteWriter::~SqliteWriter()
+{
+    close();
+}
+
+bool SqliteWriter::open(const QString& path, bool fullSync, QString* error)
+{
+    m_db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_name);
+    m_db.setDatabaseName(path);
+    m_db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
+    if (!m_db.open()) {
+        *error = u"Cannot open the database %1: %2"_s.arg(path, m_db.lastError().databaseText());
+        return false;
+    }
+    if (!SqliteSchema::prepare(m_db, path, error))
+        return false;
+
+    // NORMAL: a commit is in the OS's hands (survives a killed process); FULL: fsync'ed on commit.
+    // A larger auto-checkpoint means fewer, larger checkpoints stalling the writer.
+    const QString pragmas[] = {
+        fullSync ? u"PRAGMA synchronous = FULL"_s : u"PRAGMA synchronous = NORMAL"_s,
+        u"PRAGMA temp_store = MEMORY"_s,
+        u"PRAGMA cache_size = -65536"_s,
+        u"PRAGMA wal_autocheckpoint = 4000"_s,
+        u"PRAGMA journal_size_limit = 67108864"_s,
+    };
+    QString sqliteError;
+    for (const QString& pragma : pragmas) {
+        if (!exec(pragma, &sqliteError)) {
+            *error = u"Cannot configure the database %1: %2"_s.arg(path, sqliteError);
+            return false;
+        }
+    }
+    if (!loadCounts(&sqliteError)) {
+        *error = u"Cannot read the database %1: %2"_s.arg(path, sqliteError);
+        return false;
+    }
+
+    // QUEUELAB_SQLITE_QT_BINDING=1 forces the portable path (tests, and a way out should the fast one misbehave).
+    const std::optional<NativeSqlite> native
+        = qEnvironmentVariableIntValue("QUEUELAB_SQLITE_QT_BINDING") ? std::nullopt : NativeSqlite::forConnection(m_db);
+    if (!native)
+        qCInfo(lcStore, "Writing through QSqlQuery: SQLite's C API is not reachable through the QSQLITE plugin");
+    m_nativeApi = native.has_value();
+    m_statements = std::make_unique<Statements>(m_db, native);
+    if (!m_statements->prepare(&sqliteError)) {
+        *error = u"Cannot prepare the statements for %1: %2"_s.arg(path, sqliteError);
+        return false;
+    }
+    return true;
+}
+
+bool SqliteWriter::loadCounts(QString* error)
+{
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!query.exec(u"SELECT max((SELECT value FROM meta WHERE key = 'max_id'), coalesce((SELECT max(id) FROM "
+                    "jobs), 0))"_s)
+        || !query.next()) {
+        *error = query.lastError().databaseText();
+        return false;
+    }
+    m_maxId = query.value(0).toLongLong();
+
+    if (!query.exec(u"SELECT status, count(*) FROM jobs GROUP BY status"_s)) {
+        *error = query.lastError().databaseText();
+        return false;
+    }
+    while (query.next()) {
+        if (const auto status = jobStatusFromString(query.value(0).toString()))
+            m_counts[std::size_t(*status)] = query.value(1).toLongLong();
+    }
+
+    if (!query.exec(u"SELECT id, status FROM jobs WHERE status IN ('scheduled', 'queued', 'running')"_s)) {
+        *error = query.lastError().databaseText();
+        return false;
+    }
+    while (query.next()) {
+        if (const auto status = jobStatusFromString(query.value(1).toString()))
+            m_unfinished.insert(query.value(0).toLongLong(), *status);
+    }
+    return true;
+}
+
+void SqliteWriter::close()
+{
+    if (!m_db.isValid())
+        return;
+    m_statements.reset();
+    if (m_db.isOpen()) {
+        QString ignored;
+        // Keeps the planner's statistics current; the limit makes ANALYZE sample, not scan.
+        exec(u"PRAGMA analysis_limit = 1000"_s, &ignored);
+        exec(u"PRAGMA optimize"_s, &ignored);
+    }
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_name);
+}
+
+bool SqliteWriter::exec(const QString& sql, QString* error)
+{
+    QSqlQuery query(m_db);
+    if (query.exec(sql))
+        return true;
+    *error = query.lastError().databaseText();
+    return false;
+}
+
+qint64 SqliteWriter::finishedCount() const
+{
+    return m_counts[std::size_t(JobStatus::Succeeded)] + m_counts[std::size_t(JobStatus::Failed)]
+        + m_counts[std::size_t(JobStatus::Cancelled)];
+}
+
+std::optional<JobStatus> SqliteWriter::storedStatus(JobId id)
+{
+    if (const auto it = m_unfinished.constFind(id); it != m_unfinished.cend())
+        return *it;
+    // Finished (being retried) or not stored at all: rare enough for a lookup.
+    QSqlQuery& query = m_statements->status;
+    query.bindValue(0, id);
+    std::optional<JobStatus> status;
+    if (query.exec() && query.next())
+        status = jobStatusFromString(query.value(0).toString());
+    query.finish();
+    return status;
+}
+
+bool SqliteWriter::fail(Outcome& outcome, const QString& message)
+{
+    m_db.rollback(); // may fail if SQLite rolled back already; nothing is kept either way
+    outcome.error = message;
+    for (QString& error : outcome.insertErrors) {
+        if (error.isEmpty())
+            error = message;
+    }
+    outcome.inserted = 0;
+    outcome.updated = 0;
+    return false;
+}
+
+SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, bool simulateFailure)
+{
+    Statements& s = *m_statements;
+    Outcome outcome;
+    outcome.insertErrors.resize(batch.inserts().size());
+    if (!m_db.transaction()) {
+        fail(outcome, u"Cannot begin a transaction: %1"_s.arg(m_db.lastError().databaseText()));
+        return outcome;
+    }
+
+    Changes changes;
+    JobId maxInserted = m_maxId;
+    for (qsizetype call = 0; call < batch.inserts().size(); ++call) {
+        const StoreBatch::InsertCall& insert = batch.inserts().at(call);
+        // A savepoint makes a multi-job call all-or-none; a single INSERT is atomic by itself.
+        const bool multi = insert.count > 1;
+        if (multi && !s.savepoint.exec()) {
+            fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.savepoint.lastError().databaseText()));
+            return outcome;
+        }
+        Changes callChanges;
+        JobId callMaxId = 0;
+        for (qsizetype i = insert.first; i < insert.first + insert.count; ++i) {
+            const Job& job = batch.entries().at(i).job;
+            JobRow::bindInsert(s.insert, job);
+            if (s.insert.run()) {
+                callChanges.add(job.id, job.status);
+                callMaxId = qMax(callMaxId, job.id);
+                continue;
+            }
+            if (!s.insert.constraintViolated()) {
+                fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.insert.errorText()));
+                return outcome;
+            }
+            outcome.insertErrors[call] = u"Cannot store the jobs: %1"_s.arg(s.insert.errorText());
+            if (multi && !s.rollbackTo.exec()) {
+                fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.rollbackTo.lastError().databaseText()));
+                return outcome;
+            }
+            break;
+        }
+        if (multi && !s.release.exec()) {
+            fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.release.lastError().databaseText()));
+            return outcome;
+        }
+        if (outcome.insertErrors.at(call).isEmpty()) {
+            outcome.inserted += insert.count;
+            maxInserted = qMax(maxInserted, callMaxId);
+            changes.merge(callChanges);
+        }
+    }
+
+    for (qsizetype position : batch.updates()) {
+        const Job& job = batch.entries().at(position).job;
+        const JobId id = job.id;
+        const std::optional<JobStatus> before = storedStatus(id);
+        JobRow::bindUpdate(s.update, job);
+        if (!s.update.run()) {
+            if (!s.update.constraintViolated()) {
+                fail(outcome, u"Cannot update job %1: %2"_s.arg(QString::number(id), s.update.errorText()));
+                return outcome;
+            }
+            qCWarning(lcStore, "Job %lld was not updated: %ls", id, qUtf16Printable(s.update.errorText()));
+            continue;
+        }
+        // A job pruned or never stored has no row to update.
+        if (s.update.changes() > 0 && before) {
+            ++outcome.updated;
+            changes.change(id, *before, job.status);
+        }
+    }
+
+    if (maxInserted > m_maxId) {
+        s.setMaxId.bindValue(0, maxInserted);
+        if (!s.setMaxId.exec()) {
+            fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.setMaxId.lastError().databaseText()));
+            return outcome;
+        }
+    }
+    if (simulateFailure) {
+        fail(outcome, u"Simulated write failure (test hook)"_s);
+        return outcome;
+    }
+    if (!m_db.commit()) {
+        fail(outcome, u"Cannot commit to the database: %1"_s.arg(m_db.lastError().databaseText()));
+        return outcome;
+    }
+
+    m_maxId = maxInserted;
+    for (std::size_t i = 0; i < m_counts.size(); ++i)
+        m_counts[i] += changes.counts[i];
+    for (auto it = changes.unfinished.cbegin(); it != changes.unfinished.cend(); ++it) {
+        if (*it)
+            m_unfinished.insert(it.key(), **it);
+        else
+            m_unfinished.remove(it.key());
+    }
+    return outcome;
+}
+
+int SqliteWriter::prune(qint64 keep, int maxRows, QString* error)
+{
+    const qint64 excess = finishedCount() - keep;
+    if (excess <= 0)
+        return 0;
+    const int rows = int(qMin<qint64>(excess, maxRows));
+    Statements& s = *m_statements;
+    if (!m_db.transaction()) {
+        *error = m_db.lastError().databaseText();
+        return -1;
+    }
+    for (int i = 0; i < 4; ++i)
+        s.oldestFinished.bindValue(i, rows);
+    if (!s.oldestFinished.exec()) {
+        *error = s.oldestFinished.lastError().databaseText();
+        m_db.rollback();
+        return -1;
+    }
+    StatusCounts pruned {};
+    JobId upTo = 0;
+    while (s.oldestFinished.next()) {
+        upTo = s.oldestFinished.value(0).toLongLong();
+        if (const auto status = jobStatusFromString(s.oldestFinished.value(1).toString()))
+            ++pruned[std::size_t(*status)];
+    }
+    s.prune.bindValue(0, upTo);
+    if (!s.prune.exec() || !m_db.commit()) {
+        *error = s.prune.lastError().isValid() ? s.prune.lastError().databaseText() : m_db.lastError().databaseText();
+        m_db.rollback();
+        return -1;
+    }
+    int deleted = 0;
+    for (std::size_t i = 0; i < m_counts.size(); ++i) {
+        m_counts[i] -= pruned[i];
+        deleted += int(pruned[i]);
+    }
+    return deleted;
+}

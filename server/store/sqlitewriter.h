@@ -1,0 +1,63 @@
+#pragma once
+
+#include "jobquery.h"
+
+#include <QHash>
+#include <QSqlDatabase>
+#include <QStringList>
+
+#include <memory>
+
+class StoreBatch;
+
+// The store's one writing connection, used by the writer thread alone: prepared statements
+// reused across batches, one transaction per batch, and retention in small chunks. It counts
+// jobs by status as it writes, so counting never scans the table.
+class SqliteWriter
+{
+public:
+    struct Outcome
+    {
+        QStringList insertErrors; // one per insert call of the batch; empty: stored
+        QString error; // set when the whole batch was rolled back
+        int inserted = 0; // rows
+        int updated = 0;
+    };
+
+    explicit SqliteWriter(const QString& connectionName);
+    ~SqliteWriter();
+
+    // Checks and migrates the file (SqliteSchema), tunes the connection, loads counts and max id.
+    bool open(const QString& path, bool fullSync, QString* error);
+    // Writes a batch in one transaction; an insert call that breaks a constraint fails alone.
+    // `simulateFailure` rolls back instead of committing, for tests.
+    Outcome write(const StoreBatch& batch, bool simulateFailure);
+    // Deletes up to `maxRows` of the oldest finished jobs beyond `keep` in one transaction.
+    // Returns the rows deleted, or -1 with a message.
+    int prune(qint64 keep, int maxRows, QString* error);
+    void close();
+
+    const StatusCounts& counts() const { return m_counts; }
+    qint64 finishedCount() const;
+    JobId maxId() const { return m_maxId; }
+    // Rows are bound through SQLite's C API rather than QSqlQuery (see NativeSqlite).
+    bool usesNativeApi() const { return m_nativeApi; }
+
+private:
+    struct Statements;
+    struct Changes;
+
+    bool exec(const QString& sql, QString* error);
+    bool loadCounts(QString* error);
+    std::optional<JobStatus> storedStatus(JobId id);
+    bool fail(Outcome& outcome, const QString& message);
+
+    QString m_name;
+    QSqlDatabase m_db;
+    std::unique_ptr<Statements> m_statements;
+    // as committed
+    StatusCounts m_counts {};
+    QHash<JobId, JobStatus> m_unfinished; // status of every stored job not finished yet
+    JobId m_maxId = 0; // highest id ever stored, also after pruning
+    bool m_nativeApi = false;
+};

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "jobstore.h"
+
+#include <QHash>
+#include <QList>
+
+// Writes on their way to the database: the newest state of every job touched, and the insert()
+// calls waiting to hear that their jobs are durable. The store fills one batch while the writer
+// commits the previous one (group commit); updates to the same job within a batch coalesce.
+class StoreBatch
+{
+public:
+    struct Entry
+    {
+        Job job; // newest state
+        bool inserted = false; // new in this batch: INSERT, else UPDATE
+    };
+    struct InsertCall
+    {
+        qsizetype first = 0; // its jobs are entries [first, first + count), stored all or none
+        qsizetype count = 0;
+        JobStore::DurableCallback onDurable;
+    };
+
+    bool isEmpty() const { return m_entries.isEmpty(); }
+    void addInsert(const QList<Job>& jobs, JobStore::DurableCallback onDurable);
+    void addUpdate(const Job& job);
+    // Puts back an update of a failed batch unless this batch already holds a newer state.
+    void restoreUpdate(const Job& job);
+
+    const Job* find(JobId id) const;
+    const Job* findByIdempotencyKey(const QString& key) const;
+
+    const QList<Entry>& entries() const { return m_entries; }
+    const QList<InsertCall>& inserts() const { return m_inserts; }
+    // Positions of the updated (not inserted) jobs, by ascending id for B-tree locality.
+    QList<qsizetype> updates() const;
+
+private:
+    QList<Entry> m_entries; // contiguous per insert call, in arrival order
+    QHash<JobId, qsizetype> m_positions; // id -> its newest entry
+    QHash<QString, JobId> m_idempotencyKeys;
+    QList<InsertCall> m_inserts;
+};

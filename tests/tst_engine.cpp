@@ -1,0 +1,280 @@
+#include "enginetesting.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+
+#include <atomic>
+#include <mutex>
+
+namespace {
+
+// A job type that records the order in which jobs start and how many run at once.
+struct Recorder
+{
+    std::mutex mutex;
+    QList<int> order;
+    std::atomic<int> running { 0 };
+    std::atomic<int> maxRunning { 0 };
+};
+
+class RecordingHandler : public JobHandler
+{
+public:
+    explicit RecordingHandler(Recorder* recorder)
+        : m_recorder(recorder)
+    {
+    }
+    JobOutcome run(const JobContext& context) const override
+    {
+        {
+            std::lock_guard lock(m_recorder->mutex);
+            m_recorder->order.append(context.payload().toObject().value(QLatin1StringView("n")).toInt());
+        }
+        const int now = ++m_recorder->running;
+        int seen = m_recorder->maxRunning;
+        while (now > seen && !m_recorder->maxRunning.compare_exchange_weak(seen, now)) { }
+        context.token().waitFor(context.payload().toObject().value(QLatin1StringView("ms")).toInt());
+        --m_recorder->running;
+        return JobOutcome::success(QJsonValue(true));
+    }
+
+private:
+    Recorder* m_recorder;
+};
+
+EngineConfig recordingConfig(Recorder* recorder, int workers)
+{
+    EngineConfig config;
+    config.workers = workers;
+    config.registerHandlers = [recorder](HandlerRegistry& registry) {
+        registry.add<RecordingHandler>(QStringLiteral("record"), recorder);
+    };
+    return config;
+}
+
+QJsonObject numbered(int n, int ms = 0)
+{
+    return { { QStringLiteral("n"), n }, { QStringLiteral("ms"), ms } };
+}
+
+} // namespace
+
+class TestEngine : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void echoRunsToSuccess()
+    {
+        auto engine = startedEngine();
+        const Job job = submitOne(*engine, spec(QStringLiteral("echo"), QJsonObject { { QStringLiteral("x"), 1 } }));
+        QCOMPARE(job.id, 1);
+        QTRY_COMPARE(statusOf(*engine, job.id), JobStatus::Succeeded);
+        const Job done = *engine->job(job.id);
+        QCOMPARE(done.result, QJsonValue(QJsonObject { { QStringLiteral("x"), 1 } }));
+        QCOMPARE(done.attempts, 1);
+        QCOMPARE(done.history.size(), 1);
+        QVERIFY(done.finishedAt >= done.startedAt && done.startedAt >= done.createdAt);
+    }
+
+    void priorityThenSubmissionOrder()
+    {
+        Recorder recorder;
+        auto engine = startedEngine(recordingConfig(&recorder, 1));
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(QStringLiteral("default"), true)));
+        const QList<int> priorities = { 0, 5, 0, 9, 5, 0 };
+        for (int i = 0; i < priorities.size(); ++i)
+            submitOne(*engine, spec(QStringLiteral("record"), numbered(i), priorities[i]));
+        engine->setQueuePaused(QStringLiteral("default"), false);
+        QTRY_COMPARE(engine->stats().counts[std::size_t(JobStatus::Succeeded)], 6);
+        QCOMPARE(recorder.order, (QList<int> { 3, 1, 4, 0, 2, 5 }));
+    }
+
+    void capacityRefusesBeyondMaxQueued()
+    {
+        EngineConfig config;
+        config.maxQueued = 3;
+        auto engine = startedEngine(config);
+        engine->setQueuePaused(QStringLiteral("default"), true);
+        for (int i = 0; i < 3; ++i)
+            submitOne(*engine, spec(QStringLiteral("echo")));
+        const auto refused = engine->submit({ spec(QStringLiteral("echo")) });
+        QVERIFY(std::holds_alternative<EngineError>(refused));
+        QCOMPARE(std::get<EngineError>(refused).kind, EngineError::Kind::QueueFull);
+        QCOMPARE(engine->stats().queueDepth, 3);
+    }
+
+    void batchIsAllOrNothing()
+    {
+        auto engine = startedEngine();
+        const auto refused = engine->submit({ spec(QStringLiteral("echo")), spec(QStringLiteral("nope")) }, {}, true);
+        QVERIFY(std::holds_alternative<EngineError>(refused));
+        QCOMPARE(std::get<EngineError>(refused).field, QStringLiteral("jobs[1].type"));
+        QVERIFY(!engine->job(1));
+    }
+
+    void poolNeverExceedsWorkerCount()
+    {
+        Recorder recorder;
+        auto engine = startedEngine(recordingConfig(&recorder, 2));
+        QList<JobSpec> specs;
+        for (int i = 0; i < 8; ++i)
+            specs.append(spec(QStringLiteral("record"), numbered(i, 50)));
+        QVERIFY(std::holds_alternative<QList<Job>>(engine->submit(specs)));
+        QTRY_COMPARE(engine->stats().counts[std::size_t(JobStatus::Succeeded)], 8);
+        QCOMPARE(recorder.maxRunning.load(), 2);
+    }
+
+    void cancelQueuedRunningAndFinished()
+    {
+        EngineConfig config;
+        config.workers = 1;
+        auto engine = startedEngine(config);
+        const Job running = submitOne(*engine, spec(QStringLiteral("sleep"), sleepMs(10000)));
+        const Job queued = submitOne(*engine, spec(QStringLiteral("echo")));
+        QTRY_COMPARE(statusOf(*engine, running.id), JobStatus::Running);
+
+        QVERIFY(std::holds_alternative<Job>(engine->cancel(queued.id)));
+        QCOMPARE(statusOf(*engine, queued.id), JobStatus::Cancelled);
+
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(std::holds_alternative<Job>(engine->cancel(running.id)));
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, running.id), JobStatus::Cancelled, 1000);
+        QVERIFY2(timer.elapsed() < 500, "sleep must honour cancel within tens of milliseconds");
+        QCOMPARE(engine->job(running.id)->error->code, QStringLiteral("cancelled"));
+
+        const auto again = engine->cancel(running.id);
+        QCOMPARE(std::get<EngineError>(again).kind, EngineError::Kind::Conflict);
+        QCOMPARE(std::get<EngineError>(engine->cancel(999)).kind, EngineError::Kind::NotFound);
+    }
+
+    void timeoutFailsPromptly()
+    {
+        auto engine = startedEngine();
+        JobSpec slow = spec(QStringLiteral("sleep"), sleepMs(10000));
+        slow.timeoutMs = 100;
+        const Job job = submitOne(*engine, slow);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, job.id), JobStatus::Failed, 2000);
+        const Job failed = *engine->job(job.id);
+        QCOMPARE(failed.error->code, QStringLiteral("timeout"));
+        QVERIFY2(failed.finishedAt - failed.startedAt < 300, "the timeout must fire within tens of ms");
+    }
+
+    void failedAttemptsAreRetriedWithHistory()
+    {
+        auto engine = startedEngine();
+        JobSpec failing = spec(QStringLiteral("fail"), QJsonObject { { QStringLiteral("message"), QStringLiteral("boom") } });
+        failing.maxAttempts = 2;
+        const Job job = submitOne(*engine, failing);
+        QTRY_COMPARE(statusOf(*engine, job.id), JobStatus::Scheduled);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, job.id), JobStatus::Failed, 3000);
+        const Job failed = *engine->job(job.id);
+        QCOMPARE(failed.attempts, 2);
+        QCOMPARE(failed.history.size(), 2);
+        QCOMPARE(failed.history[0].error->message, QStringLiteral("boom"));
+
+        QVERIFY(std::holds_alternative<Job>(engine->retry(job.id)));
+        QTRY_COMPARE(statusOf(*engine, job.id), JobStatus::Failed);
+        QCOMPARE(engine->job(job.id)->attempts, 3);
+    }
+
+    void delayedJobWaitsUntilDue()
+    {
+        auto engine = startedEngine();
+        JobSpec later = spec(QStringLiteral("echo"));
+        later.delayMs = 200;
+        const Job job = submitOne(*engine, later);
+        QCOMPARE(job.status, JobStatus::Scheduled);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(*engine, job.id), JobStatus::Succeeded, 2000);
+        const Job done = *engine->job(job.id);
+        QVERIFY(done.startedAt >= done.createdAt + 200);
+        QVERIFY2(done.startedAt < done.createdAt + 300, "due jobs start within tens of ms");
+    }
+
+    void idempotencyKeyReturnsTheSameJob()
+    {
+        auto engine = startedEngine();
+        JobSpec keyed = spec(QStringLiteral("echo"));
+        keyed.idempotencyKey = QStringLiteral("order-42");
+        const Job first = submitOne(*engine, keyed);
+        QTRY_COMPARE(statusOf(*engine, first.id), JobStatus::Succeeded);
+        const Job second = submitOne(*engine, keyed);
+        QCOMPARE(second.id, first.id);
+        QCOMPARE(engine->stats().submittedTotal, 1u);
+    }
+
+    void drainLetsRunningJobsFinish()
+    {
+        auto engine = startedEngine();
+        QSignalSpy states(engine.get(), &Engine::stateChanged);
+        const Job job = submitOne(*engine, spec(QStringLiteral("sleep"), sleepMs(300)));
+        QTRY_COMPARE(statusOf(*engine, job.id), JobStatus::Running);
+        engine->stop(5000);
+        QCOMPARE(engine->state(), EngineState::Draining);
+        QCOMPARE(std::get<EngineError>(engine->submit({ spec(QStringLiteral("echo")) })).kind,
+            EngineError::Kind::Unavailable);
+        QTRY_COMPARE(engine->state(), EngineState::Stopped);
+        QCOMPARE(statusOf(*engine, job.id), JobStatus::Succeeded);
+    }
+
+    void drainDeadlinePutsRunningJobsBackInTheQueue()
+    {
+        EngineConfig config;
+        config.workers = 1;
+        auto engine = startedEngine(config);
+        const Job running = submitOne(*engine, spec(QStringLiteral("sleep"), sleepMs(10000)));
+        const Job queued = submitOne(*engine, spec(QStringLiteral("echo")));
+        QTRY_COMPARE(statusOf(*engine, running.id), JobStatus::Running);
+        QElapsedTimer timer;
+        timer.start();
+        engine->stop(200);
+        QTRY_COMPARE_WITH_TIMEOUT(engine->state(), EngineState::Stopped, 2000);
+        QVERIFY(timer.elapsed() >= 150);
+        QCOMPARE(statusOf(*engine, running.id), JobStatus::Queued);
+        QCOMPARE(engine->job(running.id)->attempts, 0);
+        QCOMPARE(statusOf(*engine, queued.id), JobStatus::Queued);
+
+        engine->start(); // the kept queue runs on the next start, in its order
+        QTRY_COMPARE(statusOf(*engine, running.id), JobStatus::Running);
+        QCOMPARE(engine->job(running.id)->attempts, 1);
+        engine->cancel(running.id);
+        QTRY_COMPARE(statusOf(*engine, queued.id), JobStatus::Succeeded);
+    }
+
+    void snapshotsAreCoalesced()
+    {
+        EngineConfig config;
+        config.snapshotIntervalMs = 100;
+        auto engine = startedEngine(config);
+        QSignalSpy snapshots(engine.get(), &Engine::snapshotReady);
+        QList<JobSpec> specs(5000, spec(QStringLiteral("echo")));
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(std::holds_alternative<QList<Job>>(engine->submit(specs)));
+        QTRY_COMPARE(engine->stats().counts[std::size_t(JobStatus::Succeeded)], 5000);
+        QTest::qWait(250); // let the last snapshot out
+        const double seconds = double(timer.elapsed()) / 1000.0;
+        QVERIFY2(snapshots.count() <= int(seconds * 10) + 2,
+            qPrintable(QStringLiteral("%1 snapshots in %2 s").arg(snapshots.count()).arg(seconds)));
+        const auto last = snapshots.constLast().at(0).value<EngineSnapshot>();
+        QCOMPARE(last.counts[std::size_t(JobStatus::Succeeded)], 5000);
+        QCOMPARE(last.workerCount, engine->workerCount());
+    }
+
+    void workerCountChangesWhileRunning()
+    {
+        Recorder recorder;
+        auto engine = startedEngine(recordingConfig(&recorder, 1));
+        engine->setWorkerCount(3);
+        QList<JobSpec> specs;
+        for (int i = 0; i < 9; ++i)
+            specs.append(spec(QStringLiteral("record"), numbered(i, 100)));
+        engine->submit(specs);
+        QTRY_COMPARE(engine->stats().counts[std::size_t(JobStatus::Succeeded)], 9);
+        QCOMPARE(recorder.maxRunning.load(), 3);
+        QCOMPARE(engine->workerCount(), 3);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEngine)
+#include "tst_engine.moc"

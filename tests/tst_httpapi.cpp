@@ -1,0 +1,281 @@
+#include "enginetesting.h"
+#include "server.h"
+#include "testhttp.h"
+
+#include <QJsonArray>
+
+// The API through real HTTP against a real server on 127.0.0.1, port 0.
+class TestHttpApi : public QObject
+{
+    Q_OBJECT
+private:
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<Server> m_server;
+    TestHttp m_http;
+
+    QString submitted(const QJsonObject& job)
+    {
+        const HttpResult result = m_http.postJson(QStringLiteral("/jobs"), job);
+        if (result.status != 202)
+            qFatal("submission failed: %d %s", result.status, result.body.constData());
+        return result.json().value(QLatin1StringView("id")).toString();
+    }
+    QString statusOf(const QString& id)
+    {
+        return m_http.get(QStringLiteral("/jobs/") + id).json().value(QLatin1StringView("status")).toString();
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        EngineConfig config;
+        config.workers = 2;
+        config.maxQueued = 50;
+        m_engine = startedEngine(config);
+        ServerConfig serverConfig;
+        serverConfig.port = 0;
+        m_server = std::make_unique<Server>(serverConfig, m_engine.get());
+        QString error;
+        QVERIFY2(m_server->start(&error), qPrintable(error));
+        QVERIFY(m_server->url().port() > 0);
+        m_http.setBase(m_server->url());
+    }
+
+    void cleanup()
+    {
+        m_server.reset();
+        m_engine.reset();
+    }
+
+    void routes_data()
+    {
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QByteArray>("contentType");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("expected"); // error code, or a fragment of the body
+
+        const QByteArray json = "application/json";
+        QTest::newRow("submit echo") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo","payload":{"a":1}})")
+                                     << json << 202 << "\"type\":\"echo\"";
+        QTest::newRow("submit with charset") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo"})")
+                                             << QByteArray("application/json; charset=utf-8") << 202 << "\"queued\"";
+        QTest::newRow("malformed json") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":)") << json << 400
+                                        << "malformed_json";
+        QTest::newRow("json array") << QByteArray("POST") << "/jobs" << QByteArray("[1]") << json << 400
+                                    << "malformed_json";
+        QTest::newRow("not json") << QByteArray("POST") << "/jobs" << QByteArray("type=echo")
+                                  << QByteArray("application/x-www-form-urlencoded") << 415 << "unsupported_media_type";
+        QTest::newRow("missing type") << QByteArray("POST") << "/jobs" << QByteArray("{}") << json << 400
+                                      << "invalid_field";
+        QTest::newRow("unknown type") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"nope"})") << json
+                                      << 400 << "unknown job type";
+        QTest::newRow("bad priority") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo","priority":"hi"})")
+                                      << json << 400 << "priority must be";
+        QTest::newRow("bad sleep payload") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"sleep","payload":{}})")
+                                           << json << 400 << "payload.ms is required";
+        QTest::newRow("unknown job") << QByteArray("GET") << "/jobs/999" << QByteArray() << QByteArray() << 404
+                                     << "not_found";
+        QTest::newRow("non-numeric id") << QByteArray("GET") << "/jobs/abc" << QByteArray() << QByteArray() << 404
+                                        << "not_found";
+        QTest::newRow("bad wait_ms") << QByteArray("GET") << "/jobs/1?wait_ms=70000" << QByteArray() << QByteArray()
+                                     << 400 << "wait_ms";
+        QTest::newRow("list") << QByteArray("GET") << "/jobs?limit=5" << QByteArray() << QByteArray() << 200
+                              << "\"next_cursor\"";
+        QTest::newRow("list bad status") << QByteArray("GET") << "/jobs?status=done" << QByteArray() << QByteArray()
+                                         << 400 << "status must be one of";
+        QTest::newRow("list limit too big") << QByteArray("GET") << "/jobs?limit=5000" << QByteArray() << QByteArray()
+                                            << 400 << "limit";
+        QTest::newRow("list bad cursor") << QByteArray("GET") << "/jobs?cursor=x" << QByteArray() << QByteArray() << 400
+                                         << "cursor";
+        QTest::newRow("cancel unknown") << QByteArray("DELETE") << "/jobs/12345" << QByteArray() << QByteArray() << 404
+                                        << "not_found";
+        QTest::newRow("retry unknown") << QByteArray("POST") << "/jobs/12345/retry" << QByteArray() << json << 404
+                                       << "not_found";
+        QTest::newRow("batch") << QByteArray("POST") << "/jobs/batch"
+                               << QByteArray(R"({"jobs":[{"type":"echo"},{"type":"echo","priority":3}]})") << json
+                               << 202 << "\"priority\":3";
+        QTest::newRow("batch names index and field")
+            << QByteArray("POST") << "/jobs/batch" << QByteArray(R"({"jobs":[{"type":"echo"},{"type":"echo","priority":1.5}]})")
+            << json << 400 << "jobs[1].priority";
+        QTest::newRow("batch empty") << QByteArray("POST") << "/jobs/batch" << QByteArray(R"({"jobs":[]})") << json
+                                     << 400 << "jobs must be";
+        QTest::newRow("batch not array") << QByteArray("POST") << "/jobs/batch" << QByteArray(R"({"jobs":{}})") << json
+                                         << 400 << "jobs must be";
+        QTest::newRow("queues") << QByteArray("GET") << "/queues" << QByteArray() << QByteArray() << 200
+                                << "\"name\":\"default\"";
+        QTest::newRow("pause queue") << QByteArray("POST") << "/queues/mail/pause" << QByteArray() << json << 200
+                                     << "\"paused\":true";
+        QTest::newRow("pause bad queue name") << QByteArray("POST") << "/queues/a%20b/pause" << QByteArray() << json
+                                              << 400 << "invalid_field";
+        QTest::newRow("stats") << QByteArray("GET") << "/stats" << QByteArray() << QByteArray() << 200
+                               << "\"queue_depth\"";
+        QTest::newRow("health") << QByteArray("GET") << "/health" << QByteArray() << QByteArray() << 200
+                                << "{\"status\":\"ok\"}";
+        QTest::newRow("metrics") << QByteArray("GET") << "/metrics" << QByteArray() << QByteArray() << 200
+                                 << "queuelab_jobs{status=\"queued\"}";
+        QTest::newRow("openapi") << QByteArray("GET") << "/openapi.json" << QByteArray() << QByteArray() << 200
+                                 << "\"openapi\"";
+        QTest::newRow("unknown route") << QByteArray("GET") << "/nope" << QByteArray() << QByteArray() << 404
+                                       << "not_found";
+        QTest::newRow("wrong method") << QByteArray("PUT") << "/jobs" << QByteArray("{}") << json << 405
+                                      << "method_not_allowed";
+    }
+
+    void routes()
+    {
+        QFETCH(QByteArray, method);
+        QFETCH(QString, path);
+        QFETCH(QByteArray, body);
+        QFETCH(QByteArray, contentType);
+        QFETCH(int, status);
+        QFETCH(QString, expected);
+
+        const HttpResult result = m_http.request(method, path, body, contentType);
+        QCOMPARE(result.status, status);
+        QVERIFY2(QString::fromUtf8(result.body).contains(expected), result.body.constData());
+        QVERIFY(result.header("Content-Type").startsWith(path == QLatin1StringView("/metrics") ? "text/plain"
+                                                                                             : "application/json"));
+        if (status >= 400)
+            QVERIFY2(!result.errorMessage().isEmpty(), result.body.constData());
+        if (status == 405)
+            QVERIFY(result.header("Allow").contains("GET"));
+    }
+
+    void submitThenPollToSuccess()
+    {
+        const HttpResult created = m_http.postJson(QStringLiteral("/jobs"),
+            { { QStringLiteral("type"), QStringLiteral("echo") }, { QStringLiteral("payload"), QJsonObject { { QStringLiteral("n"), 7 } } } });
+        QCOMPARE(created.status, 202);
+        const QString id = created.json().value(QLatin1StringView("id")).toString();
+        QCOMPARE(created.header("Location"), QByteArray("/jobs/") + id.toUtf8());
+        QTRY_COMPARE(statusOf(id), QStringLiteral("succeeded"));
+        const QJsonObject job = m_http.get(QStringLiteral("/jobs/") + id).json();
+        QCOMPARE(job.value(QLatin1StringView("result")).toObject().value(QLatin1StringView("n")).toInt(), 7);
+        QCOMPARE(job.value(QLatin1StringView("attempts")).toInt(), 1);
+        QVERIFY(job.value(QLatin1StringView("finished_at")).toString().endsWith(QLatin1Char('Z')));
+    }
+
+    void longPollAnswersWhenTheJobFinishes()
+    {
+        const QString id = submitted({ { QStringLiteral("type"), QStringLiteral("sleep") },
+            { QStringLiteral("payload"), sleepMs(300) } });
+        const HttpResult waited = m_http.get(QStringLiteral("/jobs/%1?wait_ms=10000").arg(id));
+        QCOMPARE(waited.status, 200);
+        QCOMPARE(waited.json().value(QLatin1StringView("status")).toString(), QStringLiteral("succeeded"));
+        QVERIFY2(waited.elapsedMs < 3000, "answered when the job finished, not when wait_ms passed");
+
+        const QString slow = submitted({ { QStringLiteral("type"), QStringLiteral("sleep") },
+            { QStringLiteral("payload"), sleepMs(5000) } });
+        const HttpResult timedOut = m_http.get(QStringLiteral("/jobs/%1?wait_ms=200").arg(slow));
+        QCOMPARE(timedOut.status, 200);
+        QVERIFY(timedOut.json().value(QLatin1StringView("status")).toString() != QStringLiteral("succeeded"));
+        QVERIFY(timedOut.elapsedMs >= 190);
+        QCOMPARE(m_http.request("DELETE", QStringLiteral("/jobs/") + slow).status, 202);
+    }
+
+    void cancelAndRetry()
+    {
+        const QString id = submitted({ { QStringLiteral("type"), QStringLiteral("sleep") },
+            { QStringLiteral("payload"), sleepMs(10000) } });
+        QTRY_COMPARE(statusOf(id), QStringLiteral("running"));
+        QCOMPARE(m_http.request("DELETE", QStringLiteral("/jobs/") + id).status, 202);
+        QTRY_COMPARE(statusOf(id), QStringLiteral("cancelled"));
+        const HttpResult again = m_http.request("DELETE", QStringLiteral("/jobs/") + id);
+        QCOMPARE(again.status, 409);
+        QCOMPARE(again.errorCode(), QStringLiteral("conflict"));
+
+        const HttpResult retried = m_http.post(QStringLiteral("/jobs/%1/retry").arg(id), {});
+        QCOMPARE(retried.status, 202);
+        QTRY_COMPARE(statusOf(id), QStringLiteral("running"));
+        m_http.request("DELETE", QStringLiteral("/jobs/") + id);
+
+        const QString done = submitted({ { QStringLiteral("type"), QStringLiteral("echo") } });
+        QTRY_COMPARE(statusOf(done), QStringLiteral("succeeded"));
+        QCOMPARE(m_http.post(QStringLiteral("/jobs/%1/retry").arg(done), {}).status, 409);
+    }
+
+    void listFiltersAndPages()
+    {
+        for (int i = 0; i < 5; ++i)
+            submitted({ { QStringLiteral("type"), QStringLiteral("echo") }, { QStringLiteral("queue"), QStringLiteral("a") } });
+        submitted({ { QStringLiteral("type"), QStringLiteral("fail") } });
+        QTRY_COMPARE(m_engine->stats().finishedTotal, 6u);
+
+        const QJsonObject failed = m_http.get(QStringLiteral("/jobs?status=failed")).json();
+        QCOMPARE(failed.value(QLatin1StringView("jobs")).toArray().size(), 1);
+
+        const QJsonObject first = m_http.get(QStringLiteral("/jobs?queue=a&limit=3")).json();
+        const QJsonArray page1 = first.value(QLatin1StringView("jobs")).toArray();
+        QCOMPARE(page1.size(), 3);
+        QVERIFY(page1[0].toObject().value(QLatin1StringView("id")).toString().toLongLong()
+            > page1[1].toObject().value(QLatin1StringView("id")).toString().toLongLong());
+        const QString cursor = first.value(QLatin1StringView("next_cursor")).toString();
+        QVERIFY(!cursor.isEmpty());
+        const QJsonObject second = m_http.get(QStringLiteral("/jobs?queue=a&limit=3&cursor=") + cursor).json();
+        QCOMPARE(second.value(QLatin1StringView("jobs")).toArray().size(), 2);
+        QVERIFY(second.value(QLatin1StringView("next_cursor")).isNull());
+    }
+
+    void queueCapacityAnswers503()
+    {
+        m_http.post(QStringLiteral("/queues/default/pause"), {});
+        QJsonArray batch;
+        for (int i = 0; i < 50; ++i) // the fixture's capacity
+            batch.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("echo") } });
+        QCOMPARE(m_http.postJson(QStringLiteral("/jobs/batch"), { { QStringLiteral("jobs"), batch } }).status, 202);
+        const HttpResult full = m_http.postJson(QStringLiteral("/jobs"), { { QStringLiteral("type"), QStringLiteral("echo") } });
+        QCOMPARE(full.status, 503);
+        QCOMPARE(full.errorCode(), QStringLiteral("queue_full"));
+        QVERIFY(!full.header("Retry-After").isEmpty());
+    }
+
+    void drainingRefusesSubmissionsButServesReads()
+    {
+        const QString id = submitted({ { QStringLiteral("type"), QStringLiteral("sleep") },
+            { QStringLiteral("payload"), sleepMs(400) } });
+        QTRY_COMPARE(statusOf(id), QStringLiteral("running"));
+        QSignalSpy stopped(m_server.get(), &Server::stopped);
+        m_server->stop(5000);
+
+        const HttpResult refused = m_http.postJson(QStringLiteral("/jobs"), { { QStringLiteral("type"), QStringLiteral("echo") } });
+        QCOMPARE(refused.status, 503);
+        QVERIFY(!refused.header("Retry-After").isEmpty());
+        QCOMPARE(m_http.get(QStringLiteral("/health")).status, 503);
+        QCOMPARE(m_http.get(QStringLiteral("/jobs/") + id).status, 200);
+
+        QVERIFY(stopped.wait(5000));
+        QCOMPARE(m_engine->job(id.toLongLong())->status, JobStatus::Succeeded);
+        QVERIFY(!m_server->isListening());
+        QCOMPARE(m_http.get(QStringLiteral("/health")).status, 0); // connection refused
+
+        QString error;
+        QVERIFY(m_server->start(&error)); // Start again: same port
+        QCOMPARE(m_http.get(QStringLiteral("/health")).status, 200);
+    }
+
+    void tokenIsRequiredWhenSet()
+    {
+        m_server.reset();
+        ServerConfig config;
+        config.port = 0;
+        config.token = "s3cret";
+        m_server = std::make_unique<Server>(config, m_engine.get());
+        QString error;
+        QVERIFY(m_server->start(&error));
+        TestHttp anonymous(m_server->url());
+        const HttpResult refused = anonymous.get(QStringLiteral("/stats"));
+        QCOMPARE(refused.status, 401);
+        QVERIFY(refused.header("WWW-Authenticate").startsWith("Bearer"));
+        TestHttp wrong(m_server->url());
+        wrong.setHeader("Authorization", "Bearer s3cre");
+        QCOMPARE(wrong.get(QStringLiteral("/stats")).status, 401);
+        TestHttp right(m_server->url());
+        right.setHeader("Authorization", "Bearer s3cret");
+        QCOMPARE(right.get(QStringLiteral("/stats")).status, 200);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHttpApi)
+#include "tst_httpapi.moc"

@@ -1,0 +1,404 @@
+#include "enginetesting.h"
+#include "jobdetails.h"
+#include "jobmodel.h"
+#include "jobspanel.h"
+#include "jsontext.h"
+#include "mainwindow.h"
+#include "requestlogmodel.h"
+#include "requestspanel.h"
+#include "server.h"
+#include "servertoolbar.h"
+#include "stattile.h"
+#include "submitpanel.h"
+#include "summarytiles.h"
+#include "workermodel.h"
+
+#include <QAbstractButton>
+#include <QComboBox>
+#include <QFile>
+#include <QImageReader>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+#include <QThreadPool>
+
+// A real engine on the in-memory store and a real server on 127.0.0.1, a free port.
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true); // QSettings go to a throwaway place
+        QSettings(QStringLiteral("QueueLab"), QStringLiteral("queuelab")).clear();
+    }
+
+    void init()
+    {
+        EngineConfig engineConfig;
+        engineConfig.workers = 2;
+        engineConfig.drainTimeoutSecs = 30;
+        m_engine = std::make_unique<Engine>(engineConfig, std::make_unique<MemoryJobStore>(100000));
+        QString error;
+        QVERIFY2(m_engine->open(&error), qPrintable(error));
+        ServerConfig serverConfig;
+        serverConfig.address = QHostAddress::LocalHost;
+        serverConfig.port = 0;
+        m_server = std::make_unique<Server>(serverConfig, m_engine.get());
+        QVERIFY2(m_server->start(&error), qPrintable(error));
+        m_window = std::make_unique<MainWindow>(m_server.get());
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    }
+
+    void cleanup()
+    {
+        m_window.reset();
+        if (m_server)
+            m_server->stopNow();
+        m_server.reset();
+        m_engine.reset();
+    }
+
+    void titleNamesTheUrl()
+    {
+        const QString url = m_server->url().toString();
+        QVERIFY(url.startsWith(QStringLiteral("http://127.0.0.1:")));
+        QCOMPARE(m_window->windowTitle(), QStringLiteral("QueueLab — %1").arg(url));
+        QVERIFY(QFile::exists(QStringLiteral(":/icons/queuelab.svg")));
+        QVERIFY(!m_window->windowIcon().isNull());
+        // Rendering the SVG needs Debian's libqt6svg6 (the svg image and icon engine plugins).
+        if (QImageReader::supportedImageFormats().contains("svg"))
+            QCOMPARE(m_window->windowIcon().pixmap(64).size(), QSize(64, 64));
+        else
+            qWarning("libqt6svg6 is not installed: the application icon cannot be drawn");
+    }
+
+    void startStopFollowTheServerState()
+    {
+        ServerToolBar* controls = m_window->serverControls();
+        QTRY_COMPARE(controls->stateText(), QStringLiteral("Running"));
+        QVERIFY(!controls->startAction()->isEnabled());
+        QVERIFY(controls->stopAction()->isEnabled());
+        QVERIFY(controls->stopNowAction()->isEnabled());
+
+        // A long job keeps the drain going until "Stop now".
+        const Job job = submitOne(*m_engine, spec(QStringLiteral("sleep"), sleepMs(60000)));
+        QTRY_COMPARE(statusOf(*m_engine, job.id), JobStatus::Running);
+        QTRY_COMPARE(m_window->summaryTiles()->tile(SummaryTiles::Running)->value(), QStringLiteral("1"));
+
+        controls->stopAction()->trigger();
+        QTRY_COMPARE(controls->stateText(), QStringLiteral("Draining"));
+        QVERIFY(!controls->startAction()->isEnabled());
+        QVERIFY(!controls->stopAction()->isEnabled());
+        QVERIFY(controls->stopNowAction()->isEnabled());
+        QTRY_VERIFY2(controls->drainText().startsWith(QStringLiteral("1 job still running, cancelled in ")),
+            qPrintable(controls->drainText()));
+
+        controls->stopNowAction()->trigger();
+        QTRY_COMPARE(controls->stateText(), QStringLiteral("Stopped"));
+        QTRY_VERIFY(!m_server->isListening());
+        QVERIFY(controls->startAction()->isEnabled());
+        QVERIFY(!controls->stopAction()->isEnabled());
+        QVERIFY(!controls->stopNowAction()->isEnabled());
+        QVERIFY(controls->drainText().isEmpty());
+        QTRY_VERIFY(m_window->windowTitle().endsWith(QStringLiteral("(stopped)")));
+        // The cancelled job went back to the queue.
+        QTRY_COMPARE(statusOf(*m_engine, job.id), JobStatus::Queued);
+
+        const QUrl before = m_server->url();
+        controls->startAction()->trigger();
+        QTRY_COMPARE(controls->stateText(), QStringLiteral("Running"));
+        QVERIFY(m_server->isListening());
+        QCOMPARE(m_server->url(), before);
+        QVERIFY(controls->stopAction()->isEnabled());
+        QVERIFY(!controls->startAction()->isEnabled());
+        QCOMPARE(m_window->windowTitle(), QStringLiteral("QueueLab — %1").arg(before.toString()));
+    }
+
+    void shortcutsAreBound()
+    {
+        ServerToolBar* controls = m_window->serverControls();
+        QCOMPARE(controls->startAction()->shortcut(), QKeySequence(QStringLiteral("Ctrl+R")));
+        QVERIFY(controls->stopAction()->shortcuts().contains(QKeySequence(QStringLiteral("Ctrl+."))));
+        QVERIFY(controls->stopAction()->shortcuts().contains(QKeySequence(QStringLiteral("Ctrl+Shift+S"))));
+        QCOMPARE(m_window->submitAction()->shortcut(), QKeySequence(QStringLiteral("Ctrl+N")));
+    }
+
+    void invalidJsonDisablesSubmit()
+    {
+        SubmitPanel* submit = m_window->submitPanel();
+        submit->typeBox()->setCurrentText(QStringLiteral("echo"));
+        submit->payloadEdit()->setPlainText(QStringLiteral("{\n  \"text\": \n}"));
+        QVERIFY(!submit->submitButton()->isEnabled());
+        QVERIFY(submit->errorLabel()->isVisible());
+        QVERIFY2(submit->errorLabel()->text().startsWith(QStringLiteral("Payload: Line 3, column 1: ")),
+            qPrintable(submit->errorLabel()->text()));
+
+        // The engine's field rules apply before sending too.
+        submit->payloadEdit()->setPlainText(QStringLiteral("{\"text\": \"hi\"}"));
+        submit->queueEdit()->setText(QStringLiteral("no spaces allowed"));
+        QVERIFY(!submit->submitButton()->isEnabled());
+        QVERIFY(submit->errorLabel()->text().startsWith(QStringLiteral("queue ")));
+
+        submit->queueEdit()->setText(QStringLiteral("default"));
+        QVERIFY(submit->submitButton()->isEnabled());
+        QVERIFY(!submit->errorLabel()->isVisible());
+    }
+
+    void typePickerFillsTheExample()
+    {
+        SubmitPanel* submit = m_window->submitPanel();
+        QVERIFY(submit->typeBox()->count() >= 4);
+        submit->typeBox()->setCurrentText(QStringLiteral("echo"));
+        submit->typeBox()->setCurrentText(QStringLiteral("sleep"));
+        const QJsonValue example = m_engine->examplePayload(QStringLiteral("sleep"));
+        QCOMPARE(JsonText::parse(submit->payloadEdit()->toPlainText()).value, example);
+        QVERIFY(submit->submitButton()->isEnabled());
+    }
+
+    void submitsNCopiesAsOneBatch()
+    {
+        SubmitPanel* submit = m_window->submitPanel();
+        submit->typeBox()->setCurrentText(QStringLiteral("echo"));
+        submit->payloadEdit()->setPlainText(QStringLiteral("{\"n\": 1}"));
+        submit->countBox()->setValue(25);
+        QCOMPARE(submit->submitButton()->text(), QStringLiteral("Submit 25 jobs"));
+        QSignalSpy submitted(submit, &SubmitPanel::submitted);
+        QTest::mouseClick(submit->submitButton(), Qt::LeftButton);
+        QTRY_COMPARE(submitted.count(), 1);
+        QVERIFY2(submit->resultLabel()->text().startsWith(QStringLiteral("Submitted 25 jobs")),
+            qPrintable(submit->resultLabel()->text()));
+
+        JobModel* jobs = m_window->jobsPanel()->model();
+        QTRY_COMPARE(jobs->rowCount(), 25);
+        QTRY_VERIFY(allSucceeded(*jobs));
+        QCOMPARE(jobs->jobAt(0).payload, QJsonValue(QJsonObject { { QStringLiteral("n"), 1 } }));
+        QTRY_COMPARE(m_window->summaryTiles()->tile(SummaryTiles::Succeeded)->value(), QStringLiteral("25"));
+
+        // The settings of the last submission persist.
+        QSettings settings(QStringLiteral("QueueLab"), QStringLiteral("queuelab"));
+        QCOMPARE(settings.value(QStringLiteral("submit/count")).toInt(), 25);
+        QCOMPARE(settings.value(QStringLiteral("submit/type")).toString(), QStringLiteral("echo"));
+    }
+
+    void engineErrorsShowInline()
+    {
+        SubmitPanel* submit = m_window->submitPanel();
+        submit->typeBox()->setCurrentText(QStringLiteral("sleep"));
+        submit->payloadEdit()->setPlainText(QStringLiteral("{\"ms\": \"soon\"}")); // the handler refuses it
+        submit->countBox()->setValue(1);
+        QVERIFY(submit->submitButton()->isEnabled());
+        submit->submit();
+        QTRY_VERIFY(submit->resultLabel()->text().startsWith(QStringLiteral("Refused (")));
+        QVERIFY(submit->submitButton()->isEnabled());
+        QCOMPARE(m_window->jobsPanel()->model()->rowCount(), 0);
+    }
+
+    void aBurstArrivesAsFewSnapshots()
+    {
+        JobModel* jobs = m_window->jobsPanel()->model();
+        QSignalSpy inserted(jobs, &QAbstractItemModel::rowsInserted);
+        QSignalSpy changed(jobs, &QAbstractItemModel::dataChanged);
+        const quint64 snapshotsBefore = m_window->snapshotsApplied();
+
+        const int count = 5000;
+        auto result = m_engine->submit(QList<JobSpec>(count, spec(QStringLiteral("echo"))));
+        QVERIFY(std::holds_alternative<QList<Job>>(result));
+        QTRY_COMPARE_WITH_TIMEOUT(jobs->rowCount(), count, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(allSucceeded(*jobs), 20000);
+
+        // Every job was seen through a handful of coalesced snapshots (or reloads), never per job.
+        const quint64 snapshots = m_window->snapshotsApplied() - snapshotsBefore;
+        qInfo("5,000 jobs: %llu snapshots, %lld row insertions, %lld dataChanged", snapshots, qint64(inserted.count()),
+            qint64(changed.count()));
+        QVERIFY(snapshots > 0);
+        QVERIFY2(snapshots < count / 10, qPrintable(QString::number(snapshots)));
+        QVERIFY2(inserted.count() <= int(snapshots) + 5, qPrintable(QString::number(inserted.count())));
+        QVERIFY(inserted.count() < count / 10);
+        QTRY_COMPARE(
+            m_window->summaryTiles()->tile(SummaryTiles::Succeeded)->value(), QLocale::system().toString(count));
+    }
+
+    void selectionAndDetailsSurviveUpdates()
+    {
+        JobsPanel* panel = m_window->jobsPanel();
+        const Job job = submitOne(*m_engine, spec(QStringLiteral("sleep"), sleepMs(60000)));
+        QTRY_COMPARE(panel->model()->rowCount(), 1);
+        panel->view()->setCurrentIndex(panel->view()->model()->index(0, 0));
+        QCOMPARE(panel->details()->job()->id, job.id);
+        QVERIFY(panel->details()->payloadText().contains(QStringLiteral("\"ms\": 60000")));
+
+        // New jobs go on top; the selection stays on the same job, and its details follow it.
+        submitOne(*m_engine, spec(QStringLiteral("echo")));
+        submitOne(*m_engine, spec(QStringLiteral("echo")));
+        QTRY_COMPARE(panel->model()->rowCount(), 3);
+        QCOMPARE(panel->selectedIds(), QList<JobId> { job.id });
+        QTRY_COMPARE(panel->details()->job()->status, JobStatus::Running);
+
+        // Cancel on the selection goes through the engine.
+        QVERIFY(panel->cancelAction()->isEnabled());
+        panel->cancelAction()->trigger();
+        QTRY_COMPARE(panel->details()->job()->status, JobStatus::Cancelled);
+        QCOMPARE(panel->selectedIds(), QList<JobId> { job.id });
+        panel->retryAction()->trigger();
+        QTRY_VERIFY(panel->details()->job()->status != JobStatus::Cancelled);
+        QTRY_COMPARE(panel->details()->job()->attempts, 2);
+    }
+
+    void truncatedChangesReloadFromTheEngine()
+    {
+        // A panel of its own that sees no snapshots: only its loads bring jobs in.
+        QThreadPool pool;
+        submitOne(*m_engine, spec(QStringLiteral("echo")));
+        JobsPanel panel(m_engine.get(), &pool);
+        QTRY_COMPARE(panel.model()->rowCount(), 1); // the jobs stored before it opened
+
+        const auto result = m_engine->submit(QList<JobSpec>(300, spec(QStringLiteral("echo"))));
+        QVERIFY(std::holds_alternative<QList<Job>>(result));
+        QTRY_VERIFY(!panel.isReloading());
+        QCOMPARE(panel.model()->rowCount(), 1);
+
+        EngineSnapshot truncated;
+        truncated.changesTruncated = true;
+        QSignalSpy reloaded(&panel, &JobsPanel::reloaded);
+        panel.applySnapshot(truncated);
+        QTRY_COMPARE(reloaded.count(), 1);
+        QCOMPARE(panel.model()->rowCount(), 301);
+        QCOMPARE(panel.model()->jobAt(0).id, std::get<QList<Job>>(result).last().id);
+    }
+
+    void statusFilterNarrowsTheTable()
+    {
+        JobsPanel* panel = m_window->jobsPanel();
+        submitOne(*m_engine, spec(QStringLiteral("echo")));
+        const Job failing = submitOne(*m_engine,
+            spec(QStringLiteral("fail"), QJsonObject { { QStringLiteral("message"), QStringLiteral("boom") } }));
+        QTRY_COMPARE(panel->model()->rowCount(), 2);
+        QTRY_COMPARE(statusOf(*m_engine, failing.id), JobStatus::Failed);
+        panel->statusFilter()->setCurrentText(QStringLiteral("failed"));
+        QTRY_COMPARE(panel->view()->model()->rowCount(), 1);
+        QCOMPARE(panel->view()->model()->index(0, 0).data(JobModel::JobIdRole).toLongLong(), failing.id);
+        panel->statusFilter()->setCurrentIndex(0);
+        QCOMPARE(panel->view()->model()->rowCount(), 2);
+    }
+
+    void idSearchFindsAJob()
+    {
+        JobsPanel* panel = m_window->jobsPanel();
+        const Job first = submitOne(*m_engine, spec(QStringLiteral("echo")));
+        submitOne(*m_engine, spec(QStringLiteral("echo")));
+        QTRY_COMPARE(panel->model()->rowCount(), 2);
+        panel->idSearch()->setText(QString::number(first.id));
+        QCOMPARE(panel->view()->model()->rowCount(), 1);
+        QCOMPARE(panel->details()->job()->id, first.id);
+        panel->idSearch()->clear();
+        QCOMPARE(panel->view()->model()->rowCount(), 2);
+    }
+
+    void workerCountChangesWhileRunning()
+    {
+        QSpinBox* workers = m_window->serverControls()->workerSpinBox();
+        QCOMPARE(workers->value(), 2);
+        QTRY_COMPARE(m_window->workerModel()->rowCount(), 2);
+        workers->setValue(4);
+        QCOMPARE(m_engine->workerCount(), 4);
+        QTRY_COMPARE(m_window->workerModel()->rowCount(), 4);
+
+        const Job job = submitOne(*m_engine, spec(QStringLiteral("sleep"), sleepMs(60000)));
+        QTRY_VERIFY(busyWorkerRunning(job.id));
+    }
+
+    void requestsTableShowsHttpTraffic()
+    {
+        QNetworkAccessManager network;
+        QUrl url = m_server->url();
+        url.setPath(QStringLiteral("/health"));
+        QNetworkReply* reply = network.get(QNetworkRequest(url));
+        QTRY_VERIFY(reply->isFinished());
+        reply->deleteLater();
+        RequestLogModel* requests = m_window->requestsPanel()->model();
+        QTRY_COMPARE(requests->rowCount(), 1);
+        QCOMPARE(requests->index(0, RequestLogModel::MethodColumn).data().toString(), QStringLiteral("GET"));
+        QCOMPARE(requests->index(0, RequestLogModel::PathColumn).data().toString(), QStringLiteral("/health"));
+        QCOMPARE(requests->index(0, RequestLogModel::StatusColumn).data().toInt(), 200);
+    }
+
+    void closingWithRunningJobsAsks()
+    {
+        const Job job = submitOne(*m_engine, spec(QStringLiteral("sleep"), sleepMs(60000)));
+        QTRY_COMPARE(m_window->summaryTiles()->tile(SummaryTiles::Running)->value(), QStringLiteral("1"));
+
+        // Cancel keeps the window and the server.
+        QVERIFY(!m_window->close());
+        auto* question = m_window->findChild<QMessageBox*>(QStringLiteral("closeQuestion"));
+        QVERIFY(question);
+        QTRY_VERIFY(question->isVisible());
+        question->button(QMessageBox::Cancel)->click();
+        QTRY_VERIFY(!m_window->findChild<QMessageBox*>(QStringLiteral("closeQuestion")));
+        QVERIFY(m_window->isVisible());
+        QVERIFY(m_server->isListening());
+
+        // Quit now: the running job is cancelled back into the queue, then the window closes.
+        QVERIFY(!m_window->close());
+        question = m_window->findChild<QMessageBox*>(QStringLiteral("closeQuestion"));
+        QVERIFY(question);
+        QAbstractButton* quitNow = nullptr;
+        for (QAbstractButton* button : question->buttons()) {
+            if (button->text() == QStringLiteral("Quit now"))
+                quitNow = button;
+        }
+        QVERIFY(quitNow);
+        quitNow->click();
+        QTRY_VERIFY(!m_window->isVisible());
+        QVERIFY(!m_server->isListening());
+        QCOMPARE(statusOf(*m_engine, job.id), JobStatus::Queued);
+
+        // Closing saved the layout.
+        QSettings settings(QStringLiteral("QueueLab"), QStringLiteral("queuelab"));
+        QVERIFY(!settings.value(QStringLiteral("window/geometry")).toByteArray().isEmpty());
+        QVERIFY(!settings.value(QStringLiteral("window/mainSplitter")).toByteArray().isEmpty());
+    }
+
+    void closingWhenIdleDoesNotAsk()
+    {
+        QVERIFY(m_window->close());
+        QVERIFY(!m_window->findChild<QMessageBox*>(QStringLiteral("closeQuestion")));
+    }
+
+private:
+    static bool allSucceeded(const JobModel& jobs)
+    {
+        for (int row = 0; row < jobs.rowCount(); ++row) {
+            if (jobs.jobAt(row).status != JobStatus::Succeeded)
+                return false;
+        }
+        return true;
+    }
+
+    bool busyWorkerRunning(JobId id) const
+    {
+        for (const WorkerStatus& worker : m_window->workerModel()->workers()) {
+            if (worker.busy && worker.jobId == id)
+                return true;
+        }
+        return false;
+    }
+
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<Server> m_server;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

@@ -1,0 +1,745 @@
+#include "store/sqlitejobstore.h"
+#include "store/sqliteschema.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMutex>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QScopeGuard>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+using namespace Qt::StringLiterals;
+
+namespace QTest {
+template <> inline char* toString(const Job& job)
+{
+    return qstrdup(QJsonDocument(job.toJson()).toJson(QJsonDocument::Compact).constData());
+}
+template <> inline char* toString(const std::optional<Job>& job)
+{
+    return job ? toString(*job) : qstrdup("nullopt");
+}
+} // namespace QTest
+
+namespace {
+
+// One insert()'s durability verdict, which arrives on the writer thread.
+class Durability
+{
+public:
+    JobStore::DurableCallback callback()
+    {
+        return [state = m_state](const QString& error) {
+            QMutexLocker locker(&state->mutex);
+            ++state->calls;
+            state->error = error;
+        };
+    }
+    int calls() const
+    {
+        QMutexLocker locker(&m_state->mutex);
+        return m_state->calls;
+    }
+    QString error() const
+    {
+        QMutexLocker locker(&m_state->mutex);
+        return m_state->error;
+    }
+
+private:
+    struct State
+    {
+        QMutex mutex;
+        int calls = 0;
+        QString error;
+    };
+    std::shared_ptr<State> m_state = std::make_shared<State>();
+};
+
+Job makeJob(JobId id, JobStatus status = JobStatus::Queued, const QString& queue = u"default"_s,
+    const QString& type = u"echo"_s)
+{
+    Job job;
+    job.id = id;
+    job.type = type;
+    job.queue = queue;
+    job.status = status;
+    job.createdAt = 1700000000000 + id;
+    job.payload = QJsonObject { { u"n"_s, int(id) } };
+    if (isFinished(status))
+        job.finishedAt = job.createdAt + 5;
+    return job;
+}
+
+// Every field away from its default.
+Job fullJob(JobId id)
+{
+    Job job = makeJob(id, JobStatus::Failed, u"reports"_s, u"compute"_s);
+    job.priority = -7;
+    job.attempts = 2;
+    job.maxAttempts = 3;
+    job.payload = QJsonObject { { u"text"_s, u"grüße \"quoted\"\n"_s }, { u"list"_s, QJsonArray { 1, 2.5, true } } };
+    job.result = QJsonArray { u"partial"_s, QJsonValue::Null };
+    job.error = JobError { u"handler_failed"_s, u"boom"_s };
+    job.progress = 0.375;
+    job.runAt = job.createdAt + 100;
+    job.startedAt = job.createdAt + 200;
+    job.finishedAt = job.createdAt + 300;
+    job.timeoutMs = 45000;
+    job.idempotencyKey = u"key-%1"_s.arg(id);
+    job.history = { JobAttempt { 1, job.createdAt + 10, job.createdAt + 20, JobError { u"timeout"_s, u"slow"_s } },
+        JobAttempt { 2, job.createdAt + 200, job.createdAt + 300, JobError { u"handler_failed"_s, u"boom"_s } } };
+    return job;
+}
+
+QByteArray fileBytes(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+qint64 finishedCount(const StatusCounts& counts)
+{
+    return counts[std::size_t(JobStatus::Succeeded)] + counts[std::size_t(JobStatus::Failed)]
+        + counts[std::size_t(JobStatus::Cancelled)];
+}
+
+QList<JobId> ids(const QList<Job>& jobs)
+{
+    QList<JobId> result;
+    for (const Job& job : jobs)
+        result.append(job.id);
+    return result;
+}
+
+// A plain SQLite file made without the store, for the refusal tests.
+bool writeRawDatabase(const QString& path, const QStringList& statements)
+{
+    bool ok = true;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"raw"_s);
+        db.setDatabaseName(path);
+        ok = db.open();
+        for (const QString& statement : statements) {
+            QSqlQuery query(db);
+            ok = ok && query.exec(statement);
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(u"raw"_s);
+    return ok;
+}
+
+} // namespace
+
+class TestSqliteJobStore : public QObject
+{
+    Q_OBJECT
+
+private:
+    QString dbPath() const { return m_dir->filePath(u"jobs.db"_s); }
+    std::unique_ptr<SqliteJobStore> openedStore(int keepFinished = 1000)
+    {
+        auto store = std::make_unique<SqliteJobStore>(dbPath(), SqliteJobStore::Sync::Normal, keepFinished);
+        QString error;
+        if (!store->open(&error))
+            qWarning("open failed: %s", qPrintable(error));
+        return store;
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+
+private Q_SLOTS:
+    void init() { m_dir = std::make_unique<QTemporaryDir>(); }
+    void cleanup() { m_dir.reset(); }
+
+    void roundTripsEveryField_data()
+    {
+        QTest::addColumn<QJsonValue>("payload");
+        QTest::newRow("object") << QJsonValue(QJsonObject { { u"a"_s, 1 } });
+        QTest::newRow("array") << QJsonValue(QJsonArray { 1, u"two"_s });
+        QTest::newRow("string") << QJsonValue(u"just text"_s);
+        QTest::newRow("number") << QJsonValue(42.5);
+        QTest::newRow("bool") << QJsonValue(false);
+        QTest::newRow("null") << QJsonValue(QJsonValue::Null);
+    }
+    void roundTripsEveryField()
+    {
+        QFETCH(QJsonValue, payload);
+        Job full = fullJob(1);
+        full.payload = payload;
+        Job minimal = makeJob(2);
+        minimal.payload = payload;
+        minimal.result = payload;
+
+        auto store = openedStore();
+        Durability durable;
+        store->insert({ full, minimal }, durable.callback());
+        QCOMPARE(store->find(1), full); // pending or committing: visible at once
+        QTRY_COMPARE(durable.calls(), 1);
+        QCOMPARE(durable.error(), QString());
+        QCOMPARE(store->find(1), full);
+        QCOMPARE(store->find(2), minimal);
+        store->close();
+
+        auto reopened = openedStore();
+        QCOMPARE(reopened->find(1), full);
+        QCOMPARE(reopened->find(2), minimal);
+        QCOMPARE(reopened->find(3), std::nullopt);
+        QCOMPARE(reopened->maxId(), 2);
+    }
+
+    void durableMeansCommitted()
+    {
+        auto store = openedStore();
+        Durability durable;
+        store->insert({ makeJob(1), makeJob(2) }, durable.callback());
+        QTRY_COMPARE(durable.calls(), 1);
+        QCOMPARE(durable.error(), QString());
+
+        // Another connection sees the rows while the store is still open: they are committed.
+        {
+            QSqlDatabase other = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"other"_s);
+            other.setDatabaseName(dbPath());
+            QVERIFY(other.open());
+            QSqlQuery query(u"SELECT count(*) FROM jobs"_s, other);
+            QVERIFY(query.next());
+            QCOMPARE(query.value(0).toInt(), 2);
+        }
+        QSqlDatabase::removeDatabase(u"other"_s);
+
+        store->close();
+        auto reopened = openedStore();
+        QCOMPARE(reopened->find(1), makeJob(1));
+        QCOMPARE(reopened->find(2), makeJob(2));
+    }
+
+    void closeFlushesEverythingPending()
+    {
+        auto store = openedStore();
+        QList<Durability> calls(200);
+        for (int i = 0; i < calls.size(); ++i)
+            store->insert({ makeJob(i + 1) }, calls[i].callback());
+        store->update(makeJob(1, JobStatus::Running));
+        store->close();
+        for (const Durability& durable : std::as_const(calls)) {
+            QCOMPARE(durable.calls(), 1);
+            QCOMPARE(durable.error(), QString());
+        }
+
+        Durability late;
+        store->insert({ makeJob(1000) }, late.callback());
+        QCOMPARE(late.calls(), 1);
+        QVERIFY(late.error().contains(u"closed"_s));
+
+        auto reopened = openedStore();
+        QCOMPARE(reopened->countByStatus()[std::size_t(JobStatus::Queued)], 199);
+        QCOMPARE(reopened->find(1)->status, JobStatus::Running);
+        QCOMPARE(reopened->maxId(), 200);
+    }
+
+    void updatesCoalesceAndAreVisibleAtOnce()
+    {
+        auto store = openedStore();
+        Durability first;
+        store->insert({ makeJob(1) }, first.callback());
+        QTRY_COMPARE(first.calls(), 1);
+        const SqliteJobStore::Stats before = store->stats();
+
+        // A durability callback runs on the writer between two batches: everything it writes
+        // lands in the same next batch.
+        std::atomic<double> seenProgress { -1 };
+        SqliteJobStore* raw = store.get();
+        store->insert({ makeJob(2) }, [raw, &seenProgress](const QString&) {
+            Job job = makeJob(1, JobStatus::Running);
+            for (int i = 1; i <= 100; ++i) {
+                job.progress = i / 100.0;
+                raw->update(job);
+            }
+            seenProgress = raw->find(1)->progress;
+        });
+        QTRY_COMPARE(store->stats().commits, before.commits + 2);
+        QCOMPARE(seenProgress.load(), 1.0);
+        QCOMPARE(store->stats().updatedRows, before.updatedRows + 1);
+        QCOMPARE(store->find(1)->progress, 1.0);
+
+        Job done = makeJob(1, JobStatus::Succeeded);
+        done.result = QJsonObject { { u"ok"_s, true } };
+        store->update(done);
+        QCOMPARE(store->find(1), done); // before any commit
+        store->close();
+        QCOMPARE(openedStore()->find(1), done);
+    }
+
+    void loadUnfinishedInIdOrder()
+    {
+        auto store = openedStore();
+        Durability durable;
+        store->insert({ makeJob(1, JobStatus::Succeeded), makeJob(2, JobStatus::Running), makeJob(3, JobStatus::Queued),
+                          makeJob(4, JobStatus::Failed), makeJob(5, JobStatus::Scheduled),
+                          makeJob(6, JobStatus::Cancelled), makeJob(7, JobStatus::Queued) },
+            durable.callback());
+        QTRY_COMPARE(durable.calls(), 1);
+        store->update(makeJob(7, JobStatus::Succeeded));
+        store->update(makeJob(1, JobStatus::Queued)); // retried
+        QCOMPARE(ids(store->loadUnfinished()), (QList<JobId> { 1, 2, 3, 5 }));
+        store->close();
+
+        auto reopened = openedStore();
+        const QList<Job> unfinished = reopened->loadUnfinished();
+        QCOMPARE(ids(unfinished), (QList<JobId> { 1, 2, 3, 5 }));
+        QCOMPARE(unfinished.at(1), makeJob(2, JobStatus::Running));
+        const StatusCounts counts = reopened->countByStatus();
+        QCOMPARE(counts, (StatusCounts { 1, 2, 1, 1, 1, 1 }));
+    }
+
+    void listFiltersAndPages_data()
+    {
+        QTest::addColumn<std::optional<JobStatus>>("status");
+        QTest::addColumn<QString>("queue");
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<int>("limit");
+
+        QTest::newRow("all") << std::optional<JobStatus>() << QString() << QString() << 100;
+        QTest::newRow("all, pages of 7") << std::optional<JobStatus>() << QString() << QString() << 7;
+        QTest::newRow("failed") << std::optional(JobStatus::Failed) << QString() << QString() << 100;
+        QTest::newRow("failed, pages of 2") << std::optional(JobStatus::Failed) << QString() << QString() << 2;
+        QTest::newRow("queue b") << std::optional<JobStatus>() << u"b"_s << QString() << 5;
+        QTest::newRow("type sleep") << std::optional<JobStatus>() << QString() << u"sleep"_s << 4;
+        QTest::newRow("all filters") << std::optional(JobStatus::Queued) << u"a"_s << u"echo"_s << 3;
+        QTest::newRow("no match") << std::optional<JobStatus>() << u"nowhere"_s << QString() << 10;
+        QTest::newRow("limit 1") << std::optional<JobStatus>() << QString() << QString() << 1;
+    }
+    void listFiltersAndPages()
+    {
+        QFETCH(std::optional<JobStatus>, status);
+        QFETCH(QString, queue);
+        QFETCH(QString, type);
+        QFETCH(int, limit);
+
+        QList<Job> jobs;
+        for (int id = 1; id <= 60; ++id) {
+            jobs.append(makeJob(id, static_cast<JobStatus>(id % jobStatusCount), id % 3 ? u"a"_s : u"b"_s,
+                id % 4 ? u"echo"_s : u"sleep"_s));
+        }
+        auto store = openedStore();
+        Durability durable;
+        store->insert(jobs, durable.callback());
+        QTRY_COMPARE(durable.calls(), 1);
+
+        JobQuery query;
+        query.status = status;
+        query.queue = queue;
+        query.type = type;
+        query.limit = limit;
+        QList<JobId> expected;
+        for (auto it = jobs.crbegin(); it != jobs.crend(); ++it) {
+            if (matches(query, *it))
+                expected.append(it->id);
+        }
+
+        QList<JobId> seen;
+        for (int page = 0; page < 100; ++page) {
+            const JobPage result = store->list(query);
+            QVERIFY(result.jobs.size() <= limit);
+            for (const Job& job : result.jobs) {
+                QVERIFY(matches(query, job));
+                QCOMPARE(job, jobs.at(job.id - 1));
+            }
+            seen += ids(result.jobs);
+            if (!result.nextCursor) {
+                QCOMPARE(seen.size(), expected.size());
+                break;
+            }
+            QCOMPARE(result.jobs.size(), limit); // only full pages promise more
+            QCOMPARE(*result.nextCursor, result.jobs.constLast().id);
+            query.before = result.nextCursor;
+        }
+        QCOMPARE(seen, expected);
+    }
+
+    void idempotencyKeys()
+    {
+        auto store = openedStore();
+        Job keyed = makeJob(1);
+        keyed.idempotencyKey = u"order-17"_s;
+        Durability durable;
+        store->insert({ keyed, makeJob(2) }, durable.callback());
+        QCOMPARE(store->findByIdempotencyKey(u"order-17"_s), keyed); // while pending
+        QTRY_COMPARE(durable.calls(), 1);
+        QCOMPARE(store->findByIdempotencyKey(u"order-17"_s), keyed);
+        QCOMPARE(store->findByIdempotencyKey(u"order-18"_s), std::nullopt);
+        QCOMPARE(store->findByIdempotencyKey(QString()), std::nullopt);
+
+        Job running = keyed;
+        running.status = JobStatus::Running;
+        store->update(running);
+        QCOMPARE(store->findByIdempotencyKey(u"order-17"_s), running); // the newest state
+
+        // Within one batch, a call that reuses a key fails as a whole; its neighbour is stored.
+        Durability good;
+        Durability clash;
+        SqliteJobStore* raw = store.get();
+        QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"Jobs not stored: .*idempotency_key"_s));
+        store->insert({ makeJob(3) }, [&good, &clash, raw](const QString&) {
+            Job reused = makeJob(5);
+            reused.idempotencyKey = u"order-17"_s;
+            raw->insert({ makeJob(4) }, good.callback());
+            raw->insert({ makeJob(6), reused, makeJob(7) }, clash.callback());
+        });
+        QTRY_COMPARE(clash.calls(), 1);
+        QTRY_COMPARE(good.calls(), 1);
+        QCOMPARE(good.error(), QString());
+        QVERIFY2(clash.error().contains(u"idempotency_key"_s), qPrintable(clash.error()));
+        QVERIFY(store->find(4));
+        QCOMPARE(store->find(6), std::nullopt);
+        QCOMPARE(store->find(7), std::nullopt);
+        store->close();
+
+        auto reopened = openedStore();
+        QCOMPARE(reopened->findByIdempotencyKey(u"order-17"_s), running);
+        QCOMPARE(reopened->find(6), std::nullopt);
+    }
+
+    void pruningKeepsTheNewestFinished()
+    {
+        const int keep = 20;
+        auto store = openedStore(keep);
+        // Old unfinished jobs first: pruning must step over them.
+        QList<Job> unfinished { makeJob(1, JobStatus::Queued), makeJob(2, JobStatus::Scheduled),
+            makeJob(3, JobStatus::Running) };
+        Durability first;
+        store->insert(unfinished, first.callback());
+        QTRY_COMPARE(first.calls(), 1);
+
+        // Enough for several chunks, in calls of various sizes.
+        const int finished = 5000;
+        QList<Job> batch;
+        Durability last;
+        for (int id = 4; id < 4 + finished; ++id) {
+            batch.append(makeJob(id, static_cast<JobStatus>(3 + id % 3)));
+            if (batch.size() == 1 + id % 500) {
+                store->insert(batch, {});
+                batch.clear();
+            }
+        }
+        store->insert(batch, last.callback());
+        QTRY_COMPARE(last.calls(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(finishedCount(store->countByStatus()), keep, 10000);
+        QCOMPARE(store->stats().prunedRows, quint64(finished - keep));
+        QCOMPARE(ids(store->loadUnfinished()), (QList<JobId> { 1, 2, 3 }));
+
+        JobQuery all;
+        all.limit = 1000;
+        const JobPage page = store->list(all);
+        QCOMPARE(page.jobs.size(), keep + 3);
+        QCOMPARE(page.jobs.at(0).id, 3 + finished); // the newest are kept
+        QCOMPARE(page.jobs.at(keep - 1).id, 3 + finished - keep + 1);
+        store->close();
+
+        auto reopened = openedStore(keep);
+        QCOMPARE(finishedCount(reopened->countByStatus()), keep);
+        QCOMPARE(reopened->maxId(), 3 + finished);
+    }
+
+    void pruningNeverReusesIds()
+    {
+        auto store = openedStore(0);
+        Durability durable;
+        store->insert({ makeJob(1, JobStatus::Succeeded), makeJob(2, JobStatus::Failed) }, durable.callback());
+        QTRY_COMPARE(durable.calls(), 1);
+        QTRY_COMPARE(finishedCount(store->countByStatus()), 0);
+        store->close();
+        QCOMPARE(openedStore(0)->maxId(), 2);
+    }
+
+    void secondInstanceIsRefused()
+    {
+        auto first = openedStore();
+        SqliteJobStore second(dbPath(), SqliteJobStore::Sync::Normal, 10);
+        QString error;
+        QVERIFY(!second.open(&error));
+        QVERIFY2(error.contains(u"lock"_s), qPrintable(error));
+        QVERIFY2(error.contains(QString::number(QCoreApplication::applicationPid())), qPrintable(error));
+        QVERIFY2(error.contains(dbPath()), qPrintable(error));
+
+        first->close();
+        QVERIFY2(second.open(&error), qPrintable(error));
+    }
+
+    void staleLockDoesNotBlock()
+    {
+        // The lock of a process that is gone, as a kill -9 leaves it.
+        QProcess gone;
+        gone.start(u"sleep"_s, { u"60"_s });
+        QVERIFY(gone.waitForStarted());
+        const qint64 pid = gone.processId();
+        gone.kill();
+        QVERIFY(gone.waitForFinished());
+        QFile lock(dbPath() + ".lock"_L1);
+        QVERIFY(lock.open(QIODevice::WriteOnly));
+        lock.write(QByteArray::number(pid) + "\nqueuelab\n\n");
+        lock.close();
+
+        SqliteJobStore store(dbPath(), SqliteJobStore::Sync::Full, 10);
+        QString error;
+        QVERIFY2(store.open(&error), qPrintable(error));
+    }
+
+    void garbageFileIsRefusedAndLeftAlone()
+    {
+        QByteArray garbage(64 * 1024, Qt::Uninitialized);
+        QRandomGenerator generator(42);
+        generator.fillRange(reinterpret_cast<quint32*>(garbage.data()), garbage.size() / 4);
+        QFile file(dbPath());
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(garbage);
+        file.close();
+
+        SqliteJobStore store(dbPath(), SqliteJobStore::Sync::Normal, 10);
+        QString error;
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"not a QueueLab database"_s));
+        QVERIFY(!store.open(&error));
+        QVERIFY2(error.contains(u"not a QueueLab database"_s), qPrintable(error));
+        QVERIFY2(error.contains(dbPath()), qPrintable(error));
+        QCOMPARE(fileBytes(dbPath()), garbage);
+        QVERIFY(!QFile::exists(dbPath() + "-wal"_L1));
+        QVERIFY(!QFile::exists(dbPath() + ".lock"_L1)); // released
+    }
+
+    void damagedDatabaseIsRefusedAndLeftAlone()
+    {
+        {
+            auto store = openedStore();
+            QList<Job> jobs;
+            for (int id = 1; id <= 2000; ++id)
+                jobs.append(fullJob(id));
+            Durability durable;
+            store->insert(jobs, durable.callback());
+            QTRY_COMPARE(durable.calls(), 1);
+        }
+        QByteArray bytes = fileBytes(dbPath());
+        QVERIFY(bytes.size() > 64 * 4096);
+        for (qsizetype i = 8 * 4096; i < 40 * 4096; i += 7)
+            bytes[i] = char(i * 31);
+        QFile file(dbPath());
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(bytes);
+        file.close();
+
+        SqliteJobStore store(dbPath(), SqliteJobStore::Sync::Normal, 10);
+        QString error;
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"is damaged"_s));
+        QVERIFY(!store.open(&error));
+        QVERIFY2(error.contains(u"damaged"_s), qPrintable(error));
+        QCOMPARE(fileBytes(dbPath()), bytes);
+    }
+
+    void newerSchemaIsRefusedAndLeftAlone()
+    {
+        const int future = SqliteSchema::version + 1;
+        QVERIFY(writeRawDatabase(dbPath(),
+            { u"CREATE TABLE jobs (id INTEGER PRIMARY KEY, future TEXT)"_s,
+                u"PRAGMA application_id = %1"_s.arg(SqliteSchema::applicationId),
+                u"PRAGMA user_version = %1"_s.arg(future) }));
+        const QByteArray before = fileBytes(dbPath());
+
+        SqliteJobStore store(dbPath(), SqliteJobStore::Sync::Normal, 10);
+        QString error;
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"written by a newer QueueLab"_s));
+        QVERIFY(!store.open(&error));
+        QVERIFY2(error.contains(u"newer"_s) && error.contains(QString::number(future)), qPrintable(error));
+        QCOMPARE(fileBytes(dbPath()), before);
+    }
+
+    void otherProgramsDatabaseIsRefused()
+    {
+        QVERIFY(writeRawDatabase(dbPath(), { u"CREATE TABLE users (name TEXT)"_s }));
+        const QByteArray before = fileBytes(dbPath());
+        SqliteJobStore store(dbPath(), SqliteJobStore::Sync::Normal, 10);
+        QString error;
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"of another program"_s));
+        QVERIFY(!store.open(&error));
+        QVERIFY2(error.contains(u"another program"_s), qPrintable(error));
+        QCOMPARE(fileBytes(dbPath()), before);
+    }
+
+    void unwritableLocationIsRefused()
+    {
+        // A regular file where a directory should be: fails for root, too.
+        QFile notADirectory(m_dir->filePath(u"file"_s));
+        QVERIFY(notADirectory.open(QIODevice::WriteOnly));
+        notADirectory.close();
+        const QString path = m_dir->filePath(u"file/jobs.db"_s);
+
+        SqliteJobStore store(path, SqliteJobStore::Sync::Normal, 10);
+        QString error;
+        QVERIFY(!store.open(&error));
+        QVERIFY2(error.contains(path), qPrintable(error));
+    }
+
+    void writeFailureIsReported()
+    {
+        auto store = openedStore();
+        QStringList reported;
+        QObject context;
+        connect(store.get(), &SqliteJobStore::writeFailed, &context,
+            [&reported](const QString& message) { reported.append(message); });
+
+        // Written from a durability callback, the update and the insert share the next batch.
+        const Job running = makeJob(1, JobStatus::Running);
+        Durability first;
+        Durability failed;
+        SqliteJobStore* raw = store.get();
+        auto firstDone = first.callback();
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"Writing to .* failed: Simulated write failure"_s));
+        store->insert({ makeJob(1) }, [&failed, raw, running, firstDone](const QString& error) {
+            firstDone(error);
+            raw->setFailWrites(true);
+            raw->update(running);
+            raw->insert({ makeJob(2), makeJob(3) }, failed.callback());
+        });
+        QTRY_COMPARE(first.calls(), 1);
+        QCOMPARE(first.error(), QString());
+        QTRY_COMPARE(failed.calls(), 1);
+        QVERIFY(!failed.error().isEmpty());
+        QTRY_COMPARE(reported.size(), 1); // queued to this thread
+        QCOMPARE(reported.constFirst(), failed.error());
+        QCOMPARE(store->find(2), std::nullopt); // not kept
+        QCOMPARE(store->find(3), std::nullopt);
+        QCOMPARE(store->find(1), running); // kept for the next batch
+        QCOMPARE(store->stats().failedCommits, 1u);
+
+        store->setFailWrites(false);
+        Durability after;
+        store->insert({ makeJob(4) }, after.callback());
+        QTRY_COMPARE(after.calls(), 1);
+        QCOMPARE(after.error(), QString());
+        store->close();
+
+        auto reopened = openedStore();
+        QCOMPARE(reopened->find(1), running);
+        QCOMPARE(reopened->find(2), std::nullopt);
+        QVERIFY(reopened->find(4));
+    }
+
+    void duplicateIdIsAnError()
+    {
+        auto store = openedStore();
+        Durability first;
+        store->insert({ makeJob(1) }, first.callback());
+        QTRY_COMPARE(first.calls(), 1);
+        Durability again;
+        QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"Jobs not stored: .*jobs.id"_s));
+        store->insert({ makeJob(1) }, again.callback());
+        QTRY_COMPARE(again.calls(), 1);
+        QVERIFY(!again.error().isEmpty());
+    }
+
+    // The QSqlQuery binding that platforms without a reachable SQLite C API use.
+    void portableBindingPath()
+    {
+        qputenv("QUEUELAB_SQLITE_QT_BINDING", "1");
+        const auto restore = qScopeGuard([] { qunsetenv("QUEUELAB_SQLITE_QT_BINDING"); });
+        QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"Writing through QSqlQuery"_s));
+        auto store = openedStore();
+        QVERIFY(!store->stats().nativeApi);
+
+        const Job full = fullJob(1);
+        Durability durable;
+        store->insert({ full, makeJob(2) }, durable.callback());
+        QTRY_COMPARE(durable.calls(), 1);
+        QCOMPARE(durable.error(), QString());
+        Job done = makeJob(2, JobStatus::Succeeded);
+        done.result = u"text"_s;
+        store->update(done);
+
+        Durability clash;
+        Job reused = makeJob(3);
+        reused.idempotencyKey = full.idempotencyKey;
+        QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"Jobs not stored: .*idempotency_key"_s));
+        store->insert({ makeJob(4), reused }, clash.callback());
+        QTRY_COMPARE(clash.calls(), 1);
+        QVERIFY(!clash.error().isEmpty());
+        store->close();
+
+        QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"Writing through QSqlQuery"_s));
+        auto reopened = openedStore();
+        QCOMPARE(reopened->find(1), full);
+        QCOMPARE(reopened->find(2), done);
+        QCOMPARE(reopened->find(4), std::nullopt);
+        QCOMPARE(reopened->countByStatus()[std::size_t(JobStatus::Succeeded)], 1);
+    }
+
+    void readersOnOtherThreadsWhileWriting()
+    {
+        auto store = openedStore();
+        const int total = 3000;
+        std::atomic<JobId> acknowledged { 0 }; // every id up to this is durable
+        std::atomic<bool> stop { false };
+        std::atomic<int> reads { 0 };
+        std::atomic<int> failures { 0 };
+
+        const auto reader = [&] {
+            QRandomGenerator random(7);
+            while (!stop) {
+                const JobId known = acknowledged;
+                if (known > 0) {
+                    const JobId id = 1 + random.bounded(known);
+                    const std::optional<Job> job = store->find(id);
+                    if (!job || job->id != id)
+                        ++failures;
+                }
+                JobQuery query;
+                query.limit = 20;
+                const JobPage page = store->list(query);
+                if (known > 0 && (page.jobs.isEmpty() || page.jobs.constFirst().id < known))
+                    ++failures;
+                ++reads;
+            }
+        };
+        const QStringList connectionsBefore = QSqlDatabase::connectionNames();
+        QThread* qtReader = QThread::create(reader);
+        qtReader->start();
+        std::thread plainReader(reader);
+
+        // One call at a time, in order, so "acknowledged" is a prefix.
+        for (int id = 1; id <= total; ++id) {
+            store->insert({ makeJob(id) }, [&acknowledged, id](const QString& error) {
+                if (error.isEmpty())
+                    acknowledged = id;
+            });
+            if (id % 100 == 0)
+                QTRY_COMPARE(acknowledged.load(), JobId(id));
+        }
+        QTRY_VERIFY(reads > 100);
+        stop = true;
+        QVERIFY(qtReader->wait(10000));
+        delete qtReader;
+        plainReader.join();
+        QCOMPARE(failures.load(), 0);
+
+        // Each reader thread's connection went away with its thread.
+        QTRY_COMPARE(QSqlDatabase::connectionNames().size(), connectionsBefore.size());
+        store->close();
+        for (const QString& name : QSqlDatabase::connectionNames())
+            QVERIFY2(!name.startsWith(u"queuelab-store"_s), qPrintable(name));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSqliteJobStore)
+#include "tst_sqlitejobstore.moc"

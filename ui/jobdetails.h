@@ -1,0 +1,42 @@
+#pragma once
+
+#include "job.h"
+
+#include <QWidget>
+
+#include <optional>
+
+class QFormLayout;
+class QLabel;
+class QPlainTextEdit;
+class QTabWidget;
+class QTreeWidget;
+
+// The selected job in full: its timeline, attempt history, and payload, result and error as
+// formatted JSON.
+class JobDetails : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit JobDetails(QWidget* parent = nullptr);
+
+    void setJob(const std::optional<Job>& job);
+    const std::optional<Job>& job() const { return m_job; }
+    QString payloadText() const;
+    QString resultText() const;
+    QString errorText() const;
+
+private:
+    void showTimeline(const Job& job);
+    void showHistory(const Job& job);
+
+    QLabel* m_title;
+    QFormLayout* m_timeline;
+    QTabWidget* m_tabs;
+    QPlainTextEdit* m_payload;
+    QPlainTextEdit* m_result;
+    QPlainTextEdit* m_error;
+    QTreeWidget* m_history;
+    // GUI thread only
+    std::optional<Job> m_job;
+};

@@ -1,0 +1,344 @@
+#include "jobspanel.h"
+
+#include "curlcommand.h"
+#include "jobdetails.h"
+#include "jobfilterproxy.h"
+#include "jobmodel.h"
+#include "jobstatusstyle.h"
+#include "progressdelegate.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QRegularExpressionValidator>
+#include <QSplitter>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace {
+
+// Adds `name` to a filter combo, keeping the entries after the "any" item sorted.
+void addSorted(QComboBox* combo, const QString& name)
+{
+    int row = 1;
+    while (row < combo->count() && QString::compare(combo->itemText(row), name, Qt::CaseInsensitive) < 0)
+        ++row;
+    combo->insertItem(row, name, name);
+}
+
+struct ActionOutcome
+{
+    int done = 0;
+    QStringList errors;
+};
+
+} // namespace
+
+JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_model(new JobModel(100000, this))
+    , m_proxy(new JobFilterProxy(m_model, this))
+    , m_status(new QComboBox(this))
+    , m_queue(new QComboBox(this))
+    , m_type(new QComboBox(this))
+    , m_idSearch(new QLineEdit(this))
+    , m_count(new QLabel(this))
+    , m_view(new QTableView(this))
+    , m_details(new JobDetails(this))
+    , m_splitter(new QSplitter(Qt::Horizontal, this))
+    , m_cancel(new QAction(tr("Cancel"), this))
+    , m_retry(new QAction(tr("Retry"), this))
+    , m_copyId(new QAction(tr("Copy ID"), this))
+    , m_copyCurl(new QAction(tr("Copy as curl"), this))
+    , m_reload(pool, this)
+    , m_lookup(pool, this)
+    , m_actions(pool, this)
+{
+    m_status->addItem(tr("All statuses"));
+    for (int i = 0; i < jobStatusCount; ++i) {
+        const auto status = JobStatus(i);
+        m_status->addItem(JobStatusStyle::icon(status), QString(statusName(status)), i);
+    }
+    m_queue->addItem(tr("All queues"));
+    m_type->addItem(tr("All types"));
+    for (const QString& type : m_engine->jobTypes()) {
+        m_knownTypes.insert(type);
+        addSorted(m_type, type);
+    }
+    m_queue->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_type->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_idSearch->setPlaceholderText(tr("Find job by id"));
+    m_idSearch->setClearButtonEnabled(true);
+    m_idSearch->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{0,18}")), this));
+    m_idSearch->setMaximumWidth(180);
+    for (QComboBox* combo : { m_status, m_queue, m_type })
+        connect(combo, &QComboBox::currentIndexChanged, this, &JobsPanel::applyFilters);
+    connect(m_idSearch, &QLineEdit::textChanged, this, &JobsPanel::searchId);
+
+    m_cancel->setToolTip(tr("Cancel the selected jobs (Delete)"));
+    m_cancel->setShortcut(QKeySequence::Delete);
+    m_cancel->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_retry->setToolTip(tr("Run the selected failed or cancelled jobs again"));
+    m_copyId->setShortcut(QKeySequence::Copy);
+    m_copyId->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_copyCurl->setToolTip(tr("Copy a curl command that submits a copy of the current job"));
+    connect(m_cancel, &QAction::triggered, this, [this] { applyToSelection(&Engine::cancel, tr("Cancelled")); });
+    connect(m_retry, &QAction::triggered, this, [this] { applyToSelection(&Engine::retry, tr("Retried")); });
+    connect(m_copyId, &QAction::triggered, this, [this] {
+        QStringList ids;
+        for (JobId id : selectedIds())
+            ids.append(QString::number(id));
+        QApplication::clipboard()->setText(ids.join(QLatin1Char('\n')));
+    });
+    connect(m_copyCurl, &QAction::triggered, this, &JobsPanel::copyCurl);
+
+    auto* actions = new QToolBar(this);
+    actions->setIconSize(QSize(16, 16));
+    actions->addActions({ m_cancel, m_retry, m_copyId, m_copyCurl });
+
+    m_view->setModel(m_proxy);
+    m_view->setItemDelegateForColumn(JobModel::ProgressColumn, new ProgressDelegate(m_view));
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setAlternatingRowColors(true);
+    m_view->setShowGrid(false);
+    m_view->setWordWrap(false);
+    m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_view->addActions({ m_cancel, m_retry, m_copyId, m_copyCurl });
+    // Fixed row heights and no resize-to-contents: the view never measures 100,000 rows.
+    QHeaderView* rows = m_view->verticalHeader();
+    rows->hide();
+    rows->setSectionResizeMode(QHeaderView::Fixed);
+    rows->setDefaultSectionSize(fontMetrics().height() + 8);
+    QHeaderView* columns = m_view->horizontalHeader();
+    columns->setHighlightSections(false);
+    columns->setSectionResizeMode(JobModel::ErrorColumn, QHeaderView::Stretch); // fills, and shrinks to fit
+    const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    const QList<int> widths = { 6, 10, 7, 7, 5, 6, 10, 11, 7 };
+    for (int column = 0; column < widths.size(); ++column)
+        m_view->setColumnWidth(column, widths[column] * digit + 16);
+
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &JobsPanel::updateActions);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &JobsPanel::updateDetails);
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+        [this](const QModelIndex& topLeft, const QModelIndex& bottomRight) {
+            const int current = m_proxy->mapToSource(m_view->currentIndex()).row();
+            if (current >= topLeft.row() && current <= bottomRight.row()) {
+                updateDetails();
+                updateActions();
+            }
+        });
+    for (auto signal : { &QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved })
+        connect(m_proxy, signal, this, &JobsPanel::updateCount);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, &JobsPanel::updateCount);
+
+    auto* filters = new QHBoxLayout;
+    filters->addWidget(m_status);
+    filters->addWidget(m_queue);
+    filters->addWidget(m_type);
+    filters->addWidget(m_idSearch);
+    filters->addWidget(actions);
+    filters->addStretch(1);
+    filters->addWidget(m_count);
+
+    m_splitter->addWidget(m_view);
+    m_splitter->addWidget(m_details);
+    m_splitter->setStretchFactor(0, 2);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setObjectName(QStringLiteral("jobsSplitter"));
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(filters);
+    layout->addWidget(m_splitter, 1);
+
+    updateActions();
+    updateCount();
+    reload();
+}
+
+void JobsPanel::applySnapshot(const EngineSnapshot& snapshot)
+{
+    if (m_reload.isBusy()) {
+        for (const Job& job : snapshot.changedJobs)
+            m_changedDuringReload.insert(job.id);
+    }
+    merge(snapshot.changedJobs);
+    if (snapshot.changesTruncated)
+        reload();
+}
+
+void JobsPanel::merge(const QList<Job>& jobs)
+{
+    if (jobs.isEmpty())
+        return;
+    noteFilterValues(jobs);
+    m_model->mergeJobs(jobs);
+    updateCount();
+}
+
+void JobsPanel::reload()
+{
+    // One reload at a time: restarting it on every truncated snapshot could starve it.
+    if (m_reload.isBusy()) {
+        m_reloadAgain = true;
+        return;
+    }
+    m_changedDuringReload.clear();
+    m_reload.run(
+        [engine = m_engine] {
+            QList<Job> jobs;
+            JobQuery query;
+            query.limit = 1000;
+            while (jobs.size() < reloadRows) {
+                const JobPage page = engine->listJobs(query);
+                jobs += page.jobs;
+                if (!page.nextCursor || page.jobs.isEmpty())
+                    break;
+                query.before = page.nextCursor;
+            }
+            return jobs;
+        },
+        [this](QList<Job> jobs) { onReloaded(std::move(jobs)); });
+}
+
+void JobsPanel::onReloaded(QList<Job> jobs)
+{
+    // Snapshots merged while the reload ran carry newer states than the store's answer.
+    jobs.removeIf([this](const Job& job) { return m_changedDuringReload.contains(job.id); });
+    m_changedDuringReload.clear();
+    merge(jobs);
+    Q_EMIT reloaded();
+    if (m_reloadAgain) {
+        m_reloadAgain = false;
+        reload();
+    }
+}
+
+void JobsPanel::noteFilterValues(const QList<Job>& jobs)
+{
+    for (const Job& job : jobs) {
+        if (!m_knownQueues.contains(job.queue)) {
+            m_knownQueues.insert(job.queue);
+            addSorted(m_queue, job.queue);
+        }
+        if (!m_knownTypes.contains(job.type)) {
+            m_knownTypes.insert(job.type);
+            addSorted(m_type, job.type);
+        }
+    }
+}
+
+void JobsPanel::applyFilters()
+{
+    const QVariant status = m_status->currentData();
+    m_proxy->setStatus(status.isValid() ? std::optional(JobStatus(status.toInt())) : std::nullopt);
+    m_proxy->setQueue(m_queue->currentData().toString());
+    m_proxy->setType(m_type->currentData().toString());
+    updateCount();
+}
+
+void JobsPanel::searchId()
+{
+    bool ok = false;
+    const JobId id = m_idSearch->text().toLongLong(&ok);
+    m_proxy->setJobId(ok ? std::optional(id) : std::nullopt);
+    updateCount();
+    if (!ok)
+        return;
+    const auto select = [this] {
+        if (m_proxy->rowCount() > 0)
+            m_view->setCurrentIndex(m_proxy->index(0, 0));
+    };
+    if (m_model->rowOf(id) >= 0) {
+        select();
+        return;
+    }
+    // Not among the recent rows: ask the engine, which may hold it in its store.
+    m_lookup.run([engine = m_engine, id] { return engine->job(id); },
+        [this, id, select](std::optional<Job> job) {
+            if (!job) {
+                Q_EMIT message(tr("No job with id %1").arg(id));
+                return;
+            }
+            if (m_model->rowOf(id) < 0) // a snapshot may have brought a newer state meanwhile
+                merge({ *job });
+            select();
+        });
+}
+
+QList<JobId> JobsPanel::selectedIds() const
+{
+    QList<JobId> ids;
+    for (const QModelIndex& index : m_view->selectionModel()->selectedRows())
+        ids.append(index.data(JobModel::JobIdRole).toLongLong());
+    return ids;
+}
+
+std::optional<Job> JobsPanel::currentJob() const
+{
+    const QModelIndex source = m_proxy->mapToSource(m_view->currentIndex());
+    if (!source.isValid())
+        return std::nullopt;
+    return m_model->jobAt(source.row());
+}
+
+void JobsPanel::updateDetails()
+{
+    m_details->setJob(currentJob());
+}
+
+void JobsPanel::updateActions()
+{
+    const bool any = m_view->selectionModel()->hasSelection();
+    m_cancel->setEnabled(any);
+    m_retry->setEnabled(any);
+    m_copyId->setEnabled(any);
+    m_copyCurl->setEnabled(m_view->currentIndex().isValid());
+}
+
+void JobsPanel::updateCount()
+{
+    const QString held = QLocale::system().toString(m_model->rowCount());
+    if (m_proxy->isFiltering())
+        m_count->setText(tr("%1 of %2 recent jobs").arg(QLocale::system().toString(m_proxy->rowCount()), held));
+    else
+        m_count->setText(tr("%1 recent jobs").arg(held));
+}
+
+void JobsPanel::applyToSelection(EngineResult<Job> (Engine::*operation)(JobId), const QString& done)
+{
+    const QList<JobId> ids = selectedIds();
+    if (ids.isEmpty())
+        return;
+    m_actions.run(
+        [engine = m_engine, ids, operation] {
+            ActionOutcome outcome;
+            for (JobId id : ids) {
+                const EngineResult<Job> result = (engine->*operation)(id);
+                if (const auto* error = std::get_if<EngineError>(&result))
+                    outcome.errors.append(QStringLiteral("%1: %2").arg(id).arg(error->message));
+                else
+                    ++outcome.done;
+            }
+            return outcome;
+        },
+        [this, done](const ActionOutcome& outcome) {
+            QString text = tr("%1 %2 of %3 jobs").arg(done).arg(outcome.done).arg(outcome.done + outcome.errors.size());
+            if (!outcome.errors.isEmpty())
+                text += QStringLiteral(" — ") + outcome.errors.mid(0, 3).join(QStringLiteral("; "));
+            Q_EMIT message(text);
+        });
+}
+
+void JobsPanel::copyCurl()
+{
+    if (const std::optional<Job> job = currentJob())
+        QApplication::clipboard()->setText(curlCommand(m_serverUrl, *job, m_usesToken));
+}

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "snapshot.h"
+
+#include <QTimer>
+#include <QToolBar>
+
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class Server;
+
+// Start, Stop and Stop now, the server state (Stopped, Running, Draining with the jobs still
+// running and the seconds left), the listening URL with a copy button, and the worker count.
+class ServerToolBar : public QToolBar
+{
+    Q_OBJECT
+public:
+    explicit ServerToolBar(Server* server, QWidget* parent = nullptr);
+
+    void setSnapshot(const EngineSnapshot& snapshot);
+
+    QAction* startAction() const { return m_start; }
+    QAction* stopAction() const { return m_stop; }
+    QAction* stopNowAction() const { return m_stopNow; }
+    QSpinBox* workerSpinBox() const { return m_workers; }
+    EngineState state() const { return m_state; }
+    QString stateText() const;
+    QString drainText() const;
+
+Q_SIGNALS:
+    void message(const QString& text);
+
+private:
+    void start();
+    void setState(EngineState state);
+    void updateDrainText();
+    void updateUrl();
+
+    // set at construction, immutable
+    Server* m_server;
+    QAction* m_start;
+    QAction* m_stop;
+    QAction* m_stopNow;
+    QLabel* m_stateLabel;
+    QLabel* m_drainLabel;
+    QLineEdit* m_url;
+    QSpinBox* m_workers;
+    // GUI thread only
+    EngineState m_state = EngineState::Stopped;
+    int m_runningJobs = 0;
+    qint64 m_drainDeadline = 0;
+    QTimer m_drainClock;
+};
