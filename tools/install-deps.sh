@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-charts-dev libqt6sql6-sqlite libgl-dev
+    qt6-websockets-dev # Qt6HttpServerConfig.cmake requires it, but the package does not depend on it
     qt6-qpa-plugins # the offscreen platform for headless GUI tests
     xvfb xauth # screenshots and GUI runs without a display
 )

@@ -38,14 +38,15 @@ QValueAxis* makeAxis(const QString& title, const QColor& color)
 } // namespace
 
 QueueChart::QueueChart(QWidget* parent)
-    : QChartView(parent)
+    // With the chart passed in: QChartView(parent) would make a default chart that setChart() leaks.
+    : QChartView(new QChart, parent)
     , m_depth(new QLineSeries)
     , m_rate(new QLineSeries)
     , m_timeAxis(new QValueAxis)
     , m_depthAxis(makeAxis(tr("queued"), JobStatusStyle::color(JobStatus::Queued)))
     , m_rateAxis(makeAxis(tr("jobs/s"), JobStatusStyle::color(JobStatus::Succeeded)))
 {
-    auto* chart = new QChart;
+    QChart* chart = this->chart();
     chart->legend()->setAlignment(Qt::AlignTop);
     chart->setMargins(QMargins(4, 4, 4, 4));
     chart->setBackgroundRoundness(0);
@@ -70,7 +71,6 @@ QueueChart::QueueChart(QWidget* parent)
     m_depthAxis->setRange(0, 5);
     m_rateAxis->setRange(0, 5);
 
-    setChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(180);
 

@@ -2,7 +2,9 @@
 
 #include "http/guardedtcpserver.h"
 
-#include <QTcpSocket>
+#include "defaultlimits.h"
+
+#include <QTimer>
 
 HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* requestLog)
     : m_config(config)
@@ -30,11 +32,21 @@ quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* 
 
 void HttpService::close()
 {
-    for (QTcpServer* listener : m_http.servers()) {
+    for (QTcpServer* server : m_http.servers()) {
+        auto* listener = qobject_cast<GuardedTcpServer*>(server);
         listener->close();
-        for (QTcpSocket* socket : listener->findChildren<QTcpSocket*>())
-            socket->disconnectFromHost();
-        listener->deleteLater(); // aborts what is left of its connections
+        // Idle connections close now, busy ones right after their answer (with Connection: close).
+        listener->closeConnections();
+        if (listener->connectionCount() == 0) {
+            listener->deleteLater();
+            continue;
+        }
+        connect(listener, &GuardedTcpServer::connectionCountChanged, listener, [listener](int count) {
+            if (count == 0)
+                listener->deleteLater();
+        });
+        // A client that never reads its answer must not keep the old listener alive forever.
+        QTimer::singleShot(Limits::lingerMs * 2, listener, &QObject::deleteLater);
     }
 }
 

@@ -56,13 +56,17 @@ const QString& statusText(JobStatus status)
     return texts[static_cast<std::size_t>(status)];
 }
 
+// Attempts with integer times: formatting and parsing RFC 3339 (JobAttempt::toJson) would cost
+// more than the rest of the row, and history is rewritten with every update.
 QByteArray historyText(const QList<JobAttempt>& history)
 {
     if (history.isEmpty())
         return {};
     QJsonArray array;
-    for (const JobAttempt& attempt : history)
-        array.append(attempt.toJson());
+    for (const JobAttempt& attempt : history) {
+        array.append(QJsonArray { attempt.number, attempt.startedAt, attempt.finishedAt,
+            attempt.error ? QJsonValue(attempt.error->toJson()) : QJsonValue() });
+    }
     return jsonText(array);
 }
 
@@ -71,8 +75,11 @@ QList<JobAttempt> history(const QVariant& column)
     QList<JobAttempt> attempts;
     const QJsonArray array = jsonValue(column).toArray();
     attempts.reserve(array.size());
-    for (const QJsonValue& attempt : array)
-        attempts.append(JobAttempt::fromJson(attempt.toObject()));
+    for (const QJsonValue& value : array) {
+        const QJsonArray attempt = value.toArray();
+        attempts.append(JobAttempt { attempt.at(0).toInt(), attempt.at(1).toInteger(), attempt.at(2).toInteger(),
+            JobError::fromJson(attempt.at(3)) });
+    }
     return attempts;
 }
 

@@ -8,8 +8,9 @@ class QSqlQuery;
 class RowBinder;
 
 // How a Job maps onto a row of the `jobs` table: the one place that knows the column order.
-// JSON fields are stored as compact JSON text, times as integer milliseconds, and an empty
-// idempotency key as NULL (so that the unique index ignores it).
+// JSON fields are stored as compact JSON text, times as integer milliseconds (also in the
+// history: [[attempt, started_at, finished_at, error], ...]), and an empty idempotency key as
+// NULL, so that the unique index ignores it.
 namespace JobRow {
 
 // The columns that read() expects, for "SELECT " % JobRow::columns % " FROM jobs ...".

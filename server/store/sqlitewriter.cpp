@@ -17,6 +17,9 @@ struct SqliteWriter::Statements
     Statements(const QSqlDatabase& db, const std::optional<NativeSqlite>& native)
         : insert(db, native)
         , update(db, native)
+        , begin(db)
+        , commit(db)
+        , rollback(db)
         , savepoint(db)
         , release(db)
         , rollbackTo(db)
@@ -31,6 +34,9 @@ struct SqliteWriter::Statements
         if (!insert.prepare(JobRow::insertSql(), error) || !update.prepare(JobRow::updateSql(), error))
             return false;
         const std::pair<QSqlQuery*, QString> all[] = {
+            { &begin, u"BEGIN"_s },
+            { &commit, u"COMMIT"_s },
+            { &rollback, u"ROLLBACK"_s },
             { &savepoint, u"SAVEPOINT insert_call"_s },
             { &release, u"RELEASE insert_call"_s },
             { &rollbackTo, u"ROLLBACK TO insert_call"_s },
@@ -59,6 +65,9 @@ struct SqliteWriter::Statements
 
     JobStatement insert;
     JobStatement update;
+    QSqlQuery begin;
+    QSqlQuery commit;
+    QSqlQuery rollback;
     QSqlQuery savepoint;
     QSqlQuery release;
     QSqlQuery rollbackTo;
@@ -227,7 +236,7 @@ std::optional<JobStatus> SqliteWriter::storedStatus(JobId id)
 
 bool SqliteWriter::fail(Outcome& outcome, const QString& message)
 {
-    m_db.rollback(); // may fail if SQLite rolled back already; nothing is kept either way
+    m_statements->rollback.exec(); // may fail if SQLite rolled back already; nothing is kept either way
     outcome.error = message;
     for (QString& error : outcome.insertErrors) {
         if (error.isEmpty())
@@ -243,8 +252,8 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, bool simulate
     Statements& s = *m_statements;
     Outcome outcome;
     outcome.insertErrors.resize(batch.inserts().size());
-    if (!m_db.transaction()) {
-        fail(outcome, u"Cannot begin a transaction: %1"_s.arg(m_db.lastError().databaseText()));
+    if (!s.begin.exec()) {
+        fail(outcome, u"Cannot begin a transaction: %1"_s.arg(s.begin.lastError().databaseText()));
         return outcome;
     }
 
@@ -310,19 +319,12 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, bool simulate
         }
     }
 
-    if (maxInserted > m_maxId) {
-        s.setMaxId.bindValue(0, maxInserted);
-        if (!s.setMaxId.exec()) {
-            fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.setMaxId.lastError().databaseText()));
-            return outcome;
-        }
-    }
     if (simulateFailure) {
         fail(outcome, u"Simulated write failure (test hook)"_s);
         return outcome;
     }
-    if (!m_db.commit()) {
-        fail(outcome, u"Cannot commit to the database: %1"_s.arg(m_db.lastError().databaseText()));
+    if (!s.commit.exec()) {
+        fail(outcome, u"Cannot commit to the database: %1"_s.arg(s.commit.lastError().databaseText()));
         return outcome;
     }
 
@@ -345,17 +347,17 @@ int SqliteWriter::prune(qint64 keep, int maxRows, QString* error)
         return 0;
     const int rows = int(qMin<qint64>(excess, maxRows));
     Statements& s = *m_statements;
-    if (!m_db.transaction()) {
-        *error = m_db.lastError().databaseText();
+    const auto failed = [&](const QSqlQuery& query) {
+        *error = query.lastError().databaseText();
+        s.rollback.exec();
         return -1;
-    }
+    };
+    if (!s.begin.exec())
+        return failed(s.begin);
     for (int i = 0; i < 4; ++i)
         s.oldestFinished.bindValue(i, rows);
-    if (!s.oldestFinished.exec()) {
-        *error = s.oldestFinished.lastError().databaseText();
-        m_db.rollback();
-        return -1;
-    }
+    if (!s.oldestFinished.exec())
+        return failed(s.oldestFinished);
     StatusCounts pruned {};
     JobId upTo = 0;
     while (s.oldestFinished.next()) {
@@ -363,12 +365,16 @@ int SqliteWriter::prune(qint64 keep, int maxRows, QString* error)
         if (const auto status = jobStatusFromString(s.oldestFinished.value(1).toString()))
             ++pruned[std::size_t(*status)];
     }
+    // The newest job may go too: its id is kept, so that ids are never given out twice.
+    s.setMaxId.bindValue(0, m_maxId);
+    if (!s.setMaxId.exec())
+        return failed(s.setMaxId);
     s.prune.bindValue(0, upTo);
-    if (!s.prune.exec() || !m_db.commit()) {
-        *error = s.prune.lastError().isValid() ? s.prune.lastError().databaseText() : m_db.lastError().databaseText();
-        m_db.rollback();
-        return -1;
-    }
+    if (!s.prune.exec())
+        return failed(s.prune);
+    if (!s.commit.exec())
+        return failed(s.commit);
+
     int deleted = 0;
     for (std::size_t i = 0; i < m_counts.size(); ++i) {
         m_counts[i] -= pruned[i];
