@@ -5,7 +5,9 @@
 #include "store/memoryjobstore.h"
 #include "store/sqlitejobstore.h"
 
+#include "lagprobe.h"
 #include "mainwindow.h"
+#include "screenshothook.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -65,23 +67,30 @@ int main(int argc, char* argv[])
     std::printf("listening on %s\n", qPrintable(server.url().toString()));
     std::fflush(stdout);
 
-    // SIGINT/SIGTERM: the graceful stop; a second one skips the drain wait.
+    // SIGINT/SIGTERM: the graceful stop, then quit; a second one skips the drain wait. In the
+    // window, Stop keeps the app open: only a stop that a signal asked for quits.
     SignalWatcher signals;
-    QObject::connect(&signals, &SignalWatcher::stopRequested, &server, [&server](int count) {
-        if (count == 1)
+    bool quitWhenStopped = headless;
+    QObject::connect(&server, &Server::stopped, app.get(), [&] {
+        if (quitWhenStopped)
+            QCoreApplication::quit();
+    });
+    QObject::connect(&signals, &SignalWatcher::stopRequested, &server, [&](int count) {
+        quitWhenStopped = true;
+        if (!server.isListening())
+            QCoreApplication::quit();
+        else if (count == 1)
             server.stop();
         else
             server.stopNow();
     });
-    if (headless) {
-        QObject::connect(&server, &Server::stopped, app.get(), &QCoreApplication::quit);
+    if (headless)
         return app->exec();
-    }
 
+    LagProbe::installFromEnvironment(); // QUEUELAB_LAG_REPORT: the benchmark's GUI lag figure
     MainWindow window(&server);
-    QObject::connect(&signals, &SignalWatcher::stopRequested, &window, [&](int) {
-        QObject::connect(&server, &Server::stopped, app.get(), &QCoreApplication::quit, Qt::UniqueConnection);
-    });
+    window.setUsesToken(!options->server.token.isEmpty());
+    ScreenshotHook::installFromEnvironment(&window); // QUEUELAB_SCREENSHOT: tools/screenshot.sh
     window.show();
     return app->exec();
 }

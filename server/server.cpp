@@ -52,15 +52,13 @@ Server::Server(const ServerConfig& config, Engine* engine, QObject* parent)
     d->anchor.moveToThread(&d->thread);
     d->thread.start();
     d->onHttpThread([this] { d->service = new HttpService(d->engine, httpConfig(d->config), &d->requestLog); });
+    // The stop is complete once the last connection is gone, its answer delivered.
+    connect(d->service, &HttpService::closed, this, &Server::stopped, Qt::QueuedConnection);
 
     // The listener closes only once the drain is over: reads keep working while jobs finish.
     connect(engine, &Engine::stateChanged, this, [this](EngineState state) {
-        if (state == EngineState::Stopped && d->stopping) {
-            d->stopping = false;
-            d->onHttpThread([this] { d->service->close(); });
-            d->listening = false;
-            Q_EMIT stopped();
-        }
+        if (state == EngineState::Stopped && d->stopping)
+            closeListener();
     });
 }
 
@@ -98,14 +96,17 @@ void Server::stop(int drainDeadlineMs)
     if (!d->listening)
         return;
     d->stopping = true;
-    if (d->engine->state() == EngineState::Stopped) {
-        d->stopping = false;
-        d->onHttpThread([this] { d->service->close(); });
-        d->listening = false;
-        Q_EMIT stopped();
-        return;
-    }
-    d->engine->stop(drainDeadlineMs);
+    if (d->engine->state() == EngineState::Stopped)
+        closeListener();
+    else
+        d->engine->stop(drainDeadlineMs);
+}
+
+void Server::closeListener()
+{
+    d->stopping = false;
+    d->listening = false;
+    d->onHttpThread([this] { d->service->close(); });
 }
 
 void Server::stopNow()

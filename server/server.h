@@ -54,5 +54,7 @@ Q_SIGNALS:
     void stopped();
 
 private:
+    void closeListener();
+
     std::unique_ptr<ServerPrivate> d;
 };

@@ -35,8 +35,8 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     , m_tiles(new SummaryTiles(this))
     , m_chart(new QueueChart(this))
     , m_workers(new WorkerModel(this))
-    , m_jobs(nullptr)
-    , m_submit(nullptr)
+    , m_jobs(new JobsPanel(server->engine(), &m_pool, this))
+    , m_submit(new SubmitPanel(server->engine(), &m_pool, this))
     , m_requests(new RequestsPanel(server->requestLog(), this))
     , m_submitDock(new QDockWidget(tr("Submit jobs"), this))
     , m_mainSplitter(new QSplitter(Qt::Vertical, this))
@@ -46,10 +46,6 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     // Two threads: a long listJobs must not hold up a submission, and more would compete with workers.
     m_pool.setMaxThreadCount(2);
     m_pool.setObjectName(QStringLiteral("QueueLab UI pool"));
-    Engine* engine = server->engine();
-    m_jobs = new JobsPanel(engine, &m_pool, this);
-    m_submit = new SubmitPanel(engine, &m_pool, this);
-
     initResources();
     setWindowIcon(QIcon(QStringLiteral(":/icons/queuelab.svg")));
     addToolBar(m_toolBar);
@@ -97,6 +93,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     connect(m_toolBar, &ServerToolBar::message, this, showMessage);
     connect(m_jobs, &JobsPanel::message, this, showMessage);
 
+    Engine* engine = server->engine();
     connect(engine, &Engine::snapshotReady, this, &MainWindow::applySnapshot);
     connect(engine, &Engine::stateChanged, this, [this](EngineState state) {
         if (m_closing && state == EngineState::Stopped)
@@ -109,7 +106,6 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
             closeWhenStopped();
     });
     updateTitle();
-    m_jobs->setServerUrl(server->url());
 
     // A first layout that gives the job table most of the room; the user's own one is restored.
     resize(1440, 900);

@@ -32,9 +32,15 @@ quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* 
 
 void HttpService::close()
 {
-    for (QTcpServer* server : m_http.servers()) {
+    const QList<QTcpServer*> listeners = m_http.servers();
+    auto open = std::make_shared<int>(int(listeners.size()));
+    for (QTcpServer* server : listeners) {
         auto* listener = qobject_cast<GuardedTcpServer*>(server);
         listener->close();
+        connect(listener, &QObject::destroyed, this, [this, open] {
+            if (--*open == 0)
+                Q_EMIT closed();
+        });
         // Idle connections close now, busy ones right after their answer (with Connection: close).
         listener->closeConnections();
         if (listener->connectionCount() == 0) {
@@ -48,6 +54,8 @@ void HttpService::close()
         // A client that never reads its answer must not keep the old listener alive forever.
         QTimer::singleShot(Limits::lingerMs * 2, listener, &QObject::deleteLater);
     }
+    if (listeners.isEmpty())
+        Q_EMIT closed();
 }
 
 bool HttpService::isListening() const

@@ -17,14 +17,19 @@ class RequestLog;
 // the route table and the API handlers. Server calls in through blocking queued calls.
 class HttpService : public QObject
 {
+    Q_OBJECT
 public:
     HttpService(Engine* engine, const HttpConfig& config, RequestLog* requestLog);
 
     // Listens on address:port (0: any free port). Returns the port, or 0 with `error` set.
     quint16 listen(const QHostAddress& address, quint16 port, QString* error);
-    // Stops accepting and closes every connection, flushing what is being written.
+    // Stops accepting and closes every connection, letting answers in progress go out first.
+    // closed() follows once every connection is gone.
     void close();
     bool isListening() const;
+
+Q_SIGNALS:
+    void closed();
 
 private:
     QHttpServer m_http;

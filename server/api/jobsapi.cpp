@@ -1,6 +1,7 @@
 #include "jobsapi.h"
 
 #include "api/apireply.h"
+#include "jobjson.h"
 #include "http/httprouter.h"
 #include "defaultlimits.h"
 
@@ -12,12 +13,9 @@
 
 namespace {
 
-QJsonObject jobsObject(const QList<Job>& jobs)
+void respondJob(const HttpExchangePtr& exchange, int status, const Job& job, const HttpHeaders& headers = {})
 {
-    QJsonArray array;
-    for (const Job& job : jobs)
-        array.append(job.toJson());
-    return { { QStringLiteral("jobs"), array } };
+    exchange->respond(status, "application/json", JobJson::job(job), headers);
 }
 
 // The race between the store's commit callback (any thread) and the handler returning.
@@ -97,10 +95,10 @@ void JobsApi::acceptWhenDurable(const HttpExchangePtr& exchange, const QList<Job
             exchange->respondError(503, QStringLiteral("storage_failed"),
                 QStringLiteral("the job could not be stored: %1").arg(ack->error), { { "Retry-After", "1" } });
         } else if (batch) {
-            exchange->respondJson(ApiReply::accepted, jobsObject(ack->jobs));
+            exchange->respond(ApiReply::accepted, "application/json", JobJson::jobList(ack->jobs));
         } else {
             const Job& job = ack->jobs.constFirst();
-            exchange->respondJson(ApiReply::accepted, job.toJson(), { { "Location", ApiReply::jobLocation(job.id) } });
+            respondJob(exchange, ApiReply::accepted, job, { { "Location", ApiReply::jobLocation(job.id) } });
         }
     };
     QPointer<QObject> context = m_context;
@@ -132,18 +130,18 @@ void JobsApi::get(const HttpExchangePtr& exchange)
     if (!job)
         return exchange->respondError(404, QStringLiteral("not_found"), QStringLiteral("no job with id %1").arg(*id));
     if (*waitMs == 0 || isFinished(job->status))
-        return exchange->respondJson(ApiReply::ok, job->toJson());
+        return respondJob(exchange, ApiReply::ok, *job);
 
     // Long poll: answer when the job finishes or when wait_ms passes, whichever comes first.
     exchange->defer();
     const quint64 handle = m_engine->waitForFinish(
-        *id, m_context, [exchange](const Job& finished) { exchange->respondJson(ApiReply::ok, finished.toJson()); });
+        *id, m_context, [exchange](const Job& finished) { respondJob(exchange, ApiReply::ok, finished); });
     QTimer::singleShot(int(*waitMs), m_context, [this, exchange, handle, id = *id] {
         m_engine->cancelWait(handle);
         if (exchange->isAnswered())
             return;
         if (const auto current = m_engine->job(id))
-            exchange->respondJson(ApiReply::ok, current->toJson());
+            respondJob(exchange, ApiReply::ok, *current);
         else
             exchange->respondError(404, QStringLiteral("not_found"), QStringLiteral("no job with id %1").arg(id));
     });
@@ -175,10 +173,7 @@ void JobsApi::list(const HttpExchangePtr& exchange)
                 QStringLiteral("must be the next_cursor of a previous page"));
     }
     const JobPage page = m_engine->listJobs(query);
-    QJsonObject body = jobsObject(page.jobs);
-    body.insert(QStringLiteral("next_cursor"),
-        page.nextCursor ? QJsonValue(QString::number(*page.nextCursor)) : QJsonValue(QJsonValue::Null));
-    exchange->respondJson(ApiReply::ok, body);
+    exchange->respond(ApiReply::ok, "application/json", JobJson::jobList(page.jobs, page.nextCursor));
 }
 
 void JobsApi::cancel(const HttpExchangePtr& exchange)
@@ -191,7 +186,7 @@ void JobsApi::cancel(const HttpExchangePtr& exchange)
         return ApiReply::error(exchange, *error);
     const Job& job = std::get<Job>(result);
     // A running job stops cooperatively: 202 says the cancellation is under way.
-    exchange->respondJson(job.status == JobStatus::Cancelled ? ApiReply::ok : ApiReply::accepted, job.toJson());
+    respondJob(exchange, job.status == JobStatus::Cancelled ? ApiReply::ok : ApiReply::accepted, job);
 }
 
 void JobsApi::retry(const HttpExchangePtr& exchange)
@@ -202,6 +197,5 @@ void JobsApi::retry(const HttpExchangePtr& exchange)
     const auto result = m_engine->retry(*id);
     if (const auto* error = std::get_if<EngineError>(&result))
         return ApiReply::error(exchange, *error);
-    exchange->respondJson(ApiReply::accepted, std::get<Job>(result).toJson(),
-        { { "Location", ApiReply::jobLocation(*id) } });
+    respondJob(exchange, ApiReply::accepted, std::get<Job>(result), { { "Location", ApiReply::jobLocation(*id) } });
 }
