@@ -51,6 +51,7 @@ Server::Server(const ServerConfig& config, Engine* engine, QObject* parent)
     d->thread.setObjectName(QStringLiteral("queuelab-http"));
     d->anchor.moveToThread(&d->thread);
     d->thread.start();
+    engine->deferWakeupsOn(&d->thread);
     d->onHttpThread([this] { d->service = new HttpService(d->engine, httpConfig(d->config), &d->requestLog); });
     // The stop is complete once the last connection is gone, its answer delivered.
     connect(d->service, &HttpService::closed, this, &Server::stopped, Qt::QueuedConnection);

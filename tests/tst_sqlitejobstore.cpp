@@ -1,7 +1,6 @@
 #include "store/sqlitejobstore.h"
 #include "store/sqliteschema.h"
 
-#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -12,7 +11,6 @@
 #include <QRegularExpression>
 #include <QScopeGuard>
 #include <QSqlDatabase>
-#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -157,7 +155,7 @@ private:
         auto store = std::make_unique<SqliteJobStore>(dbPath(), SqliteJobStore::Sync::Normal, keepFinished);
         QString error;
         if (!store->open(&error))
-            qWarning("open failed: %s", qPrintable(error));
+            qFatal("the store failed to open: %s", qPrintable(error));
         return store;
     }
 
@@ -219,6 +217,9 @@ private Q_SLOTS:
             QSqlQuery query(u"SELECT count(*) FROM jobs"_s, other);
             QVERIFY(query.next());
             QCOMPARE(query.value(0).toInt(), 2);
+            QSqlQuery version(u"PRAGMA user_version"_s, other);
+            QVERIFY(version.next());
+            QCOMPARE(version.value(0).toInt(), SqliteSchema::version);
         }
         QSqlDatabase::removeDatabase(u"other"_s);
 

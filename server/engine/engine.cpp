@@ -62,6 +62,7 @@ EngineResult<QueueInfo> Engine::setQueueConcurrency(const QString& name, int lim
 EngineStats Engine::stats() const { return d->stats(); }
 int Engine::workerCount() const { return d->workerCount(); }
 void Engine::setWorkerCount(int count) { d->setWorkerCount(count); }
+void Engine::deferWakeupsOn(QThread* thread) { d->deferWakeupsOn(thread); }
 QStringList Engine::jobTypes() const { return d->handlers().types(); }
 
 QJsonValue Engine::examplePayload(const QString& type) const

@@ -259,6 +259,36 @@ void EngineCore::wakeIdleWorkerLocked()
     }
 }
 
+void EngineCore::wakeWorkersSoonLocked(int jobs)
+{
+    // On the thread named by deferWakeupsOn() (the HTTP thread, whose event loop always runs):
+    // wake the workers once, after the requests of this event-loop pass, instead of once per
+    // job. A woken worker then runs the pass's jobs back to back instead of sleeping between them.
+    if (QThread::currentThread() != m_deferWakesOn.loadRelaxed()) {
+        for (int i = 0; i < jobs; ++i)
+            wakeIdleWorkerLocked();
+        return;
+    }
+    m_wakesOwed += jobs;
+    if (m_wakeFlushPosted)
+        return;
+    m_wakeFlushPosted = true;
+    thread_local std::unique_ptr<QObject> threadContext;
+    if (!threadContext)
+        threadContext = std::make_unique<QObject>();
+    QMetaObject::invokeMethod(threadContext.get(), [this] {
+        QMutexLocker lock(&m_mutex);
+        m_wakeFlushPosted = false;
+        for (; m_wakesOwed > 0; --m_wakesOwed)
+            wakeIdleWorkerLocked();
+    }, Qt::QueuedConnection);
+}
+
+void EngineCore::deferWakeupsOn(QThread* thread)
+{
+    m_deferWakesOn.storeRelaxed(thread);
+}
+
 void EngineCore::scheduleLocked(Job& job, qint64 runAt)
 {
     setStatusLocked(job, JobStatus::Scheduled);
@@ -364,6 +394,7 @@ EngineResult<QList<Job>> EngineCore::submit(const QList<JobSpec>& specs, JobStor
 
     // Stored before anyone can see or run them, so a worker's update never overtakes the insert.
     QList<JobId> createdIds;
+    int runnable = 0;
     for (const Job& job : std::as_const(created))
         createdIds.append(job.id);
     m_store->insert(created, [this, createdIds, onDurable = std::move(onDurable)](const QString& error) {
@@ -377,9 +408,11 @@ EngineResult<QList<Job>> EngineCore::submit(const QList<JobSpec>& specs, JobStor
         if (!job.idempotencyKey.isEmpty())
             m_activeKeys.insert(job.idempotencyKey, job.id);
         if (job.status == JobStatus::Queued && m_queue.push(job.queue, job.priority, job.id))
-            wakeIdleWorkerLocked();
+            ++runnable;
         changedLocked(active.job);
     }
+    if (runnable)
+        wakeWorkersSoonLocked(runnable);
     m_submittedTotal += quint64(created.size());
     return answer;
 }

@@ -48,6 +48,7 @@ public:
     Engine::Histogram waitHistogram() const;
     Engine::Histogram runHistogram() const;
     const HandlerRegistry& handlers() const { return m_handlers; }
+    void deferWakeupsOn(QThread* thread);
 
     // Called by EngineTimers on the timer thread.
     qint64 promoteDueJobs(); // returns the next due time, or 0
@@ -76,6 +77,7 @@ private:
     void scheduleLocked(Job& job, qint64 runAt);
     void enqueueLocked(Job& job);
     void wakeIdleWorkerLocked();
+    void wakeWorkersSoonLocked(int jobs);
     void setStatusLocked(Job& job, JobStatus status);
     void changedLocked(const Job& job);
     void maybeStoppedLocked();
@@ -108,6 +110,9 @@ private:
     int m_running = 0;
     int m_idleWorkers = 0; // worker loops waiting for work
     int m_pendingWakes = 0; // of those, signalled but not yet awake
+    int m_wakesOwed = 0; // wakes deferred to the end of the submitting thread's event-loop pass
+    bool m_wakeFlushPosted = false;
+    QAtomicPointer<QThread> m_deferWakesOn; // any thread
     qint64 m_drainDeadline = 0;
     StatusCounts m_counts {};
     ThroughputStats m_throughput;

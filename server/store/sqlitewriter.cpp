@@ -1,81 +1,16 @@
 #include "sqlitewriter.h"
 
 #include "jobrow.h"
-#include "jobstatement.h"
 #include "sqliteschema.h"
 #include "storebatch.h"
 #include "storelog.h"
+#include "writerstatements.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
 
 using namespace Qt::StringLiterals;
-
-struct SqliteWriter::Statements
-{
-    Statements(const QSqlDatabase& db, const std::optional<NativeSqlite>& native)
-        : insert(db, native)
-        , update(db, native)
-        , begin(db)
-        , commit(db)
-        , rollback(db)
-        , savepoint(db)
-        , release(db)
-        , rollbackTo(db)
-        , setMaxId(db)
-        , status(db)
-        , oldestFinished(db)
-        , prune(db)
-    { }
-
-    bool prepare(QString* error)
-    {
-        if (!insert.prepare(JobRow::insertSql(), error) || !update.prepare(JobRow::updateSql(), error))
-            return false;
-        const std::pair<QSqlQuery*, QString> all[] = {
-            { &begin, u"BEGIN"_s },
-            { &commit, u"COMMIT"_s },
-            { &rollback, u"ROLLBACK"_s },
-            { &savepoint, u"SAVEPOINT insert_call"_s },
-            { &release, u"RELEASE insert_call"_s },
-            { &rollbackTo, u"ROLLBACK TO insert_call"_s },
-            { &setMaxId, u"UPDATE meta SET value = ? WHERE key = 'max_id'"_s },
-            { &status, u"SELECT status FROM jobs WHERE id = ?"_s },
-            // The k oldest finished jobs: the first k of each finished status' index range, merged.
-            { &oldestFinished,
-                u"SELECT id, status FROM ("
-                "SELECT id, status FROM (SELECT id, status FROM jobs WHERE status = 'succeeded' ORDER BY id LIMIT ?) "
-                "UNION ALL "
-                "SELECT id, status FROM (SELECT id, status FROM jobs WHERE status = 'failed' ORDER BY id LIMIT ?) "
-                "UNION ALL "
-                "SELECT id, status FROM (SELECT id, status FROM jobs WHERE status = 'cancelled' ORDER BY id LIMIT ?)) "
-                "ORDER BY id LIMIT ?"_s },
-            { &prune, u"DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND id <= ?"_s },
-        };
-        for (const auto& [query, sql] : all) {
-            query->setForwardOnly(true);
-            if (!query->prepare(sql)) {
-                *error = query->lastError().text();
-                return false;
-            }
-        }
-        return true;
-    }
-
-    JobStatement insert;
-    JobStatement update;
-    QSqlQuery begin;
-    QSqlQuery commit;
-    QSqlQuery rollback;
-    QSqlQuery savepoint;
-    QSqlQuery release;
-    QSqlQuery rollbackTo;
-    QSqlQuery setMaxId;
-    QSqlQuery status;
-    QSqlQuery oldestFinished;
-    QSqlQuery prune;
-};
 
 // What a batch changes in the counts; applied only once it is committed.
 struct SqliteWriter::Changes
@@ -149,7 +84,7 @@ bool SqliteWriter::open(const QString& path, bool fullSync, QString* error)
     if (!native)
         qCInfo(lcStore, "Writing through QSqlQuery: SQLite's C API is not reachable through the QSQLITE plugin");
     m_nativeApi = native.has_value();
-    m_statements = std::make_unique<Statements>(m_db, native);
+    m_statements = std::make_unique<WriterStatements>(m_db, native);
     if (!m_statements->prepare(&sqliteError)) {
         *error = u"Cannot prepare the statements for %1: %2"_s.arg(path, sqliteError);
         return false;
@@ -234,7 +169,7 @@ std::optional<JobStatus> SqliteWriter::storedStatus(JobId id)
     return status;
 }
 
-bool SqliteWriter::fail(Outcome& outcome, const QString& message)
+void SqliteWriter::fail(Outcome& outcome, const QString& message)
 {
     m_statements->rollback.exec(); // may fail if SQLite rolled back already; nothing is kept either way
     outcome.error = message;
@@ -244,12 +179,11 @@ bool SqliteWriter::fail(Outcome& outcome, const QString& message)
     }
     outcome.inserted = 0;
     outcome.updated = 0;
-    return false;
 }
 
 SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, bool simulateFailure)
 {
-    Statements& s = *m_statements;
+    WriterStatements& s = *m_statements;
     Outcome outcome;
     outcome.insertErrors.resize(batch.inserts().size());
     if (!s.begin.exec()) {
@@ -346,7 +280,7 @@ int SqliteWriter::prune(qint64 keep, int maxRows, QString* error)
     if (excess <= 0)
         return 0;
     const int rows = int(qMin<qint64>(excess, maxRows));
-    Statements& s = *m_statements;
+    WriterStatements& s = *m_statements;
     const auto failed = [&](const QSqlQuery& query) {
         *error = query.lastError().databaseText();
         s.rollback.exec();

@@ -9,6 +9,7 @@
 #include <memory>
 
 class StoreBatch;
+struct WriterStatements;
 
 // The store's one writing connection, used by the writer thread alone: prepared statements
 // reused across batches, one transaction per batch, and retention in small chunks. It counts
@@ -44,17 +45,16 @@ public:
     bool usesNativeApi() const { return m_nativeApi; }
 
 private:
-    struct Statements;
     struct Changes;
 
     bool exec(const QString& sql, QString* error);
     bool loadCounts(QString* error);
     std::optional<JobStatus> storedStatus(JobId id);
-    bool fail(Outcome& outcome, const QString& message);
+    void fail(Outcome& outcome, const QString& message);
 
     QString m_name;
     QSqlDatabase m_db;
-    std::unique_ptr<Statements> m_statements;
+    std::unique_ptr<WriterStatements> m_statements;
     // as committed
     StatusCounts m_counts {};
     QHash<JobId, JobStatus> m_unfinished; // status of every stored job not finished yet

@@ -852,14 +852,16 @@ def scenario_scale(cfg, kind):
         baseline = job_counts(client)
         wait_idle(cfg, [server.proc.pid])
         log("  submitting %d jobs in batches of %d" % (n, cfg.batch_size))
-        t0 = time.monotonic()
-        wrk = CappedWrk(cfg, server, "batch.lua", n // cfg.batch_size, cfg.threads, cfg.scale_connections,
-                        env={"BENCH_BATCH": str(cfg.batch_size), "BENCH_FAIL_EVERY": str(cfg.fail_every)},
-                        path="/jobs/batch").start()
-        try:
-            stored_at, done_at, counts = poll_until(client, baseline, n, cfg.scale_timeout, 0.1)
-        finally:
-            load = wrk.stop()
+        with CpuMeter([server.proc.pid]) as meter:
+            t0 = time.monotonic()
+            wrk = CappedWrk(cfg, server, "batch.lua", n // cfg.batch_size, cfg.threads, cfg.scale_connections,
+                            env={"BENCH_BATCH": str(cfg.batch_size), "BENCH_FAIL_EVERY": str(cfg.fail_every)},
+                            path="/jobs/batch").start()
+            try:
+                stored_at, done_at, counts = poll_until(client, baseline, n, cfg.scale_timeout, 0.1)
+            finally:
+                load = wrk.stop()
+        result["foreign_cpu_pct"] = meter.foreign_pct
         client.close()
         result.update({
             "stored_after_s": stored_at - t0,
@@ -917,6 +919,7 @@ def scenario_gui(cfg, kind):
     finally:
         server.stop()
     result = {"rate_target": cfg.gui_rate, "rate": load["rps"], "non_2xx": load["non_2xx"],
+              "foreign_cpu_pct": load["foreign_cpu_pct"],
               "post_p99_ms": load["p99_ms"], "exit_code": code, **memory}
     try:
         with open(report) as f:
@@ -930,6 +933,27 @@ def scenario_gui(cfg, kind):
                 code, ": killed after 30 s" if code == -signal.SIGKILL else "")
         result["note"] = "%s: %s" % (why, e)
     return result
+
+
+def run_scenario(cfg, scenario, kind):
+    """Run a scenario; while other processes used more than cfg.foreign_limit % of the machine
+    during its measurement, run it again (fresh server) up to cfg.retries times and keep the
+    least disturbed attempt. The scaling run is too long to repeat."""
+    attempts = []
+    for attempt in range(1 + (cfg.retries if scenario != "scale" else 0)):
+        if attempt:
+            log("  other processes used %.0f%% of the machine during that run: again (%d of %d)"
+                % (attempts[-1]["foreign_cpu_pct"], attempt, cfg.retries))
+        r = SCENARIOS[scenario](cfg, kind)
+        if r is None or "foreign_cpu_pct" not in r:
+            return r
+        attempts.append(r)
+        if r["foreign_cpu_pct"] <= cfg.foreign_limit:
+            break
+    best = min(attempts, key=lambda a: ("note" in a, a["foreign_cpu_pct"]))  # complete ones first
+    if len(attempts) > 1:
+        best["attempts_foreign_cpu_pct"] = [a["foreign_cpu_pct"] for a in attempts]
+    return best
 
 
 SCENARIOS = {
@@ -1033,7 +1057,7 @@ class Report:
                         text = getter(r)
                     except (KeyError, TypeError):
                         text = None
-                    cells.append(text if text is not None else "n/a")
+                    cells.append(self.cell(scenario, k, text) if text is not None else "n/a")
                 else:
                     cells.append(self.cell(scenario, k, "n/a"))
             rows.append([label] + cells + [""] * 4)
@@ -1233,6 +1257,8 @@ def parse_args(argv):
     p.add_argument("--idle-threshold", type=float, default=10, help="%% of the machine others may use to count as quiet")
     p.add_argument("--foreign-limit", type=float, default=5,
                    help="flag figures measured while others used more than this %% of the machine")
+    p.add_argument("--retries", type=int, default=2,
+                   help="runs again (fresh server) of a figure disturbed by other processes; the least disturbed is kept")
     p.add_argument("--results-dir", default=os.path.join(HERE, "results"))
     p.add_argument("--workdir", default=None, help="where databases and logs go (default: a new temp dir)")
     p.add_argument("--keep-workdir", action="store_true")
@@ -1283,7 +1309,7 @@ def main(argv):
                     continue
                 try:
                     log("%s / %s" % (scenario, SERVER_LABELS[kind]))
-                    r = SCENARIOS[scenario](cfg, kind)
+                    r = run_scenario(cfg, scenario, kind)
                     if r is not None:
                         results[scenario][kind] = r
                         log("  -> " + summary(scenario, r))

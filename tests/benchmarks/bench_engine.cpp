@@ -1,0 +1,122 @@
+#include "engine.h"
+#include "engine/jobqueue.h"
+#include "jobjson.h"
+#include "jobspec.h"
+#include "store/memoryjobstore.h"
+#include "store/sqlitejobstore.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QSemaphore>
+#include <QTemporaryDir>
+#include <QTest>
+
+// The engine's hot paths without HTTP, so a regression shows without wrk's noise.
+// Run: build/release/tests/benchmarks/bench_engine [-iterations N]
+class BenchEngine : public QObject
+{
+    Q_OBJECT
+private:
+    static Job sampleJob()
+    {
+        Job job;
+        job.id = 123456;
+        job.type = QStringLiteral("echo");
+        job.queue = QStringLiteral("default");
+        job.payload = QJsonObject { { QStringLiteral("n"), 1 }, { QStringLiteral("name"), QStringLiteral("resize") } };
+        job.createdAt = 1764075241169;
+        return job;
+    }
+
+    // Submits `count` echo jobs in batches and waits until all are finished: jobs per second.
+    static double engineThroughput(std::unique_ptr<JobStore> store, int count)
+    {
+        Engine engine(EngineConfig {}, std::move(store));
+        QString error;
+        if (!engine.open(&error))
+            qFatal("%s", qPrintable(error));
+        engine.start();
+        JobSpec spec;
+        spec.type = QStringLiteral("echo");
+        const QList<JobSpec> batch(1000, spec);
+        QSemaphore durable;
+        QElapsedTimer timer;
+        timer.start();
+        for (int i = 0; i < count / 1000; ++i)
+            engine.submit(batch, [&durable](const QString&) { durable.release(); }, true);
+        durable.acquire(count / 1000);
+        while (engine.stats().finishedTotal < quint64(count))
+            QThread::usleep(200);
+        return count / (double(timer.nsecsElapsed()) / 1e9);
+    }
+
+private Q_SLOTS:
+    void parseSubmission()
+    {
+        const QByteArray body = R"({"type":"echo","payload":{"n":1},"queue":"default","priority":3})";
+        QBENCHMARK {
+            const QJsonObject object = QJsonDocument::fromJson(body).object();
+            const SpecResult spec = parseJobSpec(object);
+            QVERIFY(std::holds_alternative<JobSpec>(spec));
+        }
+    }
+
+    void encodeJob()
+    {
+        const Job job = sampleJob();
+        QBENCHMARK {
+            const QByteArray json = JobJson::job(job);
+            QVERIFY(json.size() > 100);
+        }
+    }
+
+    void enqueueDequeue()
+    {
+        JobQueue queue;
+        JobId id = 0;
+        QString name;
+        QBENCHMARK {
+            for (int i = 0; i < 1000; ++i)
+                queue.push(QStringLiteral("default"), i % 3, ++id);
+            for (int i = 0; i < 1000; ++i) {
+                queue.pop(&name);
+                queue.finishedRunning(name);
+            }
+        }
+    }
+
+    void sqliteInsertBatch()
+    {
+        QTemporaryDir dir;
+        SqliteJobStore store(dir.filePath(QStringLiteral("bench.db")), SqliteJobStore::Sync::Normal);
+        QString error;
+        QVERIFY2(store.open(&error), qPrintable(error));
+        QList<Job> jobs(1000, sampleJob());
+        JobId id = 0;
+        QBENCHMARK {
+            for (Job& job : jobs)
+                job.id = ++id;
+            QSemaphore done;
+            store.insert(jobs, [&done](const QString&) { done.release(); });
+            done.acquire();
+        }
+    }
+
+    void endToEndInMemory()
+    {
+        const double rate = engineThroughput(std::make_unique<MemoryJobStore>(100000), 200000);
+        qInfo("engine, in-memory store: %.0f echo jobs/s (submit in batches of 1000, run, finish)", rate);
+    }
+
+    void endToEndSqlite()
+    {
+        QTemporaryDir dir;
+        const double rate = engineThroughput(
+            std::make_unique<SqliteJobStore>(dir.filePath(QStringLiteral("e2e.db")), SqliteJobStore::Sync::Normal),
+            200000);
+        qInfo("engine, SQLite store: %.0f echo jobs/s (submit in batches of 1000, run, finish)", rate);
+    }
+};
+
+QTEST_GUILESS_MAIN(BenchEngine)
+#include "bench_engine.moc"
