@@ -62,12 +62,16 @@ QByteArray historyText(const QList<JobAttempt>& history)
 {
     if (history.isEmpty())
         return {};
-    QJsonArray array;
+    // Written by hand: the numbers need no escaping, and QJsonArray per attempt costs.
+    QByteArray text = QByteArrayLiteral("[");
     for (const JobAttempt& attempt : history) {
-        array.append(QJsonArray { attempt.number, attempt.startedAt, attempt.finishedAt,
-            attempt.error ? QJsonValue(attempt.error->toJson()) : QJsonValue() });
+        if (text.size() > 1)
+            text += ',';
+        text += '[' + QByteArray::number(attempt.number) + ',' + QByteArray::number(attempt.startedAt) + ','
+            + QByteArray::number(attempt.finishedAt) + ','
+            + (attempt.error ? jsonText(attempt.error->toJson()) : QByteArrayLiteral("null")) + ']';
     }
-    return jsonText(array);
+    return text + ']';
 }
 
 QList<JobAttempt> history(const QVariant& column)

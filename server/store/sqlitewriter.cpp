@@ -16,12 +16,12 @@ using namespace Qt::StringLiterals;
 struct SqliteWriter::Changes
 {
     StatusCounts counts {};
-    QHash<JobId, std::optional<JobStatus>> unfinished; // nullopt: finished now
+    QList<std::pair<JobId, JobStatus>> statuses; // in order: the last one of a job counts
 
     void add(JobId id, JobStatus status)
     {
         ++counts[std::size_t(status)];
-        unfinished.insert(id, isFinished(status) ? std::nullopt : std::optional(status));
+        statuses.append({ id, status });
     }
     void change(JobId id, JobStatus from, JobStatus to)
     {
@@ -32,7 +32,7 @@ struct SqliteWriter::Changes
     {
         for (std::size_t i = 0; i < counts.size(); ++i)
             counts[i] += other.counts[i];
-        unfinished.insert(other.unfinished);
+        statuses += other.statuses;
     }
 };
 
@@ -265,11 +265,11 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, bool simulate
     m_maxId = maxInserted;
     for (std::size_t i = 0; i < m_counts.size(); ++i)
         m_counts[i] += changes.counts[i];
-    for (auto it = changes.unfinished.cbegin(); it != changes.unfinished.cend(); ++it) {
-        if (*it)
-            m_unfinished.insert(it.key(), **it);
+    for (const auto& [id, status] : std::as_const(changes.statuses)) {
+        if (isFinished(status))
+            m_unfinished.remove(id);
         else
-            m_unfinished.remove(it.key());
+            m_unfinished.insert(id, status);
     }
     return outcome;
 }
