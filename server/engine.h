@@ -23,6 +23,11 @@ struct EngineConfig
     HandlerOptions handlers;
     // Extra job types beside the built-in ones (embedders and tests).
     std::function<void(HandlerRegistry&)> registerHandlers;
+    // The engine's clock in ms since the epoch: due times, backoff, timestamps. Empty: the system
+    // clock. Tests inject a manual one, advance it and call Engine::runDueJobs() instead of waiting.
+    std::function<qint64()> clock;
+    qint64 retryBaseMs = 0; // 0: Limits::retryBaseMs; backoff base * 2^(attempt-1), +-20% jitter
+    qint64 retryMaxMs = 0; // 0: Limits::retryMaxMs; the cap of one backoff
 };
 
 // Why the engine refused an operation, mapped 1:1 to an HTTP status by the API layer.
@@ -97,6 +102,9 @@ public:
     void cancelWait(quint64 handle);
 
     QList<QueueInfo> queues() const;
+    // Moves scheduled jobs that are due by the engine's clock into their queues now. The
+    // scheduler's timer does this by itself; tests with a manual clock call it after advancing it.
+    void runDueJobs();
     EngineResult<QueueInfo> setQueuePaused(const QString& name, bool paused);
     EngineResult<QueueInfo> setQueueConcurrency(const QString& name, int limit);
 

@@ -99,7 +99,7 @@ Job fullJob(JobId id)
     job.finishedAt = job.createdAt + 300;
     job.timeoutMs = 45000;
     job.idempotencyKey = u"key-%1"_s.arg(id);
-    job.history = { JobAttempt { 1, job.createdAt + 10, job.createdAt + 20, JobError { u"timeout"_s, u"slow"_s } },
+    job.history = { JobAttempt { 1, job.createdAt + 10, job.createdAt + 20, std::nullopt },
         JobAttempt { 2, job.createdAt + 200, job.createdAt + 300, JobError { u"handler_failed"_s, u"boom"_s } } };
     return job;
 }

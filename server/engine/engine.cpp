@@ -48,6 +48,7 @@ quint64 Engine::waitForFinish(JobId id, QObject* context, std::function<void(con
 
 void Engine::cancelWait(quint64 handle) { d->cancelWait(handle); }
 QList<QueueInfo> Engine::queues() const { return d->queues(); }
+void Engine::runDueJobs() { d->runDueJobs(); }
 
 EngineResult<QueueInfo> Engine::setQueuePaused(const QString& name, bool paused)
 {

@@ -36,9 +36,9 @@ qint64 resultSize(const QJsonValue& value)
 }
 
 // Exponential backoff with +-20% jitter, so failing jobs do not retry in lockstep.
-qint64 backoffMs(int attempt)
+qint64 backoffMs(int attempt, qint64 baseMs, qint64 maxMs)
 {
-    const qint64 base = std::min(Limits::retryMaxMs, Limits::retryBaseMs << std::min(attempt - 1, 20));
+    const qint64 base = std::min(maxMs, baseMs << std::min(attempt - 1, 20));
     const double jitter = 0.8 + 0.4 * QRandomGenerator::global()->generateDouble();
     return qint64(double(base) * jitter);
 }
@@ -87,7 +87,7 @@ EngineCore::~EngineCore()
 
 qint64 EngineCore::now() const
 {
-    return QDateTime::currentMSecsSinceEpoch();
+    return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
 }
 
 bool EngineCore::open(QString* error)
@@ -115,18 +115,20 @@ bool EngineCore::open(QString* error)
                 continue;
             }
         }
+        const JobStatus loaded = job.status;
         m_active.insert(job.id, ActiveJob { job, {} });
         Job& stored = m_active[job.id].job;
         --m_counts[std::size_t(stored.status)]; // re-counted by the transition below
         ++m_counts[std::size_t(JobStatus::Queued)];
         stored.status = JobStatus::Queued;
-        if (stored.runAt > t && job.status == JobStatus::Scheduled)
+        if (stored.runAt > t && loaded == JobStatus::Scheduled)
             scheduleLocked(stored, stored.runAt);
         else
             enqueueLocked(stored);
         if (!stored.idempotencyKey.isEmpty())
             m_activeKeys.insert(stored.idempotencyKey, stored.id);
-        m_store->update(stored);
+        if (stored.status != loaded)
+            m_store->update(stored); // only what changed: a million queued jobs need no rewrite
     }
     m_opened = true;
     m_timers->startSnapshots();
@@ -314,6 +316,13 @@ qint64 EngineCore::promoteDueJobs()
         changedLocked(it->job);
     }
     return m_scheduled.empty() ? 0 : m_scheduled.begin()->first;
+}
+
+void EngineCore::runDueJobs()
+{
+    // Normally a no-op: the timer is still armed for the next due time.
+    if (const qint64 next = promoteDueJobs())
+        m_timers->wakeSchedulerAt(next);
 }
 
 EngineResult<QList<Job>> EngineCore::submit(const QList<JobSpec>& specs, JobStore::DurableCallback onDurable, bool batch)
@@ -524,7 +533,9 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
         job.error = attempt.error;
     } else if (attempt.error && job.attempts < job.maxAttempts) {
         job.error = attempt.error;
-        scheduleLocked(job, t + backoffMs(job.attempts));
+        const qint64 base = m_config.retryBaseMs > 0 ? m_config.retryBaseMs : Limits::retryBaseMs;
+        const qint64 cap = m_config.retryMaxMs > 0 ? m_config.retryMaxMs : Limits::retryMaxMs;
+        scheduleLocked(job, t + backoffMs(job.attempts, base, cap));
         m_store->update(job);
         changedLocked(job);
         return;
@@ -695,7 +706,19 @@ void EngineCore::cancelWait(quint64 handle)
     }
 }
 
-QueueInfo EngineCore::queueInfoLocked(const QString& name) const
+QHash<QString, qint64> EngineCore::scheduledByQueueLocked() const
+{
+    QHash<QString, qint64> counts;
+    for (const auto& [runAt, id] : m_scheduled) {
+        Q_UNUSED(runAt);
+        const auto it = m_active.constFind(id); // not value(): that copies the job
+        if (it != m_active.cend())
+            ++counts[it->job.queue];
+    }
+    return counts;
+}
+
+QueueInfo EngineCore::queueInfoLocked(const QString& name, std::optional<qint64> scheduled) const
 {
     QueueInfo info;
     info.name = name;
@@ -703,23 +726,26 @@ QueueInfo EngineCore::queueInfoLocked(const QString& name) const
     info.running = m_queue.running(name);
     info.paused = m_queue.isPaused(name);
     info.concurrency = m_queue.concurrency(name);
-    for (const auto& [runAt, id] : m_scheduled) {
-        Q_UNUSED(runAt);
-        if (m_active.value(id).job.queue == name)
-            ++info.scheduled;
-    }
+    info.scheduled = scheduled ? *scheduled : scheduledByQueueLocked().value(name);
     return info;
 }
 
 QList<QueueInfo> EngineCore::queues() const
 {
     QMutexLocker lock(&m_mutex);
+    const QHash<QString, qint64> scheduled = scheduledByQueueLocked();
     QStringList names = m_queue.names();
+    // A queue whose jobs are all delayed has not reached m_queue yet, but it exists.
+    for (auto it = scheduled.cbegin(); it != scheduled.cend(); ++it) {
+        if (!names.contains(it.key()))
+            names.append(it.key());
+    }
+    names.sort();
     if (!names.contains(QStringLiteral("default")))
         names.prepend(QStringLiteral("default"));
     QList<QueueInfo> result;
     for (const QString& name : std::as_const(names))
-        result.append(queueInfoLocked(name));
+        result.append(queueInfoLocked(name, scheduled.value(name)));
     return result;
 }
 

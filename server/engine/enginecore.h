@@ -50,6 +50,10 @@ public:
     const HandlerRegistry& handlers() const { return m_handlers; }
     void deferWakeupsOn(QThread* thread);
 
+    void runDueJobs();
+    // The engine's clock (EngineConfig::clock), ms since the epoch. Any thread.
+    qint64 now() const;
+
     // Called by EngineTimers on the timer thread.
     qint64 promoteDueJobs(); // returns the next due time, or 0
     void drainDeadlinePassed();
@@ -82,8 +86,8 @@ private:
     void changedLocked(const Job& job);
     void maybeStoppedLocked();
     void setStateLocked(EngineState state);
-    QueueInfo queueInfoLocked(const QString& name) const;
-    qint64 now() const;
+    QHash<QString, qint64> scheduledByQueueLocked() const;
+    QueueInfo queueInfoLocked(const QString& name, std::optional<qint64> scheduled = std::nullopt) const;
 
     Engine* const q;
     // set at construction, immutable

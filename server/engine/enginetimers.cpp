@@ -2,8 +2,6 @@
 
 #include "enginecore.h"
 
-#include <QDateTime>
-
 EngineTimers::EngineTimers(Engine* engine, EngineCore* core, int snapshotIntervalMs)
     : m_engine(engine)
     , m_core(core)
@@ -26,7 +24,7 @@ void EngineTimers::wakeSchedulerAt(qint64 dueAtMs)
         if (m_scheduler.isActive() && m_armedFor <= dueAtMs)
             return;
         m_armedFor = dueAtMs;
-        m_scheduler.start(int(qBound<qint64>(0, dueAtMs - QDateTime::currentMSecsSinceEpoch(), 24LL * 3600 * 1000)));
+        m_scheduler.start(int(qBound<qint64>(0, dueAtMs - m_core->now(), 24LL * 3600 * 1000)));
     });
 }
 
