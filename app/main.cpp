@@ -1,13 +1,11 @@
-#include "options.h"
-#include "signalwatcher.h"
-
-#include "server.h"
-#include "store/memoryjobstore.h"
-#include "store/sqlitejobstore.h"
-
 #include "lagprobe.h"
 #include "mainwindow.h"
+#include "options.h"
 #include "screenshothook.h"
+#include "server.h"
+#include "signalwatcher.h"
+#include "store/memoryjobstore.h"
+#include "store/sqlitejobstore.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -26,8 +24,8 @@ std::unique_ptr<JobStore> makeStore(const Options& options)
         return std::make_unique<MemoryJobStore>(keep);
     const QString path = options.dbPath.isEmpty() ? defaultDatabasePath() : options.dbPath;
     QDir().mkpath(QFileInfo(path).absolutePath());
-    return std::make_unique<SqliteJobStore>(path,
-        options.syncFull ? SqliteJobStore::Sync::Full : SqliteJobStore::Sync::Normal, keep);
+    return std::make_unique<SqliteJobStore>(
+        path, options.syncFull ? SqliteJobStore::Sync::Full : SqliteJobStore::Sync::Normal, keep);
 }
 
 int fail(const QString& message)
@@ -47,8 +45,8 @@ int main(int argc, char* argv[])
         for (const char* flag : { "--headless", "--help", "-h", "--help-all", "--version", "-v" })
             headless = headless || qstrcmp(argv[i], flag) == 0;
     }
-    std::unique_ptr<QCoreApplication> app = headless ? std::make_unique<QCoreApplication>(argc, argv)
-                                                     : std::make_unique<QApplication>(argc, argv);
+    std::unique_ptr<QCoreApplication> app
+        = headless ? std::make_unique<QCoreApplication>(argc, argv) : std::make_unique<QApplication>(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("QueueLab"));
     QCoreApplication::setApplicationName(QStringLiteral("queuelab"));
     QCoreApplication::setApplicationVersion(QStringLiteral(QUEUELAB_VERSION));

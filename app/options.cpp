@@ -30,11 +30,11 @@ std::optional<qint64> number(const QCommandLineParser& parser, const QString& na
     return value;
 }
 
-QCommandLineOption valueOption(const char* name, const char* description, const char* valueName,
-    const QString& defaultValue = {})
+QCommandLineOption valueOption(
+    const char* name, const char* description, const char* valueName, const QString& defaultValue = {})
 {
-    return QCommandLineOption(QString::fromLatin1(name), QString::fromLatin1(description),
-        QString::fromLatin1(valueName), defaultValue);
+    return QCommandLineOption(
+        QString::fromLatin1(name), QString::fromLatin1(description), QString::fromLatin1(valueName), defaultValue);
 }
 
 } // namespace
@@ -48,9 +48,9 @@ QString defaultDatabasePath()
 std::optional<Options> parseOptions(const QStringList& arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "QueueLab: a workbench for job queues. An HTTP API takes JSON jobs, a worker pool runs them,\n"
-        "and a dashboard shows what happens. Without --headless it opens the dashboard window."));
+    parser.setApplicationDescription(
+        QStringLiteral("QueueLab: a workbench for job queues. An HTTP API takes JSON jobs, a worker pool runs them,\n"
+                       "and a dashboard shows what happens. Without --headless it opens the dashboard window."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOptions({

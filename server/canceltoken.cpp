@@ -4,8 +4,7 @@
 
 CancelToken::CancelToken(qint64 timeoutMs)
     : m_timeout(timeoutMs < 0 ? QDeadlineTimer(QDeadlineTimer::Forever) : QDeadlineTimer(timeoutMs))
-{
-}
+{ }
 
 void CancelToken::cancel(Reason reason)
 {

@@ -12,8 +12,7 @@
 class HandlerRegistry
 {
 public:
-    template<typename Handler, typename... Args>
-    void add(const QString& type, Args&&... args)
+    template <typename Handler, typename... Args> void add(const QString& type, Args&&... args)
     {
         m_handlers.insert(type, std::make_shared<const Handler>(std::forward<Args>(args)...));
     }

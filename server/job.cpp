@@ -85,8 +85,8 @@ bool Job::operator==(const Job& other) const
 {
     return id == other.id && type == other.type && queue == other.queue && status == other.status
         && priority == other.priority && attempts == other.attempts && maxAttempts == other.maxAttempts
-        && payload == other.payload && result == other.result && error == other.error
-        && progress == other.progress && createdAt == other.createdAt && runAt == other.runAt
-        && startedAt == other.startedAt && finishedAt == other.finishedAt && timeoutMs == other.timeoutMs
-        && idempotencyKey == other.idempotencyKey && history == other.history;
+        && payload == other.payload && result == other.result && error == other.error && progress == other.progress
+        && createdAt == other.createdAt && runAt == other.runAt && startedAt == other.startedAt
+        && finishedAt == other.finishedAt && timeoutMs == other.timeoutMs && idempotencyKey == other.idempotencyKey
+        && history == other.history;
 }

@@ -16,8 +16,7 @@ public:
         : m_job(job)
         , m_token(token)
         , m_reportProgress(std::move(reportProgress))
-    {
-    }
+    { }
 
     const Job& job() const { return m_job; }
     const QJsonValue& payload() const { return m_job.payload; }

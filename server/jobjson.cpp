@@ -11,60 +11,60 @@ namespace JobJson {
 
 namespace {
 
-void appendKey(QByteArray& out, const char* key)
-{
-    out += '"';
-    out += key;
-    out += "\":";
-}
-
-void appendInteger(QByteArray& out, qint64 value)
-{
-    char digits[24];
-    int n = 0;
-    const bool negative = value < 0;
-    quint64 rest = negative ? quint64(0) - quint64(value) : quint64(value);
-    do {
-        digits[n++] = char('0' + rest % 10);
-        rest /= 10;
-    } while (rest);
-    if (negative)
-        out += '-';
-    while (n)
-        out += digits[--n];
-}
-
-void appendDouble(QByteArray& out, double value)
-{
-    if (!std::isfinite(value)) {
-        out += "null"; // what QJsonDocument writes for NaN and infinities
-        return;
+    void appendKey(QByteArray& out, const char* key)
+    {
+        out += '"';
+        out += key;
+        out += "\":";
     }
-    if (std::floor(value) == value && std::fabs(value) < 9007199254740992.0) {
-        appendInteger(out, qint64(value));
-        return;
-    }
-    out += QByteArray::number(value, 'g', QLocale::FloatingPointShortest);
-}
 
-void appendTwo(QByteArray& out, int value)
-{
-    out += char('0' + value / 10);
-    out += char('0' + value % 10);
-}
-
-void appendError(QByteArray& out, const std::optional<JobError>& error)
-{
-    if (!error) {
-        out += "null";
-        return;
+    void appendInteger(QByteArray& out, qint64 value)
+    {
+        char digits[24];
+        int n = 0;
+        const bool negative = value < 0;
+        quint64 rest = negative ? quint64(0) - quint64(value) : quint64(value);
+        do {
+            digits[n++] = char('0' + rest % 10);
+            rest /= 10;
+        } while (rest);
+        if (negative)
+            out += '-';
+        while (n)
+            out += digits[--n];
     }
-    out += "{\"code\":";
-    appendString(out, error->code);
-    out += ",\"message\":";
-    appendString(out, error->message);
-    out += '}';
-}
+
+    void appendDouble(QByteArray& out, double value)
+    {
+        if (!std::isfinite(value)) {
+            out += "null"; // what QJsonDocument writes for NaN and infinities
+            return;
+        }
+        if (std::floor(value) == value && std::fabs(value) < 9007199254740992.0) {
+            appendInteger(out, qint64(value));
+            return;
+        }
+        out += QByteArray::number(value, 'g', QLocale::FloatingPointShortest);
+    }
+
+    void appendTwo(QByteArray& out, int value)
+    {
+        out += char('0' + value / 10);
+        out += char('0' + value % 10);
+    }
+
+    void appendError(QByteArray& out, const std::optional<JobError>& error)
+    {
+        if (!error) {
+            out += "null";
+            return;
+        }
+        out += "{\"code\":";
+        appendString(out, error->code);
+        out += ",\"message\":";
+        appendString(out, error->message);
+        out += '}';
+    }
 
 } // namespace
 

@@ -65,8 +65,8 @@ SpecResult parseJobSpec(const QJsonObject& object, const QString& fieldPrefix)
         return fail(QStringLiteral("type"), QStringLiteral("is required"));
     spec.type = type.toString();
     if (!type.isString() || spec.type.isEmpty() || spec.type.size() > Limits::maxTypeLength)
-        return fail(QStringLiteral("type"), QStringLiteral("must be a non-empty string of at most %1 characters")
-                                                .arg(Limits::maxTypeLength));
+        return fail(QStringLiteral("type"),
+            QStringLiteral("must be a non-empty string of at most %1 characters").arg(Limits::maxTypeLength));
 
     spec.payload = object.value(QLatin1StringView("payload"));
     if (spec.payload.isUndefined())

@@ -1,8 +1,8 @@
 #include "server.h"
 
 #include "api/httpservice.h"
-#include "http/requestlog.h"
 #include "defaultlimits.h"
+#include "http/requestlog.h"
 
 #include <QThread>
 
@@ -10,8 +10,7 @@ class ServerPrivate
 {
 public:
     // Runs `work` on the HTTP thread and waits for it: listen and close are quick.
-    template<typename Work>
-    void onHttpThread(Work&& work)
+    template <typename Work> void onHttpThread(Work&& work)
     {
         QMetaObject::invokeMethod(&anchor, std::forward<Work>(work), Qt::BlockingQueuedConnection);
     }

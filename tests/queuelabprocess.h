@@ -27,11 +27,12 @@ public:
     bool start(const QStringList& args)
     {
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
-        m_process.start(binary(), QStringList { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0") } + args);
+        m_process.start(binary(),
+            QStringList { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0") } + args);
         if (!m_process.waitForStarted(10000))
             return false;
-        static const QRegularExpression line(QStringLiteral("^listening on (http://\\S+)$"),
-            QRegularExpression::MultilineOption);
+        static const QRegularExpression line(
+            QStringLiteral("^listening on (http://\\S+)$"), QRegularExpression::MultilineOption);
         QElapsedTimer timer;
         timer.start();
         while (timer.elapsed() < 15000) {

@@ -28,7 +28,10 @@ struct HttpResult
         }
         return {};
     }
-    QString errorCode() const { return json().value(QLatin1StringView("error")).toObject().value(QLatin1StringView("code")).toString(); }
+    QString errorCode() const
+    {
+        return json().value(QLatin1StringView("error")).toObject().value(QLatin1StringView("code")).toString();
+    }
     QString errorMessage() const
     {
         return json().value(QLatin1StringView("error")).toObject().value(QLatin1StringView("message")).toString();
@@ -40,8 +43,7 @@ class TestHttp
 public:
     explicit TestHttp(QUrl base = {})
         : m_base(std::move(base))
-    {
-    }
+    { }
     void setBase(const QUrl& base) { m_base = base; }
     void setHeader(const QByteArray& name, const QByteArray& value) { m_extraHeaders.append({ name, value }); }
 

@@ -31,9 +31,11 @@ private Q_SLOTS:
         QTest::newRow("version") << QStringList { QStringLiteral("--version") } << 0 << "queuelab 0.1.0";
         QTest::newRow("unknown flag") << QStringList { QStringLiteral("--headless"), QStringLiteral("--nope") } << 2
                                       << "Unknown option";
-        QTest::newRow("bad port") << QStringList { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("70000") }
+        QTest::newRow("bad port") << QStringList { QStringLiteral("--headless"), QStringLiteral("--port"),
+            QStringLiteral("70000") }
                                   << 2 << "--port must be";
-        QTest::newRow("bad sync") << QStringList { QStringLiteral("--headless"), QStringLiteral("--sync"), QStringLiteral("maybe") }
+        QTest::newRow("bad sync") << QStringList { QStringLiteral("--headless"), QStringLiteral("--sync"),
+            QStringLiteral("maybe") }
                                   << 2 << "--sync must be normal or full";
         QTest::newRow("public bind without token")
             << QStringList { QStringLiteral("--headless"), QStringLiteral("--bind"), QStringLiteral("0.0.0.0") } << 2
@@ -92,7 +94,8 @@ private Q_SLOTS:
     void secondSigintSkipsTheDrain()
     {
         QueueLabProcess queuelab;
-        QVERIFY(queuelab.start({ QStringLiteral("--in-memory"), QStringLiteral("--drain-timeout"), QStringLiteral("60") }));
+        QVERIFY(
+            queuelab.start({ QStringLiteral("--in-memory"), QStringLiteral("--drain-timeout"), QStringLiteral("60") }));
         TestHttp http(queuelab.url());
         const HttpResult slow = http.post(QStringLiteral("/jobs"), R"({"type":"sleep","payload":{"ms":60000}})");
         const QString id = slow.json().value(QLatin1StringView("id")).toString();

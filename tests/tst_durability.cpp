@@ -21,7 +21,9 @@ private:
         QSet<QString> ids;
         QString cursor;
         for (;;) {
-            const QJsonObject page = http.get(QStringLiteral("/jobs?limit=1000") + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor)).json();
+            const QJsonObject page = http.get(QStringLiteral("/jobs?limit=1000")
+                                             + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor))
+                                         .json();
             for (const QJsonValue& job : page.value(QLatin1StringView("jobs")).toArray())
                 ids.insert(job.toObject().value(QLatin1StringView("id")).toString());
             cursor = page.value(QLatin1StringView("next_cursor")).toString();
@@ -32,7 +34,12 @@ private:
 
     static qint64 succeeded(TestHttp& http)
     {
-        return http.get(QStringLiteral("/stats")).json().value(QLatin1StringView("counts")).toObject().value(QLatin1StringView("succeeded")).toInteger();
+        return http.get(QStringLiteral("/stats"))
+            .json()
+            .value(QLatin1StringView("counts"))
+            .toObject()
+            .value(QLatin1StringView("succeeded"))
+            .toInteger();
     }
 
 private Q_SLOTS:
@@ -58,7 +65,8 @@ private Q_SLOTS:
                 reply->deleteLater();
                 --inFlight;
                 if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 202)
-                    acknowledged.insert(QJsonDocument::fromJson(reply->readAll()).object().value(QLatin1StringView("id")).toString());
+                    acknowledged.insert(
+                        QJsonDocument::fromJson(reply->readAll()).object().value(QLatin1StringView("id")).toString());
                 if (!killed && acknowledged.size() >= 3000) {
                     killed = true;
                     queuelab.signal(SIGKILL);
@@ -78,7 +86,8 @@ private Q_SLOTS:
         TestHttp http(restarted.url());
         const QSet<QString> stored = storedIds(http);
         const QSet<QString> lost = acknowledged - stored;
-        QVERIFY2(lost.isEmpty(), qPrintable(QStringLiteral("%1 of %2 acknowledged jobs lost").arg(lost.size()).arg(acknowledged.size())));
+        QVERIFY2(lost.isEmpty(),
+            qPrintable(QStringLiteral("%1 of %2 acknowledged jobs lost").arg(lost.size()).arg(acknowledged.size())));
         QTRY_VERIFY_WITH_TIMEOUT(succeeded(http) >= acknowledged.size(), 30000);
         restarted.signal(SIGTERM);
         QVERIFY(restarted.waitForExit());
@@ -92,11 +101,18 @@ private Q_SLOTS:
         QVERIFY(queuelab.start({ QStringLiteral("--db"), path, QStringLiteral("--workers"), QStringLiteral("1"),
             QStringLiteral("--drain-timeout"), QStringLiteral("0") }));
         TestHttp http(queuelab.url());
-        const QString running = http.post(QStringLiteral("/jobs"), R"({"type":"sleep","payload":{"ms":30000}})").json().value(QLatin1StringView("id")).toString();
+        const QString running = http.post(QStringLiteral("/jobs"), R"({"type":"sleep","payload":{"ms":30000}})")
+                                    .json()
+                                    .value(QLatin1StringView("id"))
+                                    .toString();
         QStringList queued;
         for (int i = 0; i < 5; ++i)
-            queued.append(http.post(QStringLiteral("/jobs"), R"({"type":"echo"})").json().value(QLatin1StringView("id")).toString());
-        QTRY_COMPARE(http.get(QStringLiteral("/jobs/") + running).json().value(QLatin1StringView("status")).toString(), QStringLiteral("running"));
+            queued.append(http.post(QStringLiteral("/jobs"), R"({"type":"echo"})")
+                              .json()
+                              .value(QLatin1StringView("id"))
+                              .toString());
+        QTRY_COMPARE(http.get(QStringLiteral("/jobs/") + running).json().value(QLatin1StringView("status")).toString(),
+            QStringLiteral("running"));
         queuelab.signal(SIGTERM);
         QVERIFY(queuelab.waitForExit());
         QCOMPARE(queuelab.exitCode(), 0);
@@ -108,7 +124,8 @@ private Q_SLOTS:
         const QJsonObject requeued = again.get(QStringLiteral("/jobs/") + running).json();
         QVERIFY(requeued.value(QLatin1StringView("status")).toString() != QStringLiteral("failed"));
         for (const QString& id : std::as_const(queued))
-            QTRY_COMPARE(again.get(QStringLiteral("/jobs/") + id).json().value(QLatin1StringView("status")).toString(), QStringLiteral("succeeded"));
+            QTRY_COMPARE(again.get(QStringLiteral("/jobs/") + id).json().value(QLatin1StringView("status")).toString(),
+                QStringLiteral("succeeded"));
         QCOMPARE(again.request("DELETE", QStringLiteral("/jobs/") + running).status / 100, 2);
     }
 
@@ -118,7 +135,9 @@ private Q_SLOTS:
         QueueLabProcess first;
         QVERIFY(first.start({ QStringLiteral("--db"), path }));
         QProcess second;
-        second.start(QueueLabProcess::binary(), { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--db"), path });
+        second.start(QueueLabProcess::binary(),
+            { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--db"),
+                path });
         QVERIFY(second.waitForFinished(10000));
         QCOMPARE(second.exitCode(), 1);
         const QByteArray message = second.readAllStandardError();
@@ -134,7 +153,9 @@ private Q_SLOTS:
         file.write(garbage);
         file.close();
         QProcess queuelab;
-        queuelab.start(QueueLabProcess::binary(), { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--db"), path });
+        queuelab.start(QueueLabProcess::binary(),
+            { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--db"),
+                path });
         QVERIFY(queuelab.waitForFinished(10000));
         QCOMPARE(queuelab.exitCode(), 1);
         QVERIFY(!queuelab.readAllStandardError().isEmpty());

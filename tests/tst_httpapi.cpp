@@ -57,8 +57,9 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected"); // error code, or a fragment of the body
 
         const QByteArray json = "application/json";
-        QTest::newRow("submit echo") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo","payload":{"a":1}})")
-                                     << json << 202 << "\"type\":\"echo\"";
+        QTest::newRow("submit echo") << QByteArray("POST") << "/jobs"
+                                     << QByteArray(R"({"type":"echo","payload":{"a":1}})") << json << 202
+                                     << "\"type\":\"echo\"";
         QTest::newRow("submit with charset") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo"})")
                                              << QByteArray("application/json; charset=utf-8") << 202 << "\"queued\"";
         QTest::newRow("malformed json") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":)") << json << 400
@@ -71,10 +72,12 @@ private Q_SLOTS:
                                       << "invalid_field";
         QTest::newRow("unknown type") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"nope"})") << json
                                       << 400 << "unknown job type";
-        QTest::newRow("bad priority") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo","priority":"hi"})")
-                                      << json << 400 << "priority must be";
-        QTest::newRow("bad sleep payload") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"sleep","payload":{}})")
-                                           << json << 400 << "payload.ms is required";
+        QTest::newRow("bad priority") << QByteArray("POST") << "/jobs"
+                                      << QByteArray(R"({"type":"echo","priority":"hi"})") << json << 400
+                                      << "priority must be";
+        QTest::newRow("bad sleep payload")
+            << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"sleep","payload":{}})") << json << 400
+            << "payload.ms is required";
         QTest::newRow("unknown job") << QByteArray("GET") << "/jobs/999" << QByteArray() << QByteArray() << 404
                                      << "not_found";
         QTest::newRow("non-numeric id") << QByteArray("GET") << "/jobs/abc" << QByteArray() << QByteArray() << 404
@@ -85,8 +88,8 @@ private Q_SLOTS:
                               << "\"next_cursor\"";
         QTest::newRow("list bad status") << QByteArray("GET") << "/jobs?status=done" << QByteArray() << QByteArray()
                                          << 400 << "status must be one of";
-        QTest::newRow("list limit too big") << QByteArray("GET") << "/jobs?limit=5000" << QByteArray() << QByteArray()
-                                            << 400 << "limit";
+        QTest::newRow("list limit too big")
+            << QByteArray("GET") << "/jobs?limit=5000" << QByteArray() << QByteArray() << 400 << "limit";
         QTest::newRow("list bad cursor") << QByteArray("GET") << "/jobs?cursor=x" << QByteArray() << QByteArray() << 400
                                          << "cursor";
         QTest::newRow("cancel unknown") << QByteArray("DELETE") << "/jobs/12345" << QByteArray() << QByteArray() << 404
@@ -97,8 +100,9 @@ private Q_SLOTS:
                                << QByteArray(R"({"jobs":[{"type":"echo"},{"type":"echo","priority":3}]})") << json
                                << 202 << "\"priority\":3";
         QTest::newRow("batch names index and field")
-            << QByteArray("POST") << "/jobs/batch" << QByteArray(R"({"jobs":[{"type":"echo"},{"type":"echo","priority":1.5}]})")
-            << json << 400 << "jobs[1].priority";
+            << QByteArray("POST") << "/jobs/batch"
+            << QByteArray(R"({"jobs":[{"type":"echo"},{"type":"echo","priority":1.5}]})") << json << 400
+            << "jobs[1].priority";
         QTest::newRow("batch empty") << QByteArray("POST") << "/jobs/batch" << QByteArray(R"({"jobs":[]})") << json
                                      << 400 << "jobs must be";
         QTest::newRow("batch not array") << QByteArray("POST") << "/jobs/batch" << QByteArray(R"({"jobs":{}})") << json
@@ -107,8 +111,8 @@ private Q_SLOTS:
                                 << "\"name\":\"default\"";
         QTest::newRow("pause queue") << QByteArray("POST") << "/queues/mail/pause" << QByteArray() << json << 200
                                      << "\"paused\":true";
-        QTest::newRow("pause bad queue name") << QByteArray("POST") << "/queues/a%20b/pause" << QByteArray() << json
-                                              << 400 << "invalid_field";
+        QTest::newRow("pause bad queue name")
+            << QByteArray("POST") << "/queues/a%20b/pause" << QByteArray() << json << 400 << "invalid_field";
         QTest::newRow("stats") << QByteArray("GET") << "/stats" << QByteArray() << QByteArray() << 200
                                << "\"queue_depth\"";
         QTest::newRow("health") << QByteArray("GET") << "/health" << QByteArray() << QByteArray() << 200
@@ -135,8 +139,8 @@ private Q_SLOTS:
         const HttpResult result = m_http.request(method, path, body, contentType);
         QCOMPARE(result.status, status);
         QVERIFY2(QString::fromUtf8(result.body).contains(expected), result.body.constData());
-        QVERIFY(result.header("Content-Type").startsWith(path == QLatin1StringView("/metrics") ? "text/plain"
-                                                                                             : "application/json"));
+        QVERIFY(result.header("Content-Type")
+                    .startsWith(path == QLatin1StringView("/metrics") ? "text/plain" : "application/json"));
         if (status >= 400)
             QVERIFY2(!result.errorMessage().isEmpty(), result.body.constData());
         if (status == 405)
@@ -146,7 +150,8 @@ private Q_SLOTS:
     void submitThenPollToSuccess()
     {
         const HttpResult created = m_http.postJson(QStringLiteral("/jobs"),
-            { { QStringLiteral("type"), QStringLiteral("echo") }, { QStringLiteral("payload"), QJsonObject { { QStringLiteral("n"), 7 } } } });
+            { { QStringLiteral("type"), QStringLiteral("echo") },
+                { QStringLiteral("payload"), QJsonObject { { QStringLiteral("n"), 7 } } } });
         QCOMPARE(created.status, 202);
         const QString id = created.json().value(QLatin1StringView("id")).toString();
         QCOMPARE(created.header("Location"), QByteArray("/jobs/") + id.toUtf8());
@@ -159,15 +164,15 @@ private Q_SLOTS:
 
     void longPollAnswersWhenTheJobFinishes()
     {
-        const QString id = submitted({ { QStringLiteral("type"), QStringLiteral("sleep") },
-            { QStringLiteral("payload"), sleepMs(300) } });
+        const QString id = submitted(
+            { { QStringLiteral("type"), QStringLiteral("sleep") }, { QStringLiteral("payload"), sleepMs(300) } });
         const HttpResult waited = m_http.get(QStringLiteral("/jobs/%1?wait_ms=10000").arg(id));
         QCOMPARE(waited.status, 200);
         QCOMPARE(waited.json().value(QLatin1StringView("status")).toString(), QStringLiteral("succeeded"));
         QVERIFY2(waited.elapsedMs < 3000, "answered when the job finished, not when wait_ms passed");
 
-        const QString slow = submitted({ { QStringLiteral("type"), QStringLiteral("sleep") },
-            { QStringLiteral("payload"), sleepMs(5000) } });
+        const QString slow = submitted(
+            { { QStringLiteral("type"), QStringLiteral("sleep") }, { QStringLiteral("payload"), sleepMs(5000) } });
         const HttpResult timedOut = m_http.get(QStringLiteral("/jobs/%1?wait_ms=200").arg(slow));
         QCOMPARE(timedOut.status, 200);
         QVERIFY(timedOut.json().value(QLatin1StringView("status")).toString() != QStringLiteral("succeeded"));
@@ -177,8 +182,8 @@ private Q_SLOTS:
 
     void cancelAndRetry()
     {
-        const QString id = submitted({ { QStringLiteral("type"), QStringLiteral("sleep") },
-            { QStringLiteral("payload"), sleepMs(10000) } });
+        const QString id = submitted(
+            { { QStringLiteral("type"), QStringLiteral("sleep") }, { QStringLiteral("payload"), sleepMs(10000) } });
         QTRY_COMPARE(statusOf(id), QStringLiteral("running"));
         QCOMPARE(m_http.request("DELETE", QStringLiteral("/jobs/") + id).status, 202);
         QTRY_COMPARE(statusOf(id), QStringLiteral("cancelled"));
@@ -199,7 +204,8 @@ private Q_SLOTS:
     void listFiltersAndPages()
     {
         for (int i = 0; i < 5; ++i)
-            submitted({ { QStringLiteral("type"), QStringLiteral("echo") }, { QStringLiteral("queue"), QStringLiteral("a") } });
+            submitted({ { QStringLiteral("type"), QStringLiteral("echo") },
+                { QStringLiteral("queue"), QStringLiteral("a") } });
         submitted({ { QStringLiteral("type"), QStringLiteral("fail") } });
         QTRY_COMPARE(m_engine->stats().finishedTotal, 6u);
 
@@ -225,7 +231,8 @@ private Q_SLOTS:
         for (int i = 0; i < 50; ++i) // the fixture's capacity
             batch.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("echo") } });
         QCOMPARE(m_http.postJson(QStringLiteral("/jobs/batch"), { { QStringLiteral("jobs"), batch } }).status, 202);
-        const HttpResult full = m_http.postJson(QStringLiteral("/jobs"), { { QStringLiteral("type"), QStringLiteral("echo") } });
+        const HttpResult full
+            = m_http.postJson(QStringLiteral("/jobs"), { { QStringLiteral("type"), QStringLiteral("echo") } });
         QCOMPARE(full.status, 503);
         QCOMPARE(full.errorCode(), QStringLiteral("queue_full"));
         QVERIFY(!full.header("Retry-After").isEmpty());
@@ -233,13 +240,14 @@ private Q_SLOTS:
 
     void drainingRefusesSubmissionsButServesReads()
     {
-        const QString id = submitted({ { QStringLiteral("type"), QStringLiteral("sleep") },
-            { QStringLiteral("payload"), sleepMs(400) } });
+        const QString id = submitted(
+            { { QStringLiteral("type"), QStringLiteral("sleep") }, { QStringLiteral("payload"), sleepMs(400) } });
         QTRY_COMPARE(statusOf(id), QStringLiteral("running"));
         QSignalSpy stopped(m_server.get(), &Server::stopped);
         m_server->stop(5000);
 
-        const HttpResult refused = m_http.postJson(QStringLiteral("/jobs"), { { QStringLiteral("type"), QStringLiteral("echo") } });
+        const HttpResult refused
+            = m_http.postJson(QStringLiteral("/jobs"), { { QStringLiteral("type"), QStringLiteral("echo") } });
         QCOMPARE(refused.status, 503);
         QVERIFY(!refused.header("Retry-After").isEmpty());
         QCOMPARE(m_http.get(QStringLiteral("/health")).status, 503);

@@ -26,7 +26,9 @@ private Q_SLOTS:
         full.attempts = 3;
         full.maxAttempts = 3;
         // (no raw string literal here: moc 6.4 mis-lexes one containing \" and skips the class)
-        full.payload = QJsonDocument::fromJson("{\"a\":[1,2.5,\"x\\\"y\",null,true],\"b\":{\"c\":\"\u00e9\\n\\u0001\"}}").object();
+        full.payload
+            = QJsonDocument::fromJson("{\"a\":[1,2.5,\"x\\\"y\",null,true],\"b\":{\"c\":\"\u00e9\\n\\u0001\"}}")
+                  .object();
         full.result = QStringLiteral("tab\there \\ quote\" ✓");
         full.error = JobError { QStringLiteral("job_failed"), QStringLiteral("line1\nline2") };
         full.progress = 0.3333333333333333;
@@ -73,7 +75,8 @@ private Q_SLOTS:
     {
         Job job;
         job.id = 5;
-        const QJsonObject list = QJsonDocument::fromJson(JobJson::jobList({ job, job }, std::optional<JobId>(4))).object();
+        const QJsonObject list
+            = QJsonDocument::fromJson(JobJson::jobList({ job, job }, std::optional<JobId>(4))).object();
         QCOMPARE(list.value(QLatin1StringView("jobs")).toArray().size(), 2);
         QCOMPARE(list.value(QLatin1StringView("next_cursor")).toString(), QStringLiteral("4"));
         const QJsonObject last = QJsonDocument::fromJson(JobJson::jobList({}, std::optional<JobId>())).object();

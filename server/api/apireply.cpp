@@ -35,8 +35,8 @@ void error(const HttpExchangePtr& exchange, const EngineError& error)
 
 void invalid(const HttpExchangePtr& exchange, const QString& field, const QString& message)
 {
-    exchange->respondError(400, QStringLiteral("invalid_field"),
-        field.isEmpty() ? message : field + QLatin1Char(' ') + message);
+    exchange->respondError(
+        400, QStringLiteral("invalid_field"), field.isEmpty() ? message : field + QLatin1Char(' ') + message);
 }
 
 std::optional<QJsonObject> jsonBody(const HttpExchangePtr& exchange)
@@ -69,15 +69,15 @@ std::optional<JobId> jobId(const HttpExchangePtr& exchange)
     bool ok = false;
     const JobId id = exchange->pathArg().toLongLong(&ok);
     if (!ok || id <= 0) {
-        exchange->respondError(404, QStringLiteral("not_found"),
-            QStringLiteral("no job with id \"%1\"").arg(exchange->pathArg()));
+        exchange->respondError(
+            404, QStringLiteral("not_found"), QStringLiteral("no job with id \"%1\"").arg(exchange->pathArg()));
         return std::nullopt;
     }
     return id;
 }
 
-std::optional<qint64> queryInteger(const HttpExchangePtr& exchange, const QString& name, qint64 fallback,
-    qint64 min, qint64 max)
+std::optional<qint64> queryInteger(
+    const HttpExchangePtr& exchange, const QString& name, qint64 fallback, qint64 min, qint64 max)
 {
     if (!exchange->query().hasQueryItem(name))
         return fallback;

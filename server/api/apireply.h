@@ -19,8 +19,8 @@ std::optional<QJsonObject> jsonBody(const HttpExchangePtr& exchange);
 // A job id from the path, or nullopt after answering 404.
 std::optional<JobId> jobId(const HttpExchangePtr& exchange);
 // A non-negative integer query parameter within [min, max], or nullopt after answering 400.
-std::optional<qint64> queryInteger(const HttpExchangePtr& exchange, const QString& name, qint64 fallback,
-    qint64 min, qint64 max);
+std::optional<qint64> queryInteger(
+    const HttpExchangePtr& exchange, const QString& name, qint64 fallback, qint64 min, qint64 max);
 QByteArray jobLocation(JobId id);
 
 } // namespace ApiReply

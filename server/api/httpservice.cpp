@@ -1,8 +1,7 @@
 #include "httpservice.h"
 
-#include "http/guardedtcpserver.h"
-
 #include "defaultlimits.h"
+#include "http/guardedtcpserver.h"
 
 #include <QTimer>
 
@@ -22,7 +21,10 @@ quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* 
 {
     auto* listener = new GuardedTcpServer(m_config);
     if (!listener->listen(address, port)) {
-        *error = QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(listener->errorString());
+        *error = QStringLiteral("cannot listen on %1:%2: %3")
+                     .arg(address.toString())
+                     .arg(port)
+                     .arg(listener->errorString());
         delete listener;
         return 0;
     }

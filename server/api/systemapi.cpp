@@ -29,8 +29,7 @@ const QByteArray& openApiDocument()
 SystemApi::SystemApi(Engine* engine, const HttpMetrics* httpMetrics)
     : m_engine(engine)
     , m_httpMetrics(httpMetrics)
-{
-}
+{ }
 
 void SystemApi::addRoutes(HttpRouter& router)
 {
@@ -38,8 +37,8 @@ void SystemApi::addRoutes(HttpRouter& router)
     router.add(Method::Get, QStringLiteral("/stats"), QStringLiteral("/stats"), [this](auto& e) { stats(e); });
     router.add(Method::Get, QStringLiteral("/health"), QStringLiteral("/health"), [this](auto& e) { health(e); });
     router.add(Method::Get, QStringLiteral("/metrics"), QStringLiteral("/metrics"), [this](auto& e) { metrics(e); });
-    router.add(Method::Get, QStringLiteral("/openapi.json"), QStringLiteral("/openapi.json"),
-        [this](auto& e) { openApi(e); });
+    router.add(
+        Method::Get, QStringLiteral("/openapi.json"), QStringLiteral("/openapi.json"), [this](auto& e) { openApi(e); });
 }
 
 void SystemApi::stats(const HttpExchangePtr& exchange)
@@ -54,8 +53,8 @@ void SystemApi::stats(const HttpExchangePtr& exchange)
             { QStringLiteral("counts"), counts },
             { QStringLiteral("queue_depth"), stats.queueDepth },
             { QStringLiteral("workers"),
-                QJsonObject { { QStringLiteral("total"), stats.workerCount },
-                    { QStringLiteral("busy"), stats.busyWorkers } } },
+                QJsonObject {
+                    { QStringLiteral("total"), stats.workerCount }, { QStringLiteral("busy"), stats.busyWorkers } } },
             { QStringLiteral("jobs_per_second"), stats.throughput.jobsPerSecond },
             { QStringLiteral("wait_ms"), percentiles(stats.throughput.waitP50Ms, stats.throughput.waitP95Ms) },
             { QStringLiteral("run_ms"), percentiles(stats.throughput.runP50Ms, stats.throughput.runP95Ms) },
@@ -69,7 +68,8 @@ void SystemApi::health(const HttpExchangePtr& exchange)
     const EngineState state = m_engine->state();
     if (state == EngineState::Running)
         return exchange->respondJson(ApiReply::ok, QJsonObject { { QStringLiteral("status"), QStringLiteral("ok") } });
-    exchange->respondJson(503, QJsonObject { { QStringLiteral("status"), QString(stateName(state)) } }, { { "Retry-After", "5" } });
+    exchange->respondJson(
+        503, QJsonObject { { QStringLiteral("status"), QString(stateName(state)) } }, { { "Retry-After", "5" } });
 }
 
 void SystemApi::metrics(const HttpExchangePtr& exchange)

@@ -1,5 +1,4 @@
 #include "handlerregistry.h"
-
 #include "handlers/computehandler.h"
 #include "handlers/echohandler.h"
 #include "handlers/exechandler.h"

@@ -37,6 +37,5 @@ JobOutcome ComputeHandler::run(const JobContext& context) const
         if (i % progressEvery == 0)
             context.setProgress(double(i) / double(rounds));
     }
-    return JobOutcome::success(
-        QJsonObject { { QStringLiteral("sha256"), QString::fromLatin1(digest.toHex()) } });
+    return JobOutcome::success(QJsonObject { { QStringLiteral("sha256"), QString::fromLatin1(digest.toHex()) } });
 }

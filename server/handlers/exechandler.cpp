@@ -1,7 +1,7 @@
 #include "exechandler.h"
 
-#include "handlers/payloadfields.h"
 #include "defaultlimits.h"
+#include "handlers/payloadfields.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>
@@ -42,8 +42,9 @@ struct CappedOutput
 
 QString ExecHandler::disabledReason() const
 {
-    return m_allowed ? QString()
-                     : QStringLiteral("the exec job type is disabled; start QueueLab with --allow-exec to run programs");
+    return m_allowed
+        ? QString()
+        : QStringLiteral("the exec job type is disabled; start QueueLab with --allow-exec to run programs");
 }
 
 QString ExecHandler::validatePayload(const QJsonValue& payload) const
@@ -121,6 +122,7 @@ JobOutcome ExecHandler::run(const JobContext& context) const
         return { result, JobError { QStringLiteral("exec_crashed"), process.errorString() } };
     if (process.exitCode() != 0)
         return { result,
-            JobError { QStringLiteral("exit_code"), QStringLiteral("the program exited with code %1").arg(process.exitCode()) } };
+            JobError { QStringLiteral("exit_code"),
+                QStringLiteral("the program exited with code %1").arg(process.exitCode()) } };
     return JobOutcome::success(result);
 }

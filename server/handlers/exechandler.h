@@ -10,8 +10,7 @@ class ExecHandler : public JobHandler
 public:
     explicit ExecHandler(bool allowed)
         : m_allowed(allowed)
-    {
-    }
+    { }
     QString disabledReason() const override;
     QString validatePayload(const QJsonValue& payload) const override;
     QJsonValue examplePayload() const override;

@@ -1,7 +1,7 @@
 #include "failhandler.h"
 
-#include "handlers/payloadfields.h"
 #include "defaultlimits.h"
+#include "handlers/payloadfields.h"
 
 namespace {
 IntegerField afterMs(const QJsonValue& payload)
@@ -32,6 +32,6 @@ JobOutcome FailHandler::run(const JobContext& context) const
     if (delay > 0 && !context.token().waitFor(delay))
         return JobOutcome::failure(QStringLiteral("stopped"), QStringLiteral("stopped before failing"));
     const QString message = context.payload().toObject().value(QLatin1StringView("message")).toString();
-    return JobOutcome::failure(QStringLiteral("job_failed"),
-        message.isEmpty() ? QStringLiteral("the job failed as asked") : message);
+    return JobOutcome::failure(
+        QStringLiteral("job_failed"), message.isEmpty() ? QStringLiteral("the job failed as asked") : message);
 }

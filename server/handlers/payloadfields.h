@@ -13,5 +13,5 @@ struct IntegerField
     QString problem;
 };
 
-IntegerField integerField(const QJsonValue& payload, QLatin1StringView name, qint64 min, qint64 max,
-    std::optional<qint64> fallback);
+IntegerField integerField(
+    const QJsonValue& payload, QLatin1StringView name, qint64 min, qint64 max, std::optional<qint64> fallback);

@@ -1,7 +1,7 @@
 #include "sleephandler.h"
 
-#include "handlers/payloadfields.h"
 #include "defaultlimits.h"
+#include "handlers/payloadfields.h"
 
 #include <QElapsedTimer>
 

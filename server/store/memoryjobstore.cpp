@@ -2,8 +2,7 @@
 
 MemoryJobStore::MemoryJobStore(int keepFinished)
     : m_keepFinished(keepFinished)
-{
-}
+{ }
 
 bool MemoryJobStore::open(QString* error)
 {

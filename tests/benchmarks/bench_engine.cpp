@@ -43,7 +43,8 @@ private:
         QElapsedTimer timer;
         timer.start();
         for (int i = 0; i < count / 1000; ++i)
-            engine.submit(batch, [&durable](const QString&) { durable.release(); }, true);
+            engine.submit(
+                batch, [&durable](const QString&) { durable.release(); }, true);
         durable.acquire(count / 1000);
         while (engine.stats().finishedTotal < quint64(count))
             QThread::usleep(200);
@@ -54,7 +55,8 @@ private Q_SLOTS:
     void parseSubmission()
     {
         const QByteArray body = R"({"type":"echo","payload":{"n":1},"queue":"default","priority":3})";
-        QBENCHMARK {
+        QBENCHMARK
+        {
             const QJsonObject object = QJsonDocument::fromJson(body).object();
             const SpecResult spec = parseJobSpec(object);
             QVERIFY(std::holds_alternative<JobSpec>(spec));
@@ -64,7 +66,8 @@ private Q_SLOTS:
     void encodeJob()
     {
         const Job job = sampleJob();
-        QBENCHMARK {
+        QBENCHMARK
+        {
             const QByteArray json = JobJson::job(job);
             QVERIFY(json.size() > 100);
         }
@@ -75,7 +78,8 @@ private Q_SLOTS:
         JobQueue queue;
         JobId id = 0;
         QString name;
-        QBENCHMARK {
+        QBENCHMARK
+        {
             for (int i = 0; i < 1000; ++i)
                 queue.push(QStringLiteral("default"), i % 3, ++id);
             for (int i = 0; i < 1000; ++i) {
@@ -93,7 +97,8 @@ private Q_SLOTS:
         QVERIFY2(store.open(&error), qPrintable(error));
         QList<Job> jobs(1000, sampleJob());
         JobId id = 0;
-        QBENCHMARK {
+        QBENCHMARK
+        {
             for (Job& job : jobs)
                 job.id = ++id;
             QSemaphore done;
