@@ -698,7 +698,7 @@ def scenario_get(cfg, kind):
         return result
 
 
-def poll_until(client, baseline, target, timeout, interval, on_progress=None):
+def poll_until(client, baseline, target, timeout, interval):
     """Poll GET /stats until `target` jobs (beyond `baseline`) are submitted and all succeeded or
     finished. Returns the monotonic times when all were stored and when all were finished."""
     stored_at = None
@@ -1085,7 +1085,7 @@ class Report:
                            ("succeeded", "GET /jobs?status=succeeded&limit=100"),
                            ("list", "GET /jobs?limit=100"),
                            ("open", "GET /jobs/{id}"),
-                           ("deep_page", "GET /jobs?status=failed, deep cursor page")):
+                           ("deep_page", "GET /jobs?status=failed, page %d by cursor" % d.deep_pages)):
             ql_row("%s at %s jobs: p50 / p99 ms" % (label, n), "scale",
                    lambda r, key=key: "%s / %s%s" % (fmt_ms(r["queries"][key]["p50_ms"]),
                                                      fmt_ms(r["queries"][key]["p99_ms"]),
