@@ -40,8 +40,7 @@ struct EngineError
     QString field; // Invalid: which field
 };
 
-template<typename T>
-using EngineResult = std::variant<T, EngineError>;
+template <typename T> using EngineResult = std::variant<T, EngineError>;
 
 struct QueueInfo
 {

@@ -64,6 +64,7 @@ Server::Server(const ServerConfig& config, Engine* engine, QObject* parent)
 
 Server::~Server()
 {
+    d->engine->deferWakeupsOn(nullptr); // the HTTP thread ends here
     d->onHttpThread([this] {
         delete d->service;
         d->service = nullptr;

@@ -9,13 +9,11 @@
 
 // Readable QCOMPARE failures for the engine's enums.
 namespace QTest {
-template<>
-inline char* toString(const JobStatus& status)
+template <> inline char* toString(const JobStatus& status)
 {
     return qstrdup(statusName(status).data());
 }
-template<>
-inline char* toString(const EngineState& state)
+template <> inline char* toString(const EngineState& state)
 {
     return qstrdup(stateName(state).data());
 }

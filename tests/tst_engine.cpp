@@ -22,8 +22,7 @@ class RecordingHandler : public JobHandler
 public:
     explicit RecordingHandler(Recorder* recorder)
         : m_recorder(recorder)
-    {
-    }
+    { }
     JobOutcome run(const JobContext& context) const override
     {
         {
@@ -46,9 +45,8 @@ EngineConfig recordingConfig(Recorder* recorder, int workers)
 {
     EngineConfig config;
     config.workers = workers;
-    config.registerHandlers = [recorder](HandlerRegistry& registry) {
-        registry.add<RecordingHandler>(QStringLiteral("record"), recorder);
-    };
+    config.registerHandlers
+        = [recorder](HandlerRegistry& registry) { registry.add<RecordingHandler>(QStringLiteral("record"), recorder); };
     return config;
 }
 
@@ -163,7 +161,8 @@ private Q_SLOTS:
     void failedAttemptsAreRetriedWithHistory()
     {
         auto engine = startedEngine();
-        JobSpec failing = spec(QStringLiteral("fail"), QJsonObject { { QStringLiteral("message"), QStringLiteral("boom") } });
+        JobSpec failing
+            = spec(QStringLiteral("fail"), QJsonObject { { QStringLiteral("message"), QStringLiteral("boom") } });
         failing.maxAttempts = 2;
         const Job job = submitOne(*engine, failing);
         QTRY_COMPARE(statusOf(*engine, job.id), JobStatus::Scheduled);

@@ -1,9 +1,9 @@
 #include "jobsapi.h"
 
 #include "api/apireply.h"
-#include "jobjson.h"
-#include "http/httprouter.h"
 #include "defaultlimits.h"
+#include "http/httprouter.h"
+#include "jobjson.h"
 
 #include <QJsonArray>
 #include <QPointer>
@@ -32,8 +32,7 @@ struct DurableAck
 JobsApi::JobsApi(Engine* engine, QObject* context)
     : m_engine(engine)
     , m_context(context)
-{
-}
+{ }
 
 void JobsApi::addRoutes(HttpRouter& router)
 {
@@ -43,8 +42,8 @@ void JobsApi::addRoutes(HttpRouter& router)
     router.add(Method::Post, QStringLiteral("/jobs/batch"), QStringLiteral("/jobs/batch"),
         [this](auto& e) { submitBatch(e); });
     router.add(Method::Get, QStringLiteral("/jobs/<arg>"), QStringLiteral("/jobs/{id}"), [this](auto& e) { get(e); });
-    router.add(Method::Delete, QStringLiteral("/jobs/<arg>"), QStringLiteral("/jobs/{id}"),
-        [this](auto& e) { cancel(e); });
+    router.add(
+        Method::Delete, QStringLiteral("/jobs/<arg>"), QStringLiteral("/jobs/{id}"), [this](auto& e) { cancel(e); });
     router.add(Method::Post, QStringLiteral("/jobs/<arg>/retry"), QStringLiteral("/jobs/{id}/retry"),
         [this](auto& e) { retry(e); });
 }
@@ -160,8 +159,8 @@ void JobsApi::list(const HttpExchangePtr& exchange)
     }
     query.queue = params.queryItemValue(QStringLiteral("queue"));
     query.type = params.queryItemValue(QStringLiteral("type"));
-    const auto limit = ApiReply::queryInteger(exchange, QStringLiteral("limit"), Limits::defaultListLimit, 1,
-        Limits::maxListLimit);
+    const auto limit
+        = ApiReply::queryInteger(exchange, QStringLiteral("limit"), Limits::defaultListLimit, 1, Limits::maxListLimit);
     if (!limit)
         return;
     query.limit = int(*limit);
@@ -169,8 +168,8 @@ void JobsApi::list(const HttpExchangePtr& exchange)
         bool ok = false;
         query.before = params.queryItemValue(QStringLiteral("cursor")).toLongLong(&ok);
         if (!ok || *query.before <= 0)
-            return ApiReply::invalid(exchange, QStringLiteral("cursor"),
-                QStringLiteral("must be the next_cursor of a previous page"));
+            return ApiReply::invalid(
+                exchange, QStringLiteral("cursor"), QStringLiteral("must be the next_cursor of a previous page"));
     }
     const JobPage page = m_engine->listJobs(query);
     exchange->respond(ApiReply::ok, "application/json", JobJson::jobList(page.jobs, page.nextCursor));

@@ -1,8 +1,8 @@
 #include "queuesapi.h"
 
 #include "api/apireply.h"
-#include "http/httprouter.h"
 #include "defaultlimits.h"
+#include "http/httprouter.h"
 
 #include <QJsonArray>
 
@@ -22,8 +22,7 @@ QJsonObject queueToJson(const QueueInfo& queue)
 
 QueuesApi::QueuesApi(Engine* engine)
     : m_engine(engine)
-{
-}
+{ }
 
 void QueuesApi::addRoutes(HttpRouter& router)
 {
@@ -33,8 +32,8 @@ void QueuesApi::addRoutes(HttpRouter& router)
         [this](auto& e) { setPaused(e, true); });
     router.add(Method::Post, QStringLiteral("/queues/<arg>/resume"), QStringLiteral("/queues/{name}/resume"),
         [this](auto& e) { setPaused(e, false); });
-    router.add(Method::Post, QStringLiteral("/queues/<arg>/concurrency"),
-        QStringLiteral("/queues/{name}/concurrency"), [this](auto& e) { setConcurrency(e); });
+    router.add(Method::Post, QStringLiteral("/queues/<arg>/concurrency"), QStringLiteral("/queues/{name}/concurrency"),
+        [this](auto& e) { setConcurrency(e); });
 }
 
 void QueuesApi::list(const HttpExchangePtr& exchange)
@@ -57,7 +56,8 @@ void QueuesApi::setConcurrency(const HttpExchangePtr& exchange)
         return;
     const QJsonValue limit = body->value(QLatin1StringView("concurrency"));
     const double number = limit.toDouble(-1);
-    if (!limit.isNull() && (!limit.isDouble() || std::floor(number) != number || number < 0 || number > Limits::maxWorkers))
+    if (!limit.isNull()
+        && (!limit.isDouble() || std::floor(number) != number || number < 0 || number > Limits::maxWorkers))
         return ApiReply::invalid(exchange, QStringLiteral("concurrency"),
             QStringLiteral("must be null (no limit) or an integer from 0 to %1").arg(Limits::maxWorkers));
     answer(exchange, m_engine->setQueueConcurrency(exchange->pathArg(), limit.isNull() ? 0 : int(number)));

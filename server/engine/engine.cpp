@@ -26,29 +26,62 @@ Engine::Engine(const EngineConfig& config, std::unique_ptr<JobStore> store, QObj
 
 Engine::~Engine() = default;
 
-bool Engine::open(QString* error) { return d->open(error); }
-void Engine::start() { d->start(); }
-void Engine::stop(int deadlineMs) { d->stop(deadlineMs); }
-EngineState Engine::state() const { return d->state(); }
+bool Engine::open(QString* error)
+{
+    return d->open(error);
+}
+void Engine::start()
+{
+    d->start();
+}
+void Engine::stop(int deadlineMs)
+{
+    d->stop(deadlineMs);
+}
+EngineState Engine::state() const
+{
+    return d->state();
+}
 
 EngineResult<QList<Job>> Engine::submit(const QList<JobSpec>& specs, JobStore::DurableCallback onDurable, bool batch)
 {
     return d->submit(specs, std::move(onDurable), batch);
 }
 
-std::optional<Job> Engine::job(JobId id) const { return d->job(id); }
-JobPage Engine::listJobs(const JobQuery& query) const { return d->listJobs(query); }
-EngineResult<Job> Engine::cancel(JobId id) { return d->cancel(id); }
-EngineResult<Job> Engine::retry(JobId id) { return d->retry(id); }
+std::optional<Job> Engine::job(JobId id) const
+{
+    return d->job(id);
+}
+JobPage Engine::listJobs(const JobQuery& query) const
+{
+    return d->listJobs(query);
+}
+EngineResult<Job> Engine::cancel(JobId id)
+{
+    return d->cancel(id);
+}
+EngineResult<Job> Engine::retry(JobId id)
+{
+    return d->retry(id);
+}
 
 quint64 Engine::waitForFinish(JobId id, QObject* context, std::function<void(const Job&)> callback)
 {
     return d->waitForFinish(id, context, std::move(callback));
 }
 
-void Engine::cancelWait(quint64 handle) { d->cancelWait(handle); }
-QList<QueueInfo> Engine::queues() const { return d->queues(); }
-void Engine::runDueJobs() { d->runDueJobs(); }
+void Engine::cancelWait(quint64 handle)
+{
+    d->cancelWait(handle);
+}
+QList<QueueInfo> Engine::queues() const
+{
+    return d->queues();
+}
+void Engine::runDueJobs()
+{
+    d->runDueJobs();
+}
 
 EngineResult<QueueInfo> Engine::setQueuePaused(const QString& name, bool paused)
 {
@@ -60,11 +93,26 @@ EngineResult<QueueInfo> Engine::setQueueConcurrency(const QString& name, int lim
     return d->setQueueConcurrency(name, limit);
 }
 
-EngineStats Engine::stats() const { return d->stats(); }
-int Engine::workerCount() const { return d->workerCount(); }
-void Engine::setWorkerCount(int count) { d->setWorkerCount(count); }
-void Engine::deferWakeupsOn(QThread* thread) { d->deferWakeupsOn(thread); }
-QStringList Engine::jobTypes() const { return d->handlers().types(); }
+EngineStats Engine::stats() const
+{
+    return d->stats();
+}
+int Engine::workerCount() const
+{
+    return d->workerCount();
+}
+void Engine::setWorkerCount(int count)
+{
+    d->setWorkerCount(count);
+}
+void Engine::deferWakeupsOn(QThread* thread)
+{
+    d->deferWakeupsOn(thread);
+}
+QStringList Engine::jobTypes() const
+{
+    return d->handlers().types();
+}
 
 QJsonValue Engine::examplePayload(const QString& type) const
 {
@@ -72,5 +120,11 @@ QJsonValue Engine::examplePayload(const QString& type) const
     return handler ? handler->examplePayload() : QJsonValue();
 }
 
-Engine::Histogram Engine::waitHistogram() const { return d->waitHistogram(); }
-Engine::Histogram Engine::runHistogram() const { return d->runHistogram(); }
+Engine::Histogram Engine::waitHistogram() const
+{
+    return d->waitHistogram();
+}
+Engine::Histogram Engine::runHistogram() const
+{
+    return d->runHistogram();
+}

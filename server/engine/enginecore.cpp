@@ -1,7 +1,7 @@
 #include "enginecore.h"
 
-#include "enginetimers.h"
 #include "defaultlimits.h"
+#include "enginetimers.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -53,15 +53,15 @@ EngineCore::EngineCore(Engine* q, const EngineConfig& config, std::unique_ptr<Jo
     registerBuiltinHandlers(m_handlers, config.handlers);
     if (config.registerHandlers)
         config.registerHandlers(m_handlers);
-    m_workerCount = std::clamp(config.workers > 0 ? config.workers : QThread::idealThreadCount(), 1,
-        Limits::maxWorkers);
+    m_workerCount
+        = std::clamp(config.workers > 0 ? config.workers : QThread::idealThreadCount(), 1, Limits::maxWorkers);
     m_pool.setObjectName(QStringLiteral("queuelab-workers"));
     m_pool.setMaxThreadCount(m_workerCount);
     m_pool.setExpiryTimeout(-1);
 
     m_timerThread.setObjectName(QStringLiteral("queuelab-engine"));
-    m_timers = new EngineTimers(q, this,
-        config.snapshotIntervalMs > 0 ? config.snapshotIntervalMs : Limits::snapshotIntervalMs);
+    m_timers = new EngineTimers(
+        q, this, config.snapshotIntervalMs > 0 ? config.snapshotIntervalMs : Limits::snapshotIntervalMs);
     m_timers->moveToThread(&m_timerThread);
     QObject::connect(&m_timerThread, &QThread::finished, m_timers, &QObject::deleteLater);
     m_timerThread.start();
@@ -219,7 +219,8 @@ void EngineCore::setStateLocked(EngineState state)
     m_state = state;
     m_dirty = true;
     // Queued: receivers never run inside the engine's lock.
-    QMetaObject::invokeMethod(q, [engine = q, state] { Q_EMIT engine->stateChanged(state); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        q, [engine = q, state] { Q_EMIT engine->stateChanged(state); }, Qt::QueuedConnection);
 }
 
 EngineState EngineCore::state() const
@@ -278,12 +279,15 @@ void EngineCore::wakeWorkersSoonLocked(int jobs)
     thread_local std::unique_ptr<QObject> threadContext;
     if (!threadContext)
         threadContext = std::make_unique<QObject>();
-    QMetaObject::invokeMethod(threadContext.get(), [this] {
-        QMutexLocker lock(&m_mutex);
-        m_wakeFlushPosted = false;
-        for (; m_wakesOwed > 0; --m_wakesOwed)
-            wakeIdleWorkerLocked();
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        threadContext.get(),
+        [this] {
+            QMutexLocker lock(&m_mutex);
+            m_wakeFlushPosted = false;
+            for (; m_wakesOwed > 0; --m_wakesOwed)
+                wakeIdleWorkerLocked();
+        },
+        Qt::QueuedConnection);
 }
 
 void EngineCore::deferWakeupsOn(QThread* thread)
@@ -325,7 +329,8 @@ void EngineCore::runDueJobs()
         m_timers->wakeSchedulerAt(next);
 }
 
-EngineResult<QList<Job>> EngineCore::submit(const QList<JobSpec>& specs, JobStore::DurableCallback onDurable, bool batch)
+EngineResult<QList<Job>> EngineCore::submit(
+    const QList<JobSpec>& specs, JobStore::DurableCallback onDurable, bool batch)
 {
     for (qsizetype i = 0; i < specs.size(); ++i) {
         const JobSpec& spec = specs[i];
@@ -364,6 +369,7 @@ EngineResult<QList<Job>> EngineCore::submit(const QList<JobSpec>& specs, JobStor
     const qint64 t = now();
     QList<Job> answer;
     QList<Job> created;
+    QHash<QString, qsizetype> createdKeys; // idempotency key -> index in `created`: linear, not quadratic
     answer.reserve(specs.size());
     for (const JobSpec& spec : specs) {
         if (!spec.idempotencyKey.isEmpty()) {
@@ -376,10 +382,9 @@ EngineResult<QList<Job>> EngineCore::submit(const QList<JobSpec>& specs, JobStor
                 answer.append(*stored);
                 continue;
             }
-            const auto inBatch = std::find_if(created.cbegin(), created.cend(),
-                [&](const Job& job) { return job.idempotencyKey == spec.idempotencyKey; });
-            if (inBatch != created.cend()) {
-                answer.append(*inBatch);
+            const auto inBatch = createdKeys.constFind(spec.idempotencyKey);
+            if (inBatch != createdKeys.cend()) {
+                answer.append(created[*inBatch]);
                 continue;
             }
         }
@@ -397,6 +402,8 @@ EngineResult<QList<Job>> EngineCore::submit(const QList<JobSpec>& specs, JobStor
         ++m_counts[std::size_t(JobStatus::Queued)]; // the transition below moves it if delayed
         if (spec.delayMs > 0)
             scheduleLocked(job, t + spec.delayMs);
+        if (!job.idempotencyKey.isEmpty())
+            createdKeys.insert(job.idempotencyKey, created.size());
         created.append(job);
         answer.append(job);
     }
@@ -642,22 +649,18 @@ EngineResult<Job> EngineCore::cancel(JobId id)
 
 EngineResult<Job> EngineCore::retry(JobId id)
 {
-    std::optional<Job> stored;
-    {
-        QMutexLocker lock(&m_mutex);
-        const auto it = m_active.constFind(id);
-        if (it != m_active.cend())
-            return conflict(it->job, QStringLiteral("only failed or cancelled jobs can be retried"));
-    }
-    stored = m_store->find(id);
+    QMutexLocker lock(&m_mutex);
+    const auto it = m_active.constFind(id);
+    if (it != m_active.cend())
+        return conflict(it->job, QStringLiteral("only failed or cancelled jobs can be retried"));
+    // Read under the lock (as submit() reads idempotency keys): read outside it, a concurrent
+    // retry could revive, run and finish the job meanwhile, and this one would revive a stale copy.
+    const std::optional<Job> stored = m_store->find(id);
     if (!stored)
         return notFound(id);
     if (stored->status != JobStatus::Failed && stored->status != JobStatus::Cancelled)
         return conflict(*stored, QStringLiteral("only failed or cancelled jobs can be retried"));
 
-    QMutexLocker lock(&m_mutex);
-    if (m_active.contains(id))
-        return conflict(m_active.value(id).job, QStringLiteral("it was retried already"));
     Job job = *stored;
     --m_counts[std::size_t(job.status)];
     ++m_counts[std::size_t(JobStatus::Queued)];

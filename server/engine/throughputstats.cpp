@@ -4,8 +4,8 @@
 
 namespace {
 // Upper bounds in seconds, as Prometheus histograms want them.
-constexpr std::array<double, 14> bounds = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-    10, 60 };
+constexpr std::array<double, 14> bounds
+    = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60 };
 
 void addToBuckets(std::array<quint64, 15>& buckets, qint64 ms)
 {
