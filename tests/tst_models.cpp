@@ -5,6 +5,7 @@
 #include "workermodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QDateTime>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -148,6 +149,25 @@ private Q_SLOTS:
         QCOMPARE(model.index(model.rowOf(4), JobModel::ErrorColumn).data().toString(), QStringLiteral("boom"));
         QCOMPARE(
             model.index(selected.row(), JobModel::ProgressColumn).data(ProgressDelegate::ProgressRole).toDouble(), 0.5);
+    }
+
+    void jobModelShowsWhenAScheduledJobIsDue()
+    {
+        JobModel model(100);
+        Job scheduled = makeJob(1, JobStatus::Scheduled);
+        scheduled.runAt = QDateTime(QDate(2024, 5, 1), QTime(14, 3, 7, 250)).toMSecsSinceEpoch(); // local time
+        model.mergeJobs({ scheduled });
+        QCOMPARE(model.index(0, JobModel::DurationColumn).data().toString(), QStringLiteral("due 14:03:07"));
+        QCOMPARE(model.index(0, JobModel::StatusColumn).data(Qt::ToolTipRole).toString(),
+            QStringLiteral("Due at 2024-05-01 14:03:07.250"));
+        // Once it ran, the column shows its run time again.
+        Job done = scheduled;
+        done.status = JobStatus::Succeeded;
+        done.startedAt = scheduled.runAt;
+        done.finishedAt = scheduled.runAt + 1500;
+        model.mergeJobs({ done });
+        QCOMPARE(model.index(0, JobModel::DurationColumn).data().toString(), QStringLiteral("1.50 s"));
+        QVERIFY(model.index(0, JobModel::StatusColumn).data(Qt::ToolTipRole).isNull());
     }
 
     void jobModelInsertsNewJobsAtTheTopInOneBlock()

@@ -5,6 +5,7 @@
 #include "progressdelegate.h"
 #include "rowranges.h"
 
+#include <QDateTime>
 #include <QHash>
 
 #include <algorithm>
@@ -127,6 +128,8 @@ QVariant JobModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == CreatedColumn)
             return DisplayFormat::dateTime(job.createdAt);
+        if ((index.column() == StatusColumn || index.column() == DurationColumn) && job.status == JobStatus::Scheduled)
+            return tr("Due at %1").arg(DisplayFormat::dateTime(job.runAt));
         if (index.column() == ErrorColumn && job.error)
             return job.error->message;
         return {};
@@ -154,6 +157,10 @@ QVariant JobModel::data(const QModelIndex& index, int role) const
     case CreatedColumn:
         return DisplayFormat::clockTime(job.createdAt);
     case DurationColumn:
+        // A scheduled job has not run yet: say when it will (its delay or its retry backoff).
+        // Seconds fit the column; the tooltip and the details have the milliseconds.
+        if (job.status == JobStatus::Scheduled && job.runAt > 0)
+            return tr("due %1").arg(QDateTime::fromMSecsSinceEpoch(job.runAt).toString(QStringLiteral("HH:mm:ss")));
         if (job.startedAt > 0 && job.finishedAt >= job.startedAt)
             return DisplayFormat::duration(double(job.finishedAt - job.startedAt));
         return {};

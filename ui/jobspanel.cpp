@@ -120,7 +120,7 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     columns->setHighlightSections(false);
     columns->setSectionResizeMode(JobModel::ErrorColumn, QHeaderView::Stretch); // fills, and shrinks to fit
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    const QList<int> widths = { 6, 10, 7, 7, 5, 6, 10, 11, 7 };
+    const QList<int> widths = { 6, 10, 7, 7, 5, 6, 10, 11, 12 }; // run time: also "due 14:03:07"
     for (int column = 0; column < widths.size(); ++column)
         m_view->setColumnWidth(column, widths[column] * digit + 16);
 

@@ -2,6 +2,7 @@
 
 #include "jobspanel.h"
 #include "queuechart.h"
+#include "queuespanel.h"
 #include "requestspanel.h"
 #include "server.h"
 #include "servertoolbar.h"
@@ -36,6 +37,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     , m_chart(new QueueChart(this))
     , m_workers(new WorkerModel(this))
     , m_jobs(new JobsPanel(server->engine(), &m_pool, this))
+    , m_queues(new QueuesPanel(server->engine(), &m_pool, this))
     , m_submit(new SubmitPanel(server->engine(), &m_pool, this))
     , m_requests(new RequestsPanel(server->requestLog(), this))
     , m_submitDock(new QDockWidget(tr("Submit jobs"), this))
@@ -69,6 +71,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     auto* tabs = new QTabWidget(this);
     tabs->setDocumentMode(true);
     tabs->addTab(m_jobs, tr("Jobs"));
+    tabs->addTab(m_queues, tr("Queues"));
     tabs->addTab(m_requests, tr("HTTP requests"));
 
     m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
@@ -92,6 +95,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     const auto showMessage = [this](const QString& text) { statusBar()->showMessage(text, 8000); };
     connect(m_toolBar, &ServerToolBar::message, this, showMessage);
     connect(m_jobs, &JobsPanel::message, this, showMessage);
+    connect(m_queues, &QueuesPanel::message, this, showMessage);
 
     Engine* engine = server->engine();
     connect(engine, &Engine::snapshotReady, this, &MainWindow::applySnapshot);

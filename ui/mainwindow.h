@@ -9,6 +9,7 @@ class JobsPanel;
 class QDockWidget;
 class QSplitter;
 class QueueChart;
+class QueuesPanel;
 class RequestsPanel;
 class Server;
 class ServerToolBar;
@@ -35,6 +36,7 @@ public:
     QueueChart* chart() const { return m_chart; }
     WorkerModel* workerModel() const { return m_workers; }
     JobsPanel* jobsPanel() const { return m_jobs; }
+    QueuesPanel* queuesPanel() const { return m_queues; }
     SubmitPanel* submitPanel() const { return m_submit; }
     RequestsPanel* requestsPanel() const { return m_requests; }
     QAction* submitAction() const { return m_submitAction; }
@@ -60,6 +62,7 @@ private:
     QueueChart* m_chart;
     WorkerModel* m_workers;
     JobsPanel* m_jobs;
+    QueuesPanel* m_queues;
     SubmitPanel* m_submit;
     RequestsPanel* m_requests;
     QDockWidget* m_submitDock;
