@@ -1,12 +1,12 @@
 #include "jobsapi.h"
 
 #include "api/apireply.h"
+#include "api/postedcalls.h"
 #include "defaultlimits.h"
 #include "http/httprouter.h"
 #include "jobjson.h"
 
 #include <QJsonArray>
-#include <QPointer>
 #include <QTimer>
 
 #include <atomic>
@@ -32,7 +32,13 @@ struct DurableAck
 JobsApi::JobsApi(Engine* engine, QObject* context)
     : m_engine(engine)
     , m_context(context)
+    , m_durableAnswers(std::make_shared<PostedCalls>(context))
 { }
+
+JobsApi::~JobsApi()
+{
+    m_durableAnswers->close();
+}
 
 void JobsApi::addRoutes(HttpRouter& router)
 {
@@ -100,11 +106,10 @@ void JobsApi::acceptWhenDurable(const HttpExchangePtr& exchange, const QList<Job
             respondJob(exchange, ApiReply::accepted, job, { { "Location", ApiReply::jobLocation(job.id) } });
         }
     };
-    QPointer<QObject> context = m_context;
-    auto onDurable = [ack, answer, context](const QString& error) {
+    auto onDurable = [ack, answer, answers = m_durableAnswers](const QString& error) {
         ack->error = error;
-        if (ack->state.exchange(DurableAck::DurableFirst) == DurableAck::HandlerReturned && context)
-            QMetaObject::invokeMethod(context, answer, Qt::QueuedConnection);
+        if (ack->state.exchange(DurableAck::DurableFirst) == DurableAck::HandlerReturned)
+            answers->post(answer);
     };
 
     auto result = m_engine->submit(specs, onDurable, batch);

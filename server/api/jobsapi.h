@@ -4,6 +4,7 @@
 #include "http/httpexchange.h"
 
 class HttpRouter;
+class PostedCalls;
 class QObject;
 
 // /jobs routes: submit (single and batch), read, long-poll, list, cancel, retry.
@@ -13,6 +14,9 @@ class JobsApi
 {
 public:
     JobsApi(Engine* engine, QObject* context);
+    ~JobsApi();
+    JobsApi(const JobsApi&) = delete;
+    JobsApi& operator=(const JobsApi&) = delete;
     void addRoutes(HttpRouter& router);
 
 private:
@@ -27,4 +31,5 @@ private:
 
     Engine* const m_engine;
     QObject* const m_context;
+    const std::shared_ptr<PostedCalls> m_durableAnswers; // commit callbacks -> HTTP thread
 };
