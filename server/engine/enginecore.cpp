@@ -455,7 +455,7 @@ void EngineCore::workerLoop(int slot)
     m_dirty = true;
 }
 
-Job EngineCore::runAttempt(int slot, JobId id, QMutexLocker<QMutex>& lock)
+void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<QMutex>& lock)
 {
     ActiveJob& active = m_active[id];
     Job& job = active.job;
@@ -503,7 +503,6 @@ Job EngineCore::runAttempt(int slot, JobId id, QMutexLocker<QMutex>& lock)
     --m_running;
     finishAttempt(id, outcome, token->stopReason());
     maybeStoppedLocked();
-    return snapshot;
 }
 
 void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason)
@@ -695,7 +694,8 @@ quint64 EngineCore::waitForFinish(JobId id, QObject* context, std::function<void
     if (!stored)
         return 0;
     QMetaObject::invokeMethod(context, [callback = std::move(callback), job = *stored] { callback(job); });
-    return m_nextWaitHandle++; // racy but harmless: the handle is only used to cancel
+    lock.relock(); // the handle only has to be non-zero and unique; cancelling it does nothing
+    return m_nextWaitHandle++;
 }
 
 void EngineCore::cancelWait(quint64 handle)

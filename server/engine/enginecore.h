@@ -74,7 +74,7 @@ private:
 
     void workerLoop(int slot);
     void startWorkersLocked();
-    Job runAttempt(int slot, JobId id, QMutexLocker<QMutex>& lock);
+    void runAttempt(int slot, JobId id, QMutexLocker<QMutex>& lock);
     void finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason);
     void finishJobLocked(ActiveJob& active);
     void dropUnstored(const QList<JobId>& ids, const QString& error);
