@@ -6,7 +6,7 @@
 // change are command-line flags (app/options.cpp); the rest are fixed by the API contract.
 namespace Limits {
 
-// HTTP framing (hardened layer over QHttpServer 6.4.2)
+// HTTP (server/http/)
 inline constexpr qint64 maxBodyBytes = 1024 * 1024; // contract: 413 beyond 1 MiB
 inline constexpr qint64 maxHeaderBytes = 16 * 1024; // request line + headers
 inline constexpr int maxHeaderCount = 100;
@@ -19,7 +19,8 @@ inline constexpr int lingerMs = 2000; // after a rejected request, read and disc
 inline constexpr int maxHeaderLineBytes = 8 * 1024;
 inline constexpr int maxHeaderCountQt = 100; // the same parser's hard field limit
 inline constexpr int httpSweepIntervalMs = 250; // one timer per listener checks all its timeouts
-inline constexpr qint64 heldReadBufferBytes = 64 * 1024; // read-ahead while an answer is pending
+inline constexpr qint64 readAheadBytes = 64 * 1024; // read from the kernel ahead of the request being answered
+inline constexpr int maxPipelinedRequests = 16; // a connection stops being read with this many unanswered
 inline constexpr int corsMaxAgeSecs = 600;
 inline constexpr int requestLogSize = 1000; // the dashboard's request log keeps the newest ones
 inline constexpr int requestLogPreviewBytes = 200;

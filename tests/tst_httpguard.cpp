@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #ifdef Q_OS_UNIX
@@ -48,7 +49,7 @@ struct TestServer
     int deferredAnswered = 0;
 
     explicit TestServer(const HttpConfig& config)
-        : router(&http, config, &metrics, &log)
+        : router(config, &metrics, &log)
     {
         router.add(Method::Get, QStringLiteral("/hello"), QStringLiteral("/hello"),
             [](const HttpExchangePtr& ex) { ex->respond(200, "text/plain", "hello"); });
@@ -75,6 +76,7 @@ struct TestServer
             });
         tcp = new GuardedTcpServer(config);
         tcp->setMetrics(&metrics);
+        tcp->setRequestHandler(router.requestHandler());
         if (tcp->listen(QHostAddress::LocalHost, 0)) {
             port = tcp->serverPort();
             http.bind(tcp);
@@ -210,6 +212,7 @@ private Q_SLOTS:
     void exceptionThenNewConnection();
     void droppedDeferredAnswers500();
     void disconnectWhileDeferred();
+    void droppedOffThreadTouchesNothing();
     void slowloris();
     void idleKeepAliveClosed();
     void connectionLimit();
@@ -437,6 +440,26 @@ void TestHttpGuard::droppedDeferredAnswers500()
     QVERIFY(response->body.contains("dropped without an answer"));
 }
 
+void TestHttpGuard::droppedOffThreadTouchesNothing()
+{
+    // What a store's writer thread does at shutdown: it drops the last reference to a deferred
+    // exchange whose posted answer was discarded. Answering from there would write to a socket
+    // and metrics owned by the HTTP thread (or already freed).
+    TestServer server(fixtureConfig());
+    std::thread dropper;
+    server.router.add(
+        Method::Get, QStringLiteral("/offthread"), QStringLiteral("/offthread"), [&dropper](const HttpExchangePtr& ex) {
+            ex->defer();
+            dropper = std::thread([held = ex]() mutable { held.reset(); });
+        });
+    RawClient client(server.port);
+    client.send(get("/offthread"));
+    QTRY_VERIFY(dropper.joinable());
+    dropper.join(); // an answer from that thread would have been recorded by now
+    QCOMPARE(server.metrics.count(QStringLiteral("/offthread"), 500), quint64(0));
+    QVERIFY(server.log.since(0).isEmpty());
+}
+
 void TestHttpGuard::disconnectWhileDeferred()
 {
     TestServer server(fixtureConfig());
@@ -605,7 +628,7 @@ void TestHttpGuard::pipelinedBeyondHeldReadAhead()
     const int count = 400;
     for (int i = 0; i < count; ++i)
         many += get("/hello?n=" + QByteArray::number(i), "X-Pad: " + QByteArray(200, 'p') + "\r\n");
-    QVERIFY(many.size() > Limits::heldReadBufferBytes);
+    QVERIFY(many.size() > Limits::readAheadBytes);
     client.send(get("/deferred/200") + many);
     std::optional<Response> response = client.read();
     QVERIFY(response);

@@ -7,7 +7,7 @@
 
 HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* requestLog)
     : m_config(config)
-    , m_router(&m_http, m_config, &m_metrics, requestLog)
+    , m_router(m_config, &m_metrics, requestLog)
     , m_jobs(engine, this)
     , m_queues(engine)
     , m_system(engine, &m_metrics)
@@ -20,6 +20,7 @@ HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* r
 quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* error)
 {
     auto* listener = new GuardedTcpServer(m_config);
+    listener->setRequestHandler(m_router.requestHandler());
     if (!listener->listen(address, port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(address.toString())
@@ -28,7 +29,8 @@ quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* 
         delete listener;
         return 0;
     }
-    m_http.bind(listener); // takes ownership
+    m_http.bind(listener); // takes ownership; the listener serves the requests itself
+
     return listener->serverPort();
 }
 

@@ -15,6 +15,8 @@ class RequestLog;
 
 // Lives on the HTTP thread and owns everything there: the QHttpServer, its guarded listener,
 // the route table and the API handlers. Server calls in through blocking queued calls.
+// QHttpServer owns the listener; the listener's connections parse and route requests
+// themselves (see guardedsocket.h for why), so QHttpServer's own parser stays idle.
 class HttpService : public QObject
 {
     Q_OBJECT

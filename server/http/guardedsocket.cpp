@@ -6,7 +6,6 @@
 #include "httpresponse.h"
 
 #include <QDeadlineTimer>
-#include <QMetaMethod>
 
 #ifdef Q_OS_WIN
 #include <winsock2.h>
@@ -33,7 +32,10 @@ GuardedSocket::GuardedSocket(const HttpConfig& config, GuardedTcpServer* server)
     , m_framer(config)
     , m_lastActivityMs(nowMs())
 {
-    connectOwn(&GuardedSocket::beforeServerRead);
+    // While requests wait (an answer is pending, or many are pipelined), the kernel holds the
+    // rest: TCP flow control slows the client down instead of our memory growing.
+    setReadBufferSize(Limits::readAheadBytes);
+    connect(this, &QIODevice::readyRead, this, &GuardedSocket::pump);
 }
 
 GuardedSocket::~GuardedSocket()
@@ -42,75 +44,81 @@ GuardedSocket::~GuardedSocket()
         m_server->forget(this);
 }
 
-void GuardedSocket::connectOwn(void (GuardedSocket::*slot)())
+void GuardedSocket::pump()
 {
-    m_connectingOwn = true;
-    connect(this, &QIODevice::readyRead, this, slot);
-    m_connectingOwn = false;
+    if (m_pumping)
+        return; // a handler answered synchronously; the loop below goes on
+    m_pumping = true;
+    while (m_mode == Mode::Serving && !m_held) {
+        if (hasCompleteRequest()) {
+            const size_t before = m_pending.size();
+            dispatchFront();
+            // The router answers or holds every request (HttpExchange answers 500 when dropped).
+            Q_ASSERT(m_held || m_mode != Mode::Serving || m_pending.size() < before);
+        } else if (!readRequests())
+            break;
+    }
+    m_pumping = false;
 }
 
-void GuardedSocket::connectNotify(const QMetaMethod& signal)
+bool GuardedSocket::readRequests()
 {
-    QTcpSocket::connectNotify(signal);
-    if (m_connectingOwn || m_postSlotConnected || m_mode != Mode::Serving
-        || signal != QMetaMethod::fromSignal(&QIODevice::readyRead))
-        return;
-    // QHttpServer's slot was just appended after ours; append the second one after it.
-    m_postSlotConnected = true;
-    connectOwn(&GuardedSocket::afterServerRead);
-}
-
-void GuardedSocket::beforeServerRead()
-{
-    // QHttpServer keeps a read transaction open over a partial request, so bytesAvailable()
-    // counts from where it stopped: what it left last time, plus what is new now.
+    if (m_pending.size() >= size_t(Limits::maxPipelinedRequests))
+        return false;
     const qint64 available = bytesAvailable();
-    const qint64 fresh = available - m_leftover;
-    m_leftover = available; // afterServerRead() corrects this once QHttpServer has read
-    if (fresh <= 0)
-        return; // a re-emitted readyRead (QHttpServer does that for pipelined requests)
+    if (available <= 0)
+        return false;
     m_lastActivityMs = nowMs();
-    // peek() starts where QHttpServer stopped, so the new bytes are the tail of what it gives.
     m_scratch.resize(available);
-    const qint64 peeked = peek(m_scratch.data(), available);
-    const qint64 seen = available - fresh;
-    if (peeked > seen)
-        feed(QByteArrayView(m_scratch.constData() + seen, peeked - seen));
-    if (m_scratch.capacity() > maxKeptScratch)
-        m_scratch = QByteArray();
-}
-
-void GuardedSocket::afterServerRead()
-{
-    m_leftover = bytesAvailable();
-}
-
-void GuardedSocket::feed(QByteArrayView input)
-{
+    const qint64 got = read(m_scratch.data(), available);
+    QByteArrayView input(m_scratch.constData(), qMax<qint64>(got, 0));
     bool completed = false;
     for (bool more = true; more;) {
-        switch (m_framer.next(input)) {
+        const QByteArrayView before = input;
+        const bool inBody = m_framer.inBody();
+        const RequestFramer::Event event = m_framer.next(input);
+        if (inBody) // then this call consumed body bytes only
+            m_pending.back().body.append(before.data(), before.size() - input.size());
+        switch (event) {
         case RequestFramer::Event::NeedMore:
             more = false;
             break;
         case RequestFramer::Event::Head:
-            m_heads.push_back(m_framer.head());
+            m_pending.push_back({ m_framer.head(), {}, false });
+            m_pending.back().body.reserve(qsizetype(m_framer.head().contentLength));
             break;
         case RequestFramer::Event::Request:
+            m_pending.back().complete = true;
             completed = true;
             break;
         case RequestFramer::Event::Error: {
             const RequestFramer::Rejection& rejection = m_framer.rejection();
             reject(rejection.status, QString::fromLatin1(rejection.code), QString::fromLatin1(rejection.message));
-            return;
+            return false;
         }
         }
     }
+    if (m_scratch.capacity() > maxKeptScratch)
+        m_scratch = QByteArray();
     if (m_framer.isIdle())
         m_requestStartMs = -1;
     else if (m_requestStartMs < 0 || completed)
         m_requestStartMs = m_lastActivityMs;
     maybeSendContinue();
+    return completed;
+}
+
+void GuardedSocket::dispatchFront()
+{
+    Pending& request = m_pending.front();
+    // The head stays queued (sendResponse frames the answer for it); the handler gets a copy,
+    // which shares the bytes.
+    HttpRequest incoming { request.head, std::move(request.body) };
+    if (m_server && m_server->m_handler)
+        m_server->m_handler(std::move(incoming), this);
+    else
+        sendResponse(
+            jsonError(503, QStringLiteral("unavailable"), QStringLiteral("the server is not serving requests")));
 }
 
 void GuardedSocket::reject(int status, const QString& code, const QString& message)
@@ -132,15 +140,10 @@ void GuardedSocket::reject(int status, const QString& code, const QString& messa
 void GuardedSocket::stopServing()
 {
     m_mode = Mode::Lingering;
-    m_heads.clear();
+    m_pending.clear();
     m_requestStartMs = -1;
-    // QHttpServer must not see another byte: drop every readyRead receiver (QHttpServer's is
-    // the only foreign one) and keep one that throws input away.
-    QObject::disconnect(this, &QIODevice::readyRead, nullptr, nullptr);
-    m_postSlotConnected = false;
-    connectOwn(&GuardedSocket::discardInput);
-    if (isTransactionStarted())
-        commitTransaction();
+    disconnect(this, &QIODevice::readyRead, this, &GuardedSocket::pump);
+    connect(this, &QIODevice::readyRead, this, &GuardedSocket::discardInput);
     discardInput();
     // Lingering close, as nginx does: stop sending, then read and drop input until the client
     // closes or lingerMs pass. Closing with unread input would make the kernel send a RST,
@@ -175,25 +178,29 @@ void GuardedSocket::shutdownWriteWhenFlushed()
 
 const RequestHead* GuardedSocket::currentRequest() const
 {
-    return m_heads.empty() ? nullptr : &m_heads.front();
+    return hasCompleteRequest() ? &m_pending.front().head : nullptr;
 }
 
 void GuardedSocket::sendResponse(HttpResponse response)
 {
     bool keepAlive = true;
-    if (!m_heads.empty()) {
-        const RequestHead& head = m_heads.front();
+    if (hasCompleteRequest()) {
+        const RequestHead& head = m_pending.front().head;
         response.headOnly = head.isHead;
         response.keepAlive10 = head.versionMinor == 0;
         keepAlive = head.keepAlive;
-        m_heads.pop_front();
+        m_pending.pop_front();
     }
     response.close = response.close || !keepAlive || m_draining;
     m_lastActivityMs = nowMs();
     if (m_mode != Mode::Serving)
         return;
-    if (state() == ConnectedState)
+    if (state() == ConnectedState) {
         write(response.serialize());
+        // Now, not on the next pass of the event loop: saves a poll() round and a notifier
+        // toggle per answer.
+        flush();
+    }
     if (response.close)
         stopServing();
     else
@@ -203,9 +210,9 @@ void GuardedSocket::sendResponse(HttpResponse response)
 void GuardedSocket::maybeSendContinue()
 {
     // Only for the oldest unanswered request, and only while its body is still to come.
-    if (m_mode != Mode::Serving || m_heads.size() != 1 || !m_framer.inBody())
+    if (m_mode != Mode::Serving || m_pending.size() != 1 || !m_framer.inBody())
         return;
-    RequestHead& head = m_heads.front();
+    RequestHead& head = m_pending.front().head;
     if (!head.expectContinue)
         return;
     head.expectContinue = false;
@@ -215,13 +222,7 @@ void GuardedSocket::maybeSendContinue()
 
 void GuardedSocket::hold()
 {
-    if (m_held)
-        return;
     m_held = true;
-    m_connectedAtHold = state() == ConnectedState;
-    // Signals are blocked: bound what the socket reads ahead meanwhile.
-    setReadBufferSize(Limits::heldReadBufferBytes);
-    blockSignals(true);
 }
 
 void GuardedSocket::release()
@@ -229,25 +230,18 @@ void GuardedSocket::release()
     if (!m_held)
         return;
     m_held = false;
-    blockSignals(false);
-    setReadBufferSize(0); // also re-enables reading if the bounded buffer had filled up
-    if (state() == UnconnectedState) {
-        // The peer left while we held: QHttpServer's slot deletes the socket on this signal.
-        if (m_connectedAtHold)
-            Q_EMIT disconnected();
-        return;
-    }
     m_lastActivityMs = nowMs();
     if (m_requestStartMs >= 0)
         m_requestStartMs = m_lastActivityMs; // a pipelined request waiting behind us gets its full time
-    if (bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, &QIODevice::readyRead, Qt::QueuedConnection);
+    // Queued: release() runs inside whatever answered (a batch of commit answers, say), and
+    // the next request's handler should not run nested in it.
+    if (hasCompleteRequest() || bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &GuardedSocket::pump, Qt::QueuedConnection);
 }
 
 void GuardedSocket::refuse(int status, const QString& code, const QString& message)
 {
     m_served = false;
-    connect(this, &QAbstractSocket::disconnected, this, &QObject::deleteLater);
     reject(status, code, message);
 }
 
@@ -265,7 +259,7 @@ void GuardedSocket::sweep(qint64 nowMs)
     if (m_requestStartMs >= 0) {
         if (m_config.headerTimeoutSecs > 0 && nowMs - m_requestStartMs >= qint64(m_config.headerTimeoutSecs) * 1000)
             reject(408, QStringLiteral("request_timeout"), QStringLiteral("the request did not arrive in time"));
-    } else if (m_heads.empty() && m_config.idleTimeoutSecs > 0
+    } else if (m_pending.empty() && m_config.idleTimeoutSecs > 0
         && nowMs - m_lastActivityMs >= qint64(m_config.idleTimeoutSecs) * 1000) {
         disconnectFromHost();
     }
@@ -274,6 +268,6 @@ void GuardedSocket::sweep(qint64 nowMs)
 void GuardedSocket::drain()
 {
     m_draining = true;
-    if (m_mode == Mode::Serving && !m_held && m_heads.empty() && m_framer.isIdle() && state() == ConnectedState)
+    if (m_mode == Mode::Serving && !m_held && m_pending.empty() && m_framer.isIdle() && state() == ConnectedState)
         disconnectFromHost();
 }

@@ -51,6 +51,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
         delete socket;
         return;
     }
+    connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
     m_sockets.push_back(socket);
     if (!m_sweepTimer->isActive())
         m_sweepTimer->start();
@@ -62,7 +63,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     }
     ++m_served;
     socket->m_served = true;
-    addPendingConnection(socket);
+    // Not addPendingConnection(): a QHttpServer bound to us would then parse the requests.
     Q_EMIT connectionCountChanged(m_served);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "httpconfig.h"
+#include "httprequest.h"
 
 #include <QTcpServer>
 
@@ -10,9 +11,10 @@ class GuardedSocket;
 class HttpMetrics;
 class QTimer;
 
-// The listener to pass to QHttpServer::bind() (after listen()): every connection it hands
-// out is a GuardedSocket. It refuses connections over maxConnections with a 503, and one
-// sweep timer (not one per socket) enforces the header, idle and linger timeouts.
+// The listener: every connection it accepts is a GuardedSocket, which parses requests and
+// passes them to the request handler. It refuses connections over maxConnections with a 503,
+// and one sweep timer (not one per socket) enforces the header, idle and linger timeouts.
+// Bind it to a QHttpServer to have that own it; it hands QHttpServer no connections.
 class GuardedTcpServer : public QTcpServer
 {
     Q_OBJECT
@@ -21,7 +23,9 @@ public:
     ~GuardedTcpServer() override;
 
     const HttpConfig& config() const { return m_config; }
-    int connectionCount() const { return m_served; } // connections handed to QHttpServer, still open
+    // Set before listening. Requests arriving without one are answered 503.
+    void setRequestHandler(HttpRequestHandler handler) { m_handler = std::move(handler); }
+    int connectionCount() const { return m_served; } // connections served (not refused), still open
     // Optional: counts the answers the guard gives itself, under the route "(guard)".
     void setMetrics(HttpMetrics* metrics) { m_metrics = metrics; }
     // Graceful stop, after close(): idle connections close now, busy ones after their answer.
@@ -43,6 +47,7 @@ private:
     const HttpConfig m_config;
 
     // HTTP thread only
+    HttpRequestHandler m_handler;
     HttpMetrics* m_metrics = nullptr;
     std::vector<GuardedSocket*> m_sockets; // every open socket, served or refused
     int m_served = 0;

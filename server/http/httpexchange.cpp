@@ -2,69 +2,67 @@
 
 #include "guardedsocket.h"
 #include "httpjson.h"
+#include "httplogging.h"
 #include "httpmetrics.h"
 #include "requestlog.h"
 
 #include <QDateTime>
 #include <QThread>
+#include <QUrl>
 
-namespace {
-
-QString methodName(QHttpServerRequest::Method method)
-{
-    using Method = QHttpServerRequest::Method;
-    switch (method) {
-    case Method::Get:
-        return QStringLiteral("GET");
-    case Method::Put:
-        return QStringLiteral("PUT");
-    case Method::Delete:
-        return QStringLiteral("DELETE");
-    case Method::Post:
-        return QStringLiteral("POST");
-    case Method::Head:
-        return QStringLiteral("HEAD");
-    case Method::Options:
-        return QStringLiteral("OPTIONS");
-    case Method::Patch:
-        return QStringLiteral("PATCH");
-    case Method::Connect:
-        return QStringLiteral("CONNECT");
-    case Method::Trace:
-        return QStringLiteral("TRACE");
-    default:
-        return QStringLiteral("?");
-    }
-}
-
-} // namespace
-
-HttpExchange::HttpExchange(
-    const QHttpServerRequest& request, QTcpSocket* socket, const QString& pathArg, Context context)
-    : m_method(request.method())
-    , m_url(request.url())
-    , m_path(m_url.path())
-    , m_headers(request.headers())
-    , m_body(request.body())
+HttpExchange::HttpExchange(HttpRequest request, GuardedSocket* connection, const QString& pathArg, Context context)
+    : m_request(std::move(request))
+    , m_method(methodOf(m_request.head.method))
+    , m_path(pathOf(m_request.head.target))
     , m_pathArg(pathArg)
     , m_context(std::move(context))
-    , m_socket(socket)
-    , m_guard(qobject_cast<GuardedSocket*>(socket))
+    , m_connection(connection)
     , m_thread(QThread::currentThread())
 {
     m_started.start();
 }
 
+QString HttpExchange::pathOf(const QByteArray& target)
+{
+    // The common case, a plain path, without QUrl's full parse.
+    const bool plain = target.startsWith('/') && !target.startsWith("//") && !target.contains('%')
+        && !target.contains('?') && !target.contains('#');
+    if (plain)
+        return QString::fromLatin1(target); // the framer let only visible ASCII through
+    return QUrl::fromEncoded(target).path();
+}
+
+QHttpServerRequest::Method HttpExchange::methodOf(const QByteArray& method)
+{
+    using Method = QHttpServerRequest::Method;
+    static const std::pair<const char*, Method> methods[] = { { "GET", Method::Get }, { "POST", Method::Post },
+        { "HEAD", Method::Head }, { "PUT", Method::Put }, { "DELETE", Method::Delete }, { "PATCH", Method::Patch },
+        { "OPTIONS", Method::Options }, { "CONNECT", Method::Connect }, { "TRACE", Method::Trace } };
+    for (const auto& [name, value] : methods) {
+        if (method == name)
+            return value;
+    }
+    return Method::Unknown;
+}
+
 HttpExchange::~HttpExchange()
 {
-    if (!m_answered)
-        respondError(500, QStringLiteral("internal"), QStringLiteral("the request was dropped without an answer"));
+    if (m_answered)
+        return;
+    // Off the HTTP thread only when a commit callback held the last reference after the HTTP
+    // side went away (its posted answers are dropped at shutdown): then the connection, the
+    // metrics and the log may be gone, and nothing may be touched.
+    if (QThread::currentThread() != m_thread) {
+        qCDebug(lcHttp) << "dropped an unanswered request off the HTTP thread:" << m_request.head.target;
+        return;
+    }
+    respondError(500, QStringLiteral("internal"), QStringLiteral("the request was dropped without an answer"));
 }
 
 const QUrlQuery& HttpExchange::query() const
 {
     if (!m_query)
-        m_query.emplace(m_url);
+        m_query.emplace(QUrl::fromEncoded(m_request.head.target));
     return *m_query;
 }
 
@@ -72,7 +70,7 @@ QByteArray HttpExchange::header(const QByteArray& lowercaseName) const
 {
     QByteArray value;
     bool found = false;
-    for (const auto& [name, fieldValue] : m_headers) {
+    for (const auto& [name, fieldValue] : m_request.head.headers) {
         if (name.compare(lowercaseName, Qt::CaseInsensitive) != 0)
             continue;
         if (found)
@@ -85,7 +83,7 @@ QByteArray HttpExchange::header(const QByteArray& lowercaseName) const
 
 bool HttpExchange::isConnected() const
 {
-    return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
+    return m_connection && m_connection->state() == QAbstractSocket::ConnectedState;
 }
 
 void HttpExchange::defer()
@@ -94,8 +92,8 @@ void HttpExchange::defer()
     if (m_answered || m_deferred)
         return;
     m_deferred = true;
-    if (m_socket && m_guard)
-        m_guard->hold();
+    if (m_connection)
+        m_connection->hold();
 }
 
 void HttpExchange::respond(
@@ -114,20 +112,13 @@ void HttpExchange::respond(
             { QByteArrayLiteral("Access-Control-Expose-Headers"), QByteArrayLiteral("Location, Retry-After") });
         response.headers.append({ QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin") });
     }
-    QByteArray target; // as the client sent it: cheaper for the log than formatting m_url
-    if (m_socket && m_guard) {
-        if (const RequestHead* head = m_guard->currentRequest())
-            target = head->target;
+    if (m_connection) {
         // It pops the request, frames for it (HEAD, keep-alive), closes if due, sends 100 Continue next
-        m_guard->sendResponse(std::move(response));
+        m_connection->sendResponse(std::move(response));
         if (m_deferred)
-            m_guard->release();
-    } else if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
-        // Not behind a GuardedTcpServer: no framing knowledge beyond this request.
-        response.headOnly = m_method == QHttpServerRequest::Method::Head;
-        m_socket->write(response.serialize());
+            m_connection->release();
     }
-    record(status, latencyUs, target);
+    record(status, latencyUs);
 }
 
 void HttpExchange::respondJson(int status, const QJsonObject& object, const HttpHeaders& headers)
@@ -145,7 +136,7 @@ void HttpExchange::respondError(int status, const QString& code, const QString& 
     respond(status, jsonContentType, jsonErrorBody(code, message), headers);
 }
 
-void HttpExchange::record(int status, qint64 latencyUs, const QByteArray& target)
+void HttpExchange::record(int status, qint64 latencyUs)
 {
     if (m_context.metrics)
         m_context.metrics->record(m_context.routeName, status);
@@ -153,12 +144,11 @@ void HttpExchange::record(int status, qint64 latencyUs, const QByteArray& target
         return;
     RequestLogEntry entry;
     entry.timeMs = QDateTime::currentMSecsSinceEpoch();
-    entry.method = methodName(m_method);
-    entry.target = target.isEmpty() ? m_url.toString(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment)
-                                    : QString::fromLatin1(target); // the framer let only visible ASCII through
+    entry.method = QString::fromLatin1(m_request.head.method);
+    entry.target = QString::fromLatin1(m_request.head.target); // the framer let only visible ASCII through
     entry.status = status;
     entry.latencyUs = latencyUs;
-    if (!m_body.isEmpty())
-        entry.bodyPreview = RequestLog::bodyPreview(m_body);
+    if (!m_request.body.isEmpty())
+        entry.bodyPreview = RequestLog::bodyPreview(m_request.body);
     m_context.log->append(std::move(entry));
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "httprequest.h"
 #include "httpresponse.h"
 
 #include <QByteArray>
@@ -9,7 +10,6 @@
 #include <QJsonObject>
 #include <QPointer>
 #include <QString>
-#include <QUrl>
 #include <QUrlQuery>
 
 #include <memory>
@@ -17,15 +17,13 @@
 
 class GuardedSocket;
 class HttpMetrics;
-class QTcpSocket;
 class QThread;
 class RequestLog;
 
-// One request and its single answer. Everything is copied out of the QHttpServerRequest up
-// front (6.4.2 reuses that object for the connection's next request), and the connection is
-// held by QPointer, so an answer may come later, on the HTTP thread, after the client left.
-// Exactly one answer counts; later ones are ignored. Answer, defer and drop the last
-// HttpExchangePtr on the HTTP thread only (hop back with a queued call on a context object).
+// One request and its single answer. The connection is held by QPointer, so an answer may
+// come later, on the HTTP thread, after the client left. Exactly one answer counts; later ones
+// are ignored. Answer, defer and drop the last HttpExchangePtr on the HTTP thread only (hop
+// back with a queued call on a context object).
 class HttpExchange
 {
 public:
@@ -36,17 +34,22 @@ public:
         RequestLog* log = nullptr;
     };
 
-    HttpExchange(const QHttpServerRequest& request, QTcpSocket* socket, const QString& pathArg, Context context);
-    // A deferred exchange dropped unanswered answers 500: no path leaves a client hanging.
+    HttpExchange(HttpRequest request, GuardedSocket* connection, const QString& pathArg, Context context);
+    // A deferred exchange dropped unanswered on the HTTP thread answers 500: no path leaves a
+    // client hanging. Dropped on another thread, it only goes away (see the destructor).
     ~HttpExchange();
     HttpExchange(const HttpExchange&) = delete;
     HttpExchange& operator=(const HttpExchange&) = delete;
+
+    // The path of a request target, percent-decoded, without the query: what routes match.
+    static QString pathOf(const QByteArray& target);
+    static QHttpServerRequest::Method methodOf(const QByteArray& method);
 
     QHttpServerRequest::Method method() const { return m_method; }
     const QString& path() const { return m_path; }
     const QUrlQuery& query() const;
     QByteArray header(const QByteArray& lowercaseName) const; // all values joined by ", "
-    const QByteArray& body() const { return m_body; }
+    const QByteArray& body() const { return m_request.body; }
     const QString& pathArg() const { return m_pathArg; }
     const QString& routeName() const { return m_context.routeName; }
 
@@ -65,18 +68,15 @@ public:
     void setCorsOrigin(const QByteArray& origin) { m_corsOrigin = origin; }
 
 private:
-    void record(int status, qint64 latencyUs, const QByteArray& target);
+    void record(int status, qint64 latencyUs);
 
     // set at construction, immutable
+    const HttpRequest m_request;
     const QHttpServerRequest::Method m_method;
-    const QUrl m_url;
     const QString m_path;
-    const HttpHeaders m_headers;
-    const QByteArray m_body;
     const QString m_pathArg;
     const Context m_context;
-    const QPointer<QTcpSocket> m_socket;
-    GuardedSocket* const m_guard; // m_socket as a GuardedSocket, or null; use only while m_socket lives
+    const QPointer<GuardedSocket> m_connection;
     QThread* const m_thread; // the HTTP thread, the only one that may answer
     QElapsedTimer m_started;
 

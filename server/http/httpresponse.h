@@ -1,10 +1,8 @@
 #pragma once
 
-#include <QByteArray>
-#include <QList>
-#include <QPair>
+#include "httpheaders.h"
 
-using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
+#include <QByteArray>
 
 // One whole HTTP/1.1 response, serialized for a single socket write(). We frame responses
 // ourselves instead of using QHttpServerResponder: 6.4.2's does about 8 small writes per

@@ -3,8 +3,7 @@
 #include "httplogging.h"
 #include "httppolicy.h"
 
-#include <QHttpServer>
-#include <QRegularExpression>
+#include <QStringList>
 
 #include <exception>
 #include <vector>
@@ -56,9 +55,37 @@ QString methodString(const HttpExchange& exchange)
 struct HttpRouter::Route
 {
     Methods methods;
-    QRegularExpression path; // the same regexp QHttpServer builds, to tell 405 from 404
+    QStringList segments; // of the pattern, "<arg>" for the argument
     QString name;
     HttpHandler handler;
+
+    // Matches like QHttpServer's "<arg>" (regexp "([^/]+)"): the argument is one whole, non-empty segment.
+    bool matches(QStringView path, QString* arg) const
+    {
+        if (!path.startsWith(QLatin1Char('/')))
+            return false;
+        path = path.sliced(1);
+        for (qsizetype i = 0; i < segments.size(); ++i) {
+            const qsizetype slash = path.indexOf(QLatin1Char('/'));
+            const bool last = i + 1 == segments.size();
+            if (last != (slash < 0))
+                return false;
+            const QStringView segment = last ? path : path.first(slash);
+            if (segments[i] == argSegment) {
+                if (segment.isEmpty())
+                    return false;
+                if (arg)
+                    *arg = segment.toString();
+            } else if (segment != segments[i]) {
+                return false;
+            }
+            if (!last)
+                path = path.sliced(slash + 1);
+        }
+        return true;
+    }
+
+    static inline const QString argSegment = QStringLiteral("<arg>");
 };
 
 struct HttpRouter::Shared
@@ -69,9 +96,22 @@ struct HttpRouter::Shared
     std::vector<std::shared_ptr<const Route>> routes;
 
     HttpExchangePtr exchange(
-        const QHttpServerRequest& request, QTcpSocket* socket, const QString& arg, const QString& routeName) const
+        HttpRequest&& request, GuardedSocket* connection, const QString& arg, const QString& routeName) const
     {
-        return std::make_shared<HttpExchange>(request, socket, arg, HttpExchange::Context { routeName, metrics, log });
+        return std::make_shared<HttpExchange>(
+            std::move(request), connection, arg, HttpExchange::Context { routeName, metrics, log });
+    }
+
+    void handle(HttpRequest&& request, GuardedSocket* connection) const
+    {
+        const Method method = HttpExchange::methodOf(request.head.method);
+        const QString path = HttpExchange::pathOf(request.head.target);
+        QString arg;
+        for (const auto& route : routes) {
+            if (route->methods.testFlag(method) && route->matches(path, &arg))
+                return dispatch(*route, arg, std::move(request), connection);
+        }
+        missing(path, std::move(request), connection);
     }
 
     bool admit(HttpExchange& exchange, bool preflight) const
@@ -80,9 +120,9 @@ struct HttpRouter::Shared
         return policy.checkHost(exchange) && policy.checkOrigin(exchange) && (preflight || policy.checkToken(exchange));
     }
 
-    void dispatch(const Route& route, const QString& arg, const QHttpServerRequest& request, QTcpSocket* socket) const
+    void dispatch(const Route& route, const QString& arg, HttpRequest&& request, GuardedSocket* connection) const
     {
-        const HttpExchangePtr ex = exchange(request, socket, arg, route.name);
+        const HttpExchangePtr ex = exchange(std::move(request), connection, arg, route.name);
         if (!admit(*ex, false))
             return;
         try {
@@ -105,7 +145,7 @@ struct HttpRouter::Shared
     {
         Methods methods;
         for (const auto& route : routes) {
-            if (!route->path.match(path).hasMatch())
+            if (!route->matches(path, nullptr))
                 continue;
             if (routeName->isEmpty())
                 *routeName = route->name;
@@ -114,12 +154,12 @@ struct HttpRouter::Shared
         return methods;
     }
 
-    void missing(const QHttpServerRequest& request, QTcpSocket* socket) const
+    void missing(const QString& path, HttpRequest&& request, GuardedSocket* connection) const
     {
         QString routeName;
-        const Methods allowed = methodsFor(request.url().path(), &routeName);
-        const HttpExchangePtr ex
-            = exchange(request, socket, QString(), routeName.isEmpty() ? QStringLiteral("(unmatched)") : routeName);
+        const Methods allowed = methodsFor(path, &routeName);
+        const HttpExchangePtr ex = exchange(
+            std::move(request), connection, QString(), routeName.isEmpty() ? QStringLiteral("(unmatched)") : routeName);
         const bool isOptions = ex->method() == Method::Options;
         const bool preflight
             = isOptions && !ex->header("origin").isEmpty() && !ex->header("access-control-request-method").isEmpty();
@@ -155,53 +195,29 @@ struct HttpRouter::Shared
     }
 };
 
-HttpRouter::HttpRouter(QHttpServer* server, const HttpConfig& config, HttpMetrics* metrics, RequestLog* log)
-    : m_server(server)
-    , m_shared(std::make_shared<Shared>(Shared { HttpPolicy(config), metrics, log, {} }))
-{
-    std::shared_ptr<const Shared> shared = m_shared;
-    m_server->setMissingHandler([shared](const QHttpServerRequest& request, QHttpServerResponder&& responder) {
-        shared->missing(request, responder.socket());
-    });
-}
+HttpRouter::HttpRouter(const HttpConfig& config, HttpMetrics* metrics, RequestLog* log)
+    : m_shared(std::make_shared<Shared>(Shared { HttpPolicy(config), metrics, log, {} }))
+{ }
 
 HttpRouter::~HttpRouter() = default;
 
 bool HttpRouter::add(Methods methods, const QString& pattern, const QString& routeName, HttpHandler handler)
 {
-    const qsizetype args = pattern.count(QLatin1String("<arg>"));
-    if (args > 1 || !handler) {
-        qCCritical(lcHttp) << "route" << pattern << "needs a handler and at most one <arg>";
+    if (!pattern.startsWith(QLatin1Char('/')) || pattern.count(QLatin1String("<arg>")) > 1 || !handler) {
+        qCCritical(lcHttp) << "route" << pattern << "needs a handler, a leading / and at most one <arg>";
         return false;
     }
     if (methods.testFlag(Method::Get))
         methods |= Method::Head;
-    QString regexp = pattern;
-    regexp.replace(QLatin1String("<arg>"), QLatin1String("([^/]+)")); // QHttpServer's QString converter
-    if (!regexp.startsWith(QLatin1Char('^')))
-        regexp.prepend(QLatin1Char('^'));
-    if (!regexp.endsWith(QLatin1Char('$')))
-        regexp.append(QLatin1Char('$'));
-    auto route
-        = std::make_shared<const Route>(Route { methods, QRegularExpression(regexp), routeName, std::move(handler) });
-
-    const std::shared_ptr<const Shared> shared = m_shared;
-    bool registered = false;
-    if (args == 1) {
-        registered = m_server->route(pattern, methods,
-            [shared, route](const QString& arg, const QHttpServerRequest& request, QHttpServerResponder&& responder) {
-                shared->dispatch(*route, arg, request, responder.socket());
-            });
-    } else {
-        registered = m_server->route(
-            pattern, methods, [shared, route](const QHttpServerRequest& request, QHttpServerResponder&& responder) {
-                shared->dispatch(*route, QString(), request, responder.socket());
-            });
-    }
-    if (!registered) {
-        qCCritical(lcHttp) << "QHttpServer refused route" << pattern;
-        return false;
-    }
-    m_shared->routes.push_back(std::move(route));
+    const QStringList segments = pattern.sliced(1).split(QLatin1Char('/'));
+    m_shared->routes.push_back(
+        std::make_shared<const Route>(Route { methods, segments, routeName, std::move(handler) }));
     return true;
+}
+
+HttpRequestHandler HttpRouter::requestHandler() const
+{
+    // Shares the table: a request handled while the router is being destroyed still finds it.
+    return [shared = std::shared_ptr<const Shared>(m_shared)](
+               HttpRequest&& request, GuardedSocket* connection) { shared->handle(std::move(request), connection); };
 }

@@ -249,6 +249,7 @@ RequestFramer::Event RequestFramer::headerLine(QByteArrayView line)
             return fail(400, "bad_request", "control character in a header value");
     }
     const QByteArrayView value = trimmedOws(raw);
+    m_head.headers.append({ name.toByteArray(), value.toByteArray() });
 
     switch (name.size()) {
     case 4:

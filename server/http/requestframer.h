@@ -6,9 +6,11 @@
 #include <QByteArray>
 #include <QByteArrayView>
 
-// Finds request boundaries in an HTTP/1.x byte stream exactly where QHttpServer 6.4.2 will,
-// and refuses everything on which the two could disagree (request smuggling) or that is over
-// a limit. Pure bytes in, decisions out: no sockets, so it can be unit-tested and fuzzed.
+// The HTTP/1.x request parser: finds request boundaries in a byte stream, parses each head,
+// and refuses what is over a limit or ambiguous. It frames exactly where QHttpServer 6.4.2
+// would (tst_requestframer proves it against a copy of 6.4.2's framing) and refuses every
+// input on which the two could disagree, so no client sees a difference but the speed.
+// Pure bytes in, decisions out: no sockets, so it can be unit-tested and fuzzed.
 //
 // Usage: feed each new chunk through next() until it returns NeedMore. Any split of the same
 // stream into chunks gives the same events at the same stream positions.

@@ -1,10 +1,12 @@
 #pragma once
 
+#include "httpheaders.h"
+
 #include <QByteArray>
 #include <QtGlobal>
 
-// What the guard learned from one complete request head; kept per unanswered request so the
-// answer can be framed for it (HEAD, keep-alive) and checked against it (Origin).
+// One complete, validated request head, as RequestFramer parsed it. GuardedSocket keeps it per
+// unanswered request, so that the answer is framed for it (HEAD, keep-alive).
 struct RequestHead
 {
     QByteArray method;
@@ -16,4 +18,5 @@ struct RequestHead
     QByteArray origin; // empty when absent
     qint64 contentLength = 0;
     bool expectContinue = false; // cleared once "100 Continue" has been sent
+    HttpHeaders headers; // every field, Host and Origin included
 };
