@@ -14,8 +14,8 @@ inline constexpr int maxConnections = 1024;
 inline constexpr int headerTimeoutSecs = 10; // a request must arrive whole within this
 inline constexpr int idleTimeoutSecs = 60; // keep-alive connections idle longer are closed
 inline constexpr int lingerMs = 2000; // after a rejected request, read and discard before closing
-// QHttpHeaderParser (6.4.2) drops *all* headers of a request with a field line over 8 KiB, so
-// the guard must refuse such a line before it gets there (else Content-Length would be lost).
+// QHttpHeaderParser (6.4.2) drops *all* headers of a request with a field line over 8 KiB; we
+// refuse such lines (and more fields than it takes), so no request means more to us than to it.
 inline constexpr int maxHeaderLineBytes = 8 * 1024;
 inline constexpr int maxHeaderCountQt = 100; // the same parser's hard field limit
 inline constexpr int httpSweepIntervalMs = 250; // one timer per listener checks all its timeouts

@@ -19,8 +19,8 @@ struct HttpResponse;
 // connection closes after it.
 //
 // QHttpServer 6.4.2 never reads from these sockets: its parser takes one byte per call and
-// frames some inputs differently from ours (see requestframer.h), so parsing twice cost both
-// time (about 10 of 24 µs per POST /jobs) and safety.
+// frames some inputs differently from ours (see requestframer.h). Parsing twice cost safety
+// and time: in-memory POST /jobs went from about 34k to 40k req/s when it stopped.
 class GuardedSocket : public QTcpSocket
 {
     Q_OBJECT
