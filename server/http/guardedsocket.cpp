@@ -131,7 +131,7 @@ void GuardedSocket::reject(int status, const QString& code, const QString& messa
     HttpResponse response = jsonError(status, code, message);
     response.close = true;
     if (state() == ConnectedState)
-        write(response.serialize());
+        writeNow(response.serialize());
     if (m_server)
         m_server->countRejected(status);
     stopServing();
@@ -195,16 +195,33 @@ void GuardedSocket::sendResponse(HttpResponse response)
     m_lastActivityMs = nowMs();
     if (m_mode != Mode::Serving)
         return;
-    if (state() == ConnectedState) {
-        write(response.serialize());
-        // Now, not on the next pass of the event loop: saves a poll() round and a notifier
-        // toggle per answer.
-        flush();
-    }
+    if (state() == ConnectedState)
+        writeNow(response.serialize());
     if (response.close)
         stopServing();
     else
         maybeSendContinue();
+}
+
+void GuardedSocket::writeNow(const QByteArray& bytes)
+{
+#ifndef Q_OS_WIN
+    // QTcpSocket::write() buffers and turns the write notifier on, and flushing turns it off
+    // again; with the glib event dispatcher each toggle also wakes the loop (a syscall), so an
+    // answer cost three writes. With nothing of ours queued, send() keeps the order and
+    // usually takes it all; QTcpSocket buffers the rest, or reports the error.
+    if (bytesToWrite() == 0) {
+        const ssize_t sent = ::send(int(socketDescriptor()), bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL);
+        if (sent == bytes.size())
+            return;
+        if (sent > 0) {
+            write(bytes.constData() + sent, bytes.size() - sent);
+            return;
+        }
+    }
+#endif
+    write(bytes);
+    flush(); // now, not on the next pass of the event loop
 }
 
 void GuardedSocket::maybeSendContinue()
@@ -217,7 +234,7 @@ void GuardedSocket::maybeSendContinue()
         return;
     head.expectContinue = false;
     if (state() == ConnectedState)
-        write("HTTP/1.1 100 Continue\r\n\r\n");
+        writeNow(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
 }
 
 void GuardedSocket::hold()

@@ -60,6 +60,7 @@ private:
     void stopServing();
     void discardInput();
     void shutdownWriteWhenFlushed();
+    void writeNow(const QByteArray& bytes);
     void maybeSendContinue();
     bool hasCompleteRequest() const { return !m_pending.empty() && m_pending.front().complete; }
 
