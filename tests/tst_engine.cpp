@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -200,6 +202,32 @@ private Q_SLOTS:
         const Job second = submitOne(*engine, keyed);
         QCOMPARE(second.id, first.id);
         QCOMPARE(engine->stats().submittedTotal, 1u);
+    }
+
+    void concurrentSubmitsOfAKeyMakeOneJob()
+    {
+        // The store is asked about keys before the engine lock is taken; jobs created (and
+        // finished, echo is quick) meanwhile by other threads must still be found.
+        auto engine = startedEngine();
+        constexpr int threads = 4;
+        constexpr int keys = 300;
+        std::vector<std::vector<JobId>> ids(threads, std::vector<JobId>(keys));
+        std::vector<std::thread> submitters;
+        for (int t = 0; t < threads; ++t) {
+            submitters.emplace_back([&engine, &ids, t] {
+                for (int k = 0; k < keys; ++k) {
+                    JobSpec keyed = spec(QStringLiteral("echo"));
+                    keyed.idempotencyKey = QStringLiteral("key-%1").arg(k);
+                    const auto result = engine->submit({ keyed });
+                    ids[t][k] = std::get<QList<Job>>(result).constFirst().id;
+                }
+            });
+        }
+        for (std::thread& submitter : submitters)
+            submitter.join();
+        for (int t = 1; t < threads; ++t)
+            QCOMPARE(ids[t], ids[0]);
+        QCOMPARE(engine->stats().submittedTotal, quint64(keys));
     }
 
     void drainLetsRunningJobsFinish()

@@ -4,6 +4,7 @@
 #include "jobqueue.h"
 #include "throughputstats.h"
 
+#include <QAtomicInteger>
 #include <QHash>
 #include <QMutex>
 #include <QPointer>
@@ -108,6 +109,7 @@ private:
     JobQueue m_queue;
     std::set<std::pair<qint64, JobId>> m_scheduled; // (runAt, id)
     QHash<QString, JobId> m_activeKeys; // idempotency keys of active jobs
+    QAtomicInteger<quint64> m_keyedJobsCreated; // written under m_mutex, read before it too
     QList<WorkerStatus> m_slots; // one per worker slot ever started
     int m_workerCount = 0;
     QList<bool> m_loopAlive; // per slot: its loop runs
