@@ -1231,7 +1231,9 @@ def parse_args(argv):
                    help="servers to run, comma-separated: " + ",".join(ALL_SERVERS))
     p.add_argument("--duration", type=int, default=None, help="seconds per wrk run (default 10, quick 3)")
     p.add_argument("--warmup", type=int, default=None, help="seconds of wrk warm-up before a run (default 2, quick 1)")
-    p.add_argument("--repeat", type=int, default=1, help="runs per figure; the median is kept")
+    p.add_argument("--repeat", type=int, default=None,
+                   help="runs per POST, GET and batch figure; the median is kept (default 3, quick 1: "
+                        "runs on a 2-core VM differ by up to 20%%)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--connections", type=int, default=64, help="wrk connections for POST/GET and end to end")
     p.add_argument("--batch-size", type=int, default=1000, help="jobs per POST /jobs/batch")
@@ -1266,6 +1268,7 @@ def parse_args(argv):
     q = cfg.quick
     cfg.duration = cfg.duration or (3 if q else 10)
     cfg.warmup = cfg.warmup if cfg.warmup is not None else (1 if q else 2)
+    cfg.repeat = cfg.repeat or (1 if q else 3)
     cfg.e2e_jobs = cfg.e2e_jobs or (20000 if q else 50000)
     cfg.scale_jobs = cfg.scale_jobs or (100000 if q else 1000000)
     cfg.queries = cfg.queries or (200 if q else 1000)
