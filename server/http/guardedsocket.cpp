@@ -130,8 +130,10 @@ void GuardedSocket::reject(int status, const QString& code, const QString& messa
     // them would mean letting QHttpServer parse a stream we know it may frame wrongly.
     HttpResponse response = jsonError(status, code, message);
     response.close = true;
-    if (state() == ConnectedState)
-        writeNow(response.serialize());
+    if (state() == ConnectedState) {
+        queueOutput(response.serialize());
+        flushOutput();
+    }
     if (m_server)
         m_server->countRejected(status);
     stopServing();
@@ -195,12 +197,37 @@ void GuardedSocket::sendResponse(HttpResponse response)
     m_lastActivityMs = nowMs();
     if (m_mode != Mode::Serving)
         return;
-    if (state() == ConnectedState)
-        writeNow(response.serialize());
+    if (state() == ConnectedState) {
+        queueOutput(response.serialize());
+        if (response.close)
+            flushOutput();
+    }
     if (response.close)
         stopServing();
     else
         maybeSendContinue();
+}
+
+void GuardedSocket::queueOutput(const QByteArray& bytes)
+{
+    m_output += bytes;
+    if (m_outputQueued)
+        return;
+    m_outputQueued = true;
+    if (m_server)
+        m_server->flushSoon(this);
+    else
+        flushOutput();
+}
+
+void GuardedSocket::flushOutput()
+{
+    if (!m_outputQueued)
+        return;
+    m_outputQueued = false;
+    if (state() == ConnectedState && !m_output.isEmpty())
+        writeNow(m_output);
+    m_output.resize(0); // keeps the capacity for the next answers
 }
 
 void GuardedSocket::writeNow(const QByteArray& bytes)
@@ -233,8 +260,10 @@ void GuardedSocket::maybeSendContinue()
     if (!head.expectContinue)
         return;
     head.expectContinue = false;
-    if (state() == ConnectedState)
-        writeNow(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+    if (state() == ConnectedState) {
+        queueOutput(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+        flushOutput(); // the client waits for it
+    }
 }
 
 void GuardedSocket::hold()
@@ -278,6 +307,7 @@ void GuardedSocket::sweep(qint64 nowMs)
             reject(408, QStringLiteral("request_timeout"), QStringLiteral("the request did not arrive in time"));
     } else if (m_pending.empty() && m_config.idleTimeoutSecs > 0
         && nowMs - m_lastActivityMs >= qint64(m_config.idleTimeoutSecs) * 1000) {
+        flushOutput();
         disconnectFromHost();
     }
 }
@@ -285,6 +315,8 @@ void GuardedSocket::sweep(qint64 nowMs)
 void GuardedSocket::drain()
 {
     m_draining = true;
-    if (m_mode == Mode::Serving && !m_held && m_pending.empty() && m_framer.isIdle() && state() == ConnectedState)
+    if (m_mode == Mode::Serving && !m_held && m_pending.empty() && m_framer.isIdle() && state() == ConnectedState) {
+        flushOutput();
         disconnectFromHost();
+    }
 }

@@ -60,6 +60,8 @@ private:
     void stopServing();
     void discardInput();
     void shutdownWriteWhenFlushed();
+    void queueOutput(const QByteArray& bytes); // sent at the end of this event-loop pass
+    void flushOutput();
     void writeNow(const QByteArray& bytes);
     void maybeSendContinue();
     bool hasCompleteRequest() const { return !m_pending.empty() && m_pending.front().complete; }
@@ -76,7 +78,9 @@ private:
     // HTTP thread only
     RequestFramer m_framer;
     std::deque<Pending> m_pending; // unanswered requests, oldest first; only the last may be incomplete
-    QByteArray m_scratch; // reused peek buffer
+    QByteArray m_scratch; // reused read buffer
+    QByteArray m_output; // answers not sent yet
+    bool m_outputQueued = false; // in the listener's flush list
     qint64 m_lastActivityMs = 0;
     qint64 m_requestStartMs = -1; // first byte of the pending partial request, -1 if none
     qint64 m_lingerDeadlineMs = 0;

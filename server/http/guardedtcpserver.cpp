@@ -67,8 +67,30 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     Q_EMIT connectionCountChanged(m_served);
 }
 
+void GuardedTcpServer::flushSoon(GuardedSocket* socket)
+{
+    // Answers go out together once the requests of this pass are handled: a client (wrk, a
+    // browser) that sleeps between answers is then woken once per pass, not once per answer,
+    // and waking a sleeping reader made send() cost as much as the rest of a request.
+    m_unflushed.push_back(socket);
+    if (m_flushPosted)
+        return;
+    m_flushPosted = true;
+    QMetaObject::invokeMethod(this, &GuardedTcpServer::flushAll, Qt::QueuedConnection);
+}
+
+void GuardedTcpServer::flushAll()
+{
+    m_flushPosted = false;
+    std::vector<GuardedSocket*> sockets;
+    sockets.swap(m_unflushed);
+    for (GuardedSocket* socket : sockets)
+        socket->flushOutput();
+}
+
 void GuardedTcpServer::forget(GuardedSocket* socket)
 {
+    m_unflushed.erase(std::remove(m_unflushed.begin(), m_unflushed.end(), socket), m_unflushed.end());
     const auto it = std::find(m_sockets.begin(), m_sockets.end(), socket);
     if (it == m_sockets.end())
         return;

@@ -40,6 +40,8 @@ protected:
 private:
     friend class GuardedSocket;
     void forget(GuardedSocket* socket);
+    void flushSoon(GuardedSocket* socket);
+    void flushAll();
     void countRejected(int status);
     void sweep();
 
@@ -50,6 +52,8 @@ private:
     HttpRequestHandler m_handler;
     HttpMetrics* m_metrics = nullptr;
     std::vector<GuardedSocket*> m_sockets; // every open socket, served or refused
+    std::vector<GuardedSocket*> m_unflushed; // sockets with answers to send at the end of the pass
+    bool m_flushPosted = false;
     int m_served = 0;
     int m_refused = 0; // refused with 503, still lingering
     QTimer* m_sweepTimer;
