@@ -114,6 +114,9 @@ void GuardedSocket::dispatchFront()
     // The head stays queued (sendResponse frames the answer for it); the handler gets a copy,
     // which shares the bytes.
     HttpRequest incoming { request.head, std::move(request.body) };
+    // A big request (a batch) takes long: the answers queued so far should not wait for it.
+    if (m_server && incoming.body.size() > Limits::maxBatchedAnswerBytes)
+        m_server->flushAll();
     if (m_server && m_server->m_handler)
         m_server->m_handler(std::move(incoming), this);
     else
@@ -198,8 +201,11 @@ void GuardedSocket::sendResponse(HttpResponse response)
     if (m_mode != Mode::Serving)
         return;
     if (state() == ConnectedState) {
-        queueOutput(response.serialize());
-        if (response.close)
+        const QByteArray bytes = response.serialize();
+        queueOutput(bytes);
+        // A big answer was costly to make: making it wait for the rest of the pass as well
+        // would idle its client longer than the saved wake-up is worth.
+        if (response.close || bytes.size() > Limits::maxBatchedAnswerBytes)
             flushOutput();
     }
     if (response.close)

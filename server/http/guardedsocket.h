@@ -36,8 +36,9 @@ public:
 
     // The oldest unanswered request, which is the one answered next; null if none is known.
     const RequestHead* currentRequest() const;
-    // Answers the current request with one write() and retires it; closes after it when the
-    // request, the response or a drain asks for that.
+    // Answers the current request and retires it. The bytes go out with the other answers of
+    // this event-loop pass (GuardedTcpServer::flushAll), or at once when the connection closes
+    // after it: because the request, the response or a drain asks for that.
     void sendResponse(HttpResponse response);
 
 private:

@@ -4,7 +4,7 @@
 
 #include <QByteArray>
 
-// One whole HTTP/1.1 response, serialized for a single socket write(). We frame responses
+// One whole HTTP/1.1 response, serialized in one piece. We frame responses
 // ourselves instead of using QHttpServerResponder: 6.4.2's does about 8 small writes per
 // answer, sends a body to HEAD requests and knows nothing of Connection: close.
 struct HttpResponse
