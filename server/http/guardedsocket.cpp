@@ -20,9 +20,6 @@ qint64 nowMs()
     return QDeadlineTimer::current().deadline(); // monotonic
 }
 
-// A peek buffer grown by a large read is not kept for the life of the connection.
-constexpr qsizetype maxKeptScratch = 256 * 1024;
-
 } // namespace
 
 GuardedSocket::GuardedSocket(const HttpConfig& config, GuardedTcpServer* server)
@@ -69,9 +66,12 @@ bool GuardedSocket::readRequests()
     if (available <= 0)
         return false;
     m_lastActivityMs = nowMs();
-    m_scratch.resize(available);
-    const qint64 got = read(m_scratch.data(), available);
-    QByteArrayView input(m_scratch.constData(), qMax<qint64>(got, 0));
+    // Bytes are copied out of it before we return (into the pending requests), so one buffer
+    // serves every connection of the thread; it stays at most readAheadBytes long.
+    thread_local QByteArray scratch;
+    scratch.resize(available);
+    const qint64 got = read(scratch.data(), available);
+    QByteArrayView input(scratch.constData(), qMax<qint64>(got, 0));
     bool completed = false;
     for (bool more = true; more;) {
         const QByteArrayView before = input;
@@ -85,7 +85,8 @@ bool GuardedSocket::readRequests()
             break;
         case RequestFramer::Event::Head:
             m_pending.push_back({ m_framer.head(), {}, false });
-            m_pending.back().body.reserve(qsizetype(m_framer.head().contentLength));
+            // Declared is not sent: reserve no more than one read brings.
+            m_pending.back().body.reserve(qsizetype(qMin(m_framer.head().contentLength, Limits::readAheadBytes)));
             break;
         case RequestFramer::Event::Request:
             m_pending.back().complete = true;
@@ -98,8 +99,6 @@ bool GuardedSocket::readRequests()
         }
         }
     }
-    if (m_scratch.capacity() > maxKeptScratch)
-        m_scratch = QByteArray();
     if (m_framer.isIdle())
         m_requestStartMs = -1;
     else if (m_requestStartMs < 0 || completed)

@@ -79,7 +79,6 @@ private:
     // HTTP thread only
     RequestFramer m_framer;
     std::deque<Pending> m_pending; // unanswered requests, oldest first; only the last may be incomplete
-    QByteArray m_scratch; // reused read buffer
     QByteArray m_output; // answers not sent yet
     bool m_outputQueued = false; // in the listener's flush list
     qint64 m_lastActivityMs = 0;
