@@ -12,37 +12,12 @@
 
 HttpExchange::HttpExchange(HttpRequest request, GuardedSocket* connection, const QString& pathArg, Context context)
     : m_request(std::move(request))
-    , m_method(methodOf(m_request.head.method))
-    , m_path(pathOf(m_request.head.target))
     , m_pathArg(pathArg)
     , m_context(std::move(context))
     , m_connection(connection)
     , m_thread(QThread::currentThread())
 {
     m_started.start();
-}
-
-QString HttpExchange::pathOf(const QByteArray& target)
-{
-    // The common case, a plain path, without QUrl's full parse.
-    const bool plain = target.startsWith('/') && !target.startsWith("//") && !target.contains('%')
-        && !target.contains('?') && !target.contains('#');
-    if (plain)
-        return QString::fromLatin1(target); // the framer let only visible ASCII through
-    return QUrl::fromEncoded(target).path();
-}
-
-QHttpServerRequest::Method HttpExchange::methodOf(const QByteArray& method)
-{
-    using Method = QHttpServerRequest::Method;
-    static const std::pair<const char*, Method> methods[] = { { "GET", Method::Get }, { "POST", Method::Post },
-        { "HEAD", Method::Head }, { "PUT", Method::Put }, { "DELETE", Method::Delete }, { "PATCH", Method::Patch },
-        { "OPTIONS", Method::Options }, { "CONNECT", Method::Connect }, { "TRACE", Method::Trace } };
-    for (const auto& [name, value] : methods) {
-        if (method == name)
-            return value;
-    }
-    return Method::Unknown;
 }
 
 HttpExchange::~HttpExchange()

@@ -41,12 +41,8 @@ public:
     HttpExchange(const HttpExchange&) = delete;
     HttpExchange& operator=(const HttpExchange&) = delete;
 
-    // The path of a request target, percent-decoded, without the query: what routes match.
-    static QString pathOf(const QByteArray& target);
-    static QHttpServerRequest::Method methodOf(const QByteArray& method);
-
-    QHttpServerRequest::Method method() const { return m_method; }
-    const QString& path() const { return m_path; }
+    QHttpServerRequest::Method method() const { return m_request.method; }
+    const QString& path() const { return m_request.path; }
     const QUrlQuery& query() const;
     QByteArray header(const QByteArray& lowercaseName) const; // all values joined by ", "
     const QByteArray& body() const { return m_request.body; }
@@ -72,8 +68,6 @@ private:
 
     // set at construction, immutable
     const HttpRequest m_request;
-    const QHttpServerRequest::Method m_method;
-    const QString m_path;
     const QString m_pathArg;
     const Context m_context;
     const QPointer<GuardedSocket> m_connection;

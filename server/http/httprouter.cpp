@@ -104,14 +104,12 @@ struct HttpRouter::Shared
 
     void handle(HttpRequest&& request, GuardedSocket* connection) const
     {
-        const Method method = HttpExchange::methodOf(request.head.method);
-        const QString path = HttpExchange::pathOf(request.head.target);
         QString arg;
         for (const auto& route : routes) {
-            if (route->methods.testFlag(method) && route->matches(path, &arg))
+            if (route->methods.testFlag(request.method) && route->matches(request.path, &arg))
                 return dispatch(*route, arg, std::move(request), connection);
         }
-        missing(path, std::move(request), connection);
+        missing(std::move(request), connection);
     }
 
     bool admit(HttpExchange& exchange, bool preflight) const
@@ -154,10 +152,10 @@ struct HttpRouter::Shared
         return methods;
     }
 
-    void missing(const QString& path, HttpRequest&& request, GuardedSocket* connection) const
+    void missing(HttpRequest&& request, GuardedSocket* connection) const
     {
         QString routeName;
-        const Methods allowed = methodsFor(path, &routeName);
+        const Methods allowed = methodsFor(request.path, &routeName);
         const HttpExchangePtr ex = exchange(
             std::move(request), connection, QString(), routeName.isEmpty() ? QStringLiteral("(unmatched)") : routeName);
         const bool isOptions = ex->method() == Method::Options;
