@@ -1,7 +1,6 @@
 #include "jobjson.h"
 
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
 
@@ -123,12 +122,31 @@ void appendValue(QByteArray& out, const QJsonValue& value)
     case QJsonValue::String:
         appendString(out, value.toString());
         return;
-    case QJsonValue::Array:
-        out += QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
+    case QJsonValue::Array: {
+        // By hand like the rest: QJsonDocument::toJson() copies the whole tree first.
+        const QJsonArray array = value.toArray();
+        out += '[';
+        for (qsizetype i = 0; i < array.size(); ++i) {
+            if (i)
+                out += ',';
+            appendValue(out, array.at(i));
+        }
+        out += ']';
         return;
-    case QJsonValue::Object:
-        out += QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    }
+    case QJsonValue::Object: {
+        const QJsonObject object = value.toObject();
+        out += '{';
+        for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+            if (it != object.constBegin())
+                out += ',';
+            appendString(out, it.key());
+            out += ':';
+            appendValue(out, it.value());
+        }
+        out += '}';
         return;
+    }
     }
 }
 

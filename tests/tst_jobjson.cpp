@@ -50,6 +50,15 @@ private Q_SLOTS:
         array.payload = QJsonArray { 1, QStringLiteral("two") };
         array.result = true;
         QTest::newRow("array payload") << array;
+
+        Job nested = plain;
+        nested.payload = QJsonObject {
+            { QStringLiteral("empty"), QJsonObject() }, { QStringLiteral("none"), QJsonArray() },
+            { QStringLiteral("deep"),
+                QJsonArray { QJsonObject { { QStringLiteral("k\u00fc\"y"), QJsonArray { QJsonArray { 0.5, -3 } } } } } }
+        };
+        nested.result = QJsonArray { QJsonObject(), QJsonValue(QJsonValue::Null), QStringLiteral("\t") };
+        QTest::newRow("nested payload") << nested;
     }
 
     void matchesToJson()

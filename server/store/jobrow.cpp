@@ -1,5 +1,6 @@
 #include "jobrow.h"
 
+#include "jobjson.h"
 #include "rowbinder.h"
 
 #include <QJsonArray>
@@ -13,25 +14,13 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// Any JSON value as UTF-8 text, scalars included (QJsonDocument only takes objects and arrays).
+// Any JSON value as compact UTF-8 text, scalars included; nothing (NULL) for undefined.
 QByteArray jsonText(const QJsonValue& value)
 {
-    switch (value.type()) {
-    case QJsonValue::Undefined:
-        return {};
-    case QJsonValue::Null:
-        return QByteArrayLiteral("null");
-    case QJsonValue::Bool:
-        return value.toBool() ? QByteArrayLiteral("true") : QByteArrayLiteral("false");
-    case QJsonValue::Object:
-        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
-    case QJsonValue::Array:
-        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
-    default: {
-        const QByteArray wrapped = QJsonDocument(QJsonArray { value }).toJson(QJsonDocument::Compact);
-        return wrapped.sliced(1, wrapped.size() - 2);
-    }
-    }
+    QByteArray text;
+    if (!value.isUndefined())
+        JobJson::appendValue(text, value);
+    return text;
 }
 
 QJsonValue jsonValue(const QVariant& column)
