@@ -192,6 +192,7 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, bool simulate
     }
 
     Changes changes;
+    changes.statuses.reserve(batch.entries().size());
     JobId maxInserted = m_maxId;
     for (qsizetype call = 0; call < batch.inserts().size(); ++call) {
         const StoreBatch::InsertCall& insert = batch.inserts().at(call);
@@ -202,6 +203,7 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, bool simulate
             return outcome;
         }
         Changes callChanges;
+        callChanges.statuses.reserve(insert.count);
         JobId callMaxId = 0;
         for (qsizetype i = insert.first; i < insert.first + insert.count; ++i) {
             const Job& job = batch.entries().at(i).job;
