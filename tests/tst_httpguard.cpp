@@ -14,6 +14,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <future>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -447,14 +448,20 @@ void TestHttpGuard::droppedOffThreadTouchesNothing()
     // and metrics owned by the HTTP thread (or already freed).
     TestServer server(fixtureConfig());
     std::thread dropper;
-    server.router.add(
-        Method::Get, QStringLiteral("/offthread"), QStringLiteral("/offthread"), [&dropper](const HttpExchangePtr& ex) {
+    std::promise<void> handlerDone;
+    const std::shared_future<void> lastReference = handlerDone.get_future().share();
+    server.router.add(Method::Get, QStringLiteral("/offthread"), QStringLiteral("/offthread"),
+        [&dropper, lastReference](const HttpExchangePtr& ex) {
             ex->defer();
-            dropper = std::thread([held = ex]() mutable { held.reset(); });
+            dropper = std::thread([held = ex, lastReference]() mutable {
+                lastReference.wait(); // until the router has let go of its reference
+                held.reset();
+            });
         });
     RawClient client(server.port);
     client.send(get("/offthread"));
-    QTRY_VERIFY(dropper.joinable());
+    QTRY_VERIFY(dropper.joinable()); // seen after the whole dispatch returned
+    handlerDone.set_value();
     dropper.join(); // an answer from that thread would have been recorded by now
     QCOMPARE(server.metrics.count(QStringLiteral("/offthread"), 500), quint64(0));
     QVERIFY(server.log.since(0).isEmpty());
