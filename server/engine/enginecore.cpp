@@ -415,10 +415,8 @@ EngineResult<QList<Job>> EngineCore::submit(
         ++m_counts[std::size_t(JobStatus::Queued)]; // the transition below moves it if delayed
         if (spec.delayMs > 0)
             scheduleLocked(job, t + spec.delayMs);
-        if (!job.idempotencyKey.isEmpty()) {
+        if (!job.idempotencyKey.isEmpty())
             createdKeys.insert(job.idempotencyKey, created.size());
-            m_keyedJobsCreated.fetchAndAddRelease(1);
-        }
         created.append(job);
         answer.append(job);
     }
@@ -434,6 +432,10 @@ EngineResult<QList<Job>> EngineCore::submit(
         if (onDurable)
             onDurable(error);
     });
+    // Only now that the store has them: a submit that read the old count looked them up too
+    // early, and learns so under the lock; one that reads the new count finds them in the store.
+    if (!createdKeys.isEmpty())
+        m_keyedJobsCreated.fetchAndAddRelease(quint64(createdKeys.size()));
     for (const Job& job : std::as_const(created)) {
         auto& active = m_active.insert(job.id, ActiveJob { job, {} }).value();
         if (!job.idempotencyKey.isEmpty())
