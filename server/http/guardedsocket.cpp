@@ -128,8 +128,8 @@ void GuardedSocket::reject(int status, const QString& code, const QString& messa
     if (m_mode != Mode::Serving)
         return;
     qCDebug(lcHttp) << "refusing a request from" << peerAddress() << status << message;
-    // Requests pipelined before the bad one and not yet answered are dropped with it: serving
-    // them would mean letting QHttpServer parse a stream we know it may frame wrongly.
+    // Requests pipelined before the bad one and not yet answered are dropped with it: the
+    // connection closes after this answer, and answers must go out in request order.
     HttpResponse response = jsonError(status, code, message);
     response.close = true;
     if (state() == ConnectedState) {
@@ -178,11 +178,6 @@ void GuardedSocket::shutdownWriteWhenFlushed()
 #else
     ::shutdown(int(socketDescriptor()), SHUT_WR);
 #endif
-}
-
-const RequestHead* GuardedSocket::currentRequest() const
-{
-    return hasCompleteRequest() ? &m_pending.front().head : nullptr;
 }
 
 void GuardedSocket::sendResponse(HttpResponse response)

@@ -34,8 +34,6 @@ public:
     void release();
     bool isHeld() const { return m_held; }
 
-    // The oldest unanswered request, which is the one answered next; null if none is known.
-    const RequestHead* currentRequest() const;
     // Answers the current request and retires it. The bytes go out with the other answers of
     // this event-loop pass (GuardedTcpServer::flushAll), or at once when the connection closes
     // after it: because the request, the response or a drain asks for that.
