@@ -304,6 +304,11 @@ QList<Job> SqliteJobStore::loadUnfinished()
     QReadLocker lifecycle(&m_lifecycle);
     if (!m_open)
         return {};
+    // Locked before reading: else the writer could commit a batch between our read and our
+    // overlay, and its jobs would be in neither. Locked, the batch stays in m_inflight even if
+    // it commits meanwhile, and its states are never older than the committed ones. Called at
+    // start-up only, so holding back insert() and update() for one read costs nothing.
+    std::lock_guard lock(m_mutex);
     ReadConnection* connection = readConnection();
     QMap<JobId, Job> jobs;
     if (connection) {
@@ -311,7 +316,6 @@ QList<Job> SqliteJobStore::loadUnfinished()
             jobs.insert(job.id, std::move(job));
     }
     // Overlay what is on its way to the database, older batch first.
-    std::lock_guard lock(m_mutex);
     for (const StoreBatch* batch : { m_inflight.get(), static_cast<const StoreBatch*>(m_pending.get()) }) {
         if (!batch)
             continue;
