@@ -472,7 +472,7 @@ void EngineCore::workerLoop(int slot)
     m_dirty = true;
 }
 
-void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<QMutex>& lock)
+void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& lock)
 {
     ActiveJob& active = m_active[id];
     Job& job = active.job;

@@ -6,6 +6,8 @@
 
 #include <QAtomicInteger>
 #include <QHash>
+#include "spinningmutex.h"
+
 #include <QMutex>
 #include <QPointer>
 #include <QThread>
@@ -75,7 +77,7 @@ private:
 
     void workerLoop(int slot);
     void startWorkersLocked();
-    void runAttempt(int slot, JobId id, QMutexLocker<QMutex>& lock);
+    void runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& lock);
     void finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason);
     void finishJobLocked(ActiveJob& active);
     void dropUnstored(const QList<JobId>& ids, const QString& error);
@@ -99,7 +101,7 @@ private:
     QThread m_timerThread;
     EngineTimers* m_timers = nullptr; // lives in m_timerThread
 
-    mutable QMutex m_mutex;
+    mutable SpinningMutex m_mutex;
     QWaitCondition m_workAvailable;
     EngineState m_state = EngineState::Stopped;
     bool m_opened = false;

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QMutex>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+// A QMutex that spins briefly before it sleeps.
+//
+// The engine's lock is held for about a microsecond at a time, by the HTTP thread (submit) and
+// the workers (finish one job, start the next). QMutex sleeps in the kernel as soon as the lock
+// is taken; at 50,000 jobs a second that cost the HTTP thread 17% of its time in futex calls,
+// twice what the critical sections themselves take. Spinning a few microseconds first lets the
+// holder finish instead. QMutexLocker and QWaitCondition use it like any QMutex.
+class SpinningMutex : public QMutex
+{
+public:
+    void lock() noexcept
+    {
+        for (int i = 0; i < spins; ++i) {
+            if (tryLock())
+                return;
+            pause();
+        }
+        QMutex::lock();
+    }
+
+private:
+    static constexpr int spins = 200;
+
+    static void pause() noexcept
+    {
+#if defined(__x86_64__) || defined(__i386__)
+        _mm_pause();
+#endif
+    }
+};
