@@ -132,6 +132,9 @@ Q_SIGNALS:
     // Coalesced: at most one per snapshot interval, and only when something changed.
     void snapshotReady(const EngineSnapshot& snapshot);
 
+protected:
+    void connectNotify(const QMetaMethod& signal) override;
+
 private:
     std::unique_ptr<EngineCore> d;
 };

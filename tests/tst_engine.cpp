@@ -1,3 +1,4 @@
+#include "defaultlimits.h"
 #include "enginetesting.h"
 
 #include <QElapsedTimer>
@@ -41,6 +42,17 @@ public:
 
 private:
     Recorder* m_recorder;
+};
+
+// Returns {"text": "xxx..."} with payload.chars characters.
+class SizedResultHandler : public JobHandler
+{
+public:
+    JobOutcome run(const JobContext& context) const override
+    {
+        const int chars = context.payload().toObject().value(QLatin1StringView("chars")).toInt();
+        return JobOutcome::success(QJsonObject { { QStringLiteral("text"), QString(chars, QLatin1Char('x')) } });
+    }
 };
 
 EngineConfig recordingConfig(Recorder* recorder, int workers)
@@ -286,6 +298,51 @@ private Q_SLOTS:
         const auto last = snapshots.constLast().at(0).value<EngineSnapshot>();
         QCOMPARE(last.counts[std::size_t(JobStatus::Succeeded)], 5000);
         QCOMPARE(last.workerCount, engine->workerCount());
+    }
+
+    void snapshotsListChangedJobsOnlyOnceAReceiverIsConnected()
+    {
+        EngineConfig config;
+        config.snapshotIntervalMs = 50;
+        auto engine = startedEngine(config);
+        const auto before = engine->submit({ spec(QStringLiteral("echo")) });
+        QVERIFY(std::holds_alternative<QList<Job>>(before));
+        QTRY_COMPARE(engine->stats().counts[std::size_t(JobStatus::Succeeded)], 1);
+
+        QSignalSpy snapshots(engine.get(), &Engine::snapshotReady);
+        QTRY_VERIFY(!snapshots.isEmpty());
+        // Changes made before the first receiver were not collected: it must reload.
+        QVERIFY(snapshots.constFirst().at(0).value<EngineSnapshot>().changesTruncated);
+
+        const auto after = engine->submit({ spec(QStringLiteral("echo")) });
+        QVERIFY(std::holds_alternative<QList<Job>>(after));
+        const JobId id = std::get<QList<Job>>(after).constFirst().id;
+        const auto finishedIn = [&](const QList<QVariant>& arguments) {
+            const auto snapshot = arguments.at(0).value<EngineSnapshot>();
+            return std::any_of(snapshot.changedJobs.cbegin(), snapshot.changedJobs.cend(),
+                [&](const Job& job) { return job.id == id && job.status == JobStatus::Succeeded; });
+        };
+        QTRY_VERIFY(std::any_of(snapshots.cbegin(), snapshots.cend(), finishedIn));
+        QVERIFY(!snapshots.constLast().at(0).value<EngineSnapshot>().changesTruncated);
+    }
+
+    void resultsOverTheLimitFailTheJob()
+    {
+        EngineConfig config;
+        config.registerHandlers
+            = [](HandlerRegistry& registry) { registry.add<SizedResultHandler>(QStringLiteral("sized")); };
+        auto engine = startedEngine(config);
+        const qsizetype wrapper = qsizetype(QByteArrayView(R"({"text":""})").size());
+        const auto sized = [](qint64 chars) {
+            return spec(QStringLiteral("sized"), QJsonObject { { QStringLiteral("chars"), chars } });
+        };
+        const Job fits = submitOne(*engine, sized(Limits::maxResultBytes - wrapper));
+        const Job tooLarge = submitOne(*engine, sized(Limits::maxResultBytes - wrapper + 1));
+        QTRY_COMPARE(statusOf(*engine, fits.id), JobStatus::Succeeded);
+        QTRY_COMPARE(statusOf(*engine, tooLarge.id), JobStatus::Failed);
+        const Job failed = *engine->job(tooLarge.id);
+        QCOMPARE(failed.error->code, QStringLiteral("result_too_large"));
+        QVERIFY(failed.result.isNull() || failed.result.isUndefined());
     }
 
     void workerCountChangesWhileRunning()

@@ -2,6 +2,8 @@
 
 #include "enginecore.h"
 
+#include <QMetaMethod>
+
 QLatin1StringView stateName(EngineState state)
 {
     switch (state) {
@@ -25,6 +27,14 @@ Engine::Engine(const EngineConfig& config, std::unique_ptr<JobStore> store, QObj
 }
 
 Engine::~Engine() = default;
+
+void Engine::connectNotify(const QMetaMethod& signal)
+{
+    // Collecting each job's changes for snapshots costs every submission and every finish;
+    // without a receiver (headless) nobody would read them.
+    if (signal == QMetaMethod::fromSignal(&Engine::snapshotReady))
+        d->trackChangedJobs();
+}
 
 bool Engine::open(QString* error)
 {

@@ -2,12 +2,11 @@
 
 #include "engine.h"
 #include "jobqueue.h"
+#include "spinningmutex.h"
 #include "throughputstats.h"
 
 #include <QAtomicInteger>
 #include <QHash>
-#include "spinningmutex.h"
-
 #include <QMutex>
 #include <QPointer>
 #include <QThread>
@@ -52,6 +51,8 @@ public:
     Engine::Histogram runHistogram() const;
     const HandlerRegistry& handlers() const { return m_handlers; }
     void deferWakeupsOn(QThread* thread);
+    // From now on, snapshots list the jobs that changed (the first one asks for a reload).
+    void trackChangedJobs();
 
     void runDueJobs();
     // The engine's clock (EngineConfig::clock), ms since the epoch. Any thread.
@@ -129,6 +130,7 @@ private:
     QMultiHash<JobId, Waiter> m_waiters;
     quint64 m_nextWaitHandle = 1;
     // for the next snapshot
+    bool m_trackChanges = false; // snapshots have a receiver, so m_changed is read
     QHash<JobId, Job> m_changed;
     bool m_changesTruncated = false;
     bool m_dirty = true;
