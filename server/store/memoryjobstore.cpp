@@ -2,6 +2,7 @@
 
 MemoryJobStore::MemoryJobStore(int keepFinished)
     : m_keepFinished(keepFinished)
+    , m_slack(std::clamp(keepFinished / 10, 0, 10000))
 { }
 
 bool MemoryJobStore::open(QString* error)
@@ -34,6 +35,7 @@ void MemoryJobStore::insert(const QList<Job>& jobs, DurableCallback onDurable)
             if (!job.idempotencyKey.isEmpty())
                 m_keys.insert(job.idempotencyKey, job.id);
         }
+        pruneLocked(0);
     }
     if (onDurable)
         onDurable({});
@@ -45,15 +47,15 @@ void MemoryJobStore::update(const Job& job)
     m_jobs.insert_or_assign(job.id, job);
     if (isFinished(job.status)) {
         m_finished.insert_or_assign(job.id, true);
-        pruneLocked();
+        pruneLocked(m_slack);
     } else {
         m_finished.erase(job.id); // retried
     }
 }
 
-void MemoryJobStore::pruneLocked()
+void MemoryJobStore::pruneLocked(int slack)
 {
-    while (m_finished.size() > std::size_t(std::max(0, m_keepFinished))) {
+    while (m_finished.size() > std::size_t(std::max(0, m_keepFinished)) + std::size_t(slack)) {
         const JobId oldest = m_finished.begin()->first;
         m_finished.erase(m_finished.begin());
         const auto it = m_jobs.find(oldest);

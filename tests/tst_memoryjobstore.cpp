@@ -1,0 +1,90 @@
+#include "store/memoryjobstore.h"
+
+#include <QTest>
+
+namespace {
+
+Job queuedJob(JobId id, const QString& key = {})
+{
+    Job job;
+    job.id = id;
+    job.type = QStringLiteral("echo");
+    job.queue = QStringLiteral("default");
+    job.status = JobStatus::Queued;
+    job.idempotencyKey = key;
+    return job;
+}
+
+Job finished(Job job)
+{
+    job.status = JobStatus::Succeeded;
+    job.finishedAt = 1000 + job.id;
+    return job;
+}
+
+qint64 succeededCount(const MemoryJobStore& store)
+{
+    return store.countByStatus()[std::size_t(JobStatus::Succeeded)];
+}
+
+} // namespace
+
+// Retention of the --in-memory store: finished jobs beyond the limit go, oldest first, mostly
+// when new jobs come in; unfinished jobs always stay.
+class TestMemoryJobStore : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void finishedJobsBeyondTheLimitGoOldestFirst()
+    {
+        MemoryJobStore store(20); // slack: 2 more may wait for the next insert
+        store.insert({ queuedJob(1), queuedJob(2) }, {}); // these stay unfinished
+        QList<Job> jobs;
+        for (JobId id = 3; id <= 32; ++id)
+            jobs.append(queuedJob(id, QStringLiteral("key-%1").arg(id)));
+        store.insert(jobs, {});
+        for (const Job& job : std::as_const(jobs))
+            store.update(finished(job));
+        QVERIFY2(succeededCount(store) >= 20 && succeededCount(store) <= 22,
+            qPrintable(QString::number(succeededCount(store))));
+
+        store.insert({ queuedJob(33) }, {});
+        QCOMPARE(succeededCount(store), 20);
+        QVERIFY(!store.find(12)); // 3..12 went, the oldest
+        QVERIFY(!store.findByIdempotencyKey(QStringLiteral("key-12")));
+        QCOMPARE(store.find(13)->status, JobStatus::Succeeded);
+        QCOMPARE(store.findByIdempotencyKey(QStringLiteral("key-13"))->id, 13);
+        QCOMPARE(store.find(1)->status, JobStatus::Queued);
+        QCOMPARE(store.find(2)->status, JobStatus::Queued);
+        QCOMPARE(store.find(33)->status, JobStatus::Queued);
+    }
+
+    void finishingWithoutNewJobsStaysWithinTheSlack()
+    {
+        MemoryJobStore store(100); // slack 10
+        QList<Job> jobs;
+        for (JobId id = 1; id <= 500; ++id)
+            jobs.append(queuedJob(id));
+        store.insert(jobs, {});
+        for (const Job& job : std::as_const(jobs))
+            store.update(finished(job));
+        QCOMPARE(succeededCount(store), 110);
+        QVERIFY(!store.find(390));
+        QVERIFY(store.find(391));
+    }
+
+    void aRetriedJobIsNotCountedAsFinished()
+    {
+        MemoryJobStore store(2); // slack 0
+        store.insert({ queuedJob(1), queuedJob(2), queuedJob(3) }, {});
+        store.update(finished(queuedJob(1)));
+        store.update(finished(queuedJob(2)));
+        store.update(queuedJob(1)); // retried: queued again
+        store.update(finished(queuedJob(3)));
+        QCOMPARE(succeededCount(store), 2);
+        QCOMPARE(store.find(1)->status, JobStatus::Queued);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMemoryJobStore)
+#include "tst_memoryjobstore.moc"
