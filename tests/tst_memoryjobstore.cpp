@@ -73,6 +73,27 @@ private Q_SLOTS:
         QVERIFY(store.find(391));
     }
 
+    void aBacklogIsPrunedOverSeveralInserts()
+    {
+        MemoryJobStore store(1000); // slack 100
+        QList<Job> jobs;
+        for (JobId id = 1; id <= 2000; ++id)
+            jobs.append(queuedJob(id));
+        store.insert(jobs, {});
+        for (const Job& job : std::as_const(jobs))
+            store.update(finished(job));
+        QCOMPARE(succeededCount(store), 1100);
+        // One small insert does not stall on the whole backlog; a few more clear it.
+        store.insert({ queuedJob(2001) }, {});
+        QVERIFY2(succeededCount(store) > 1000 && succeededCount(store) < 1100,
+            qPrintable(QString::number(succeededCount(store))));
+        store.insert({ queuedJob(2002) }, {});
+        store.insert({ queuedJob(2003) }, {});
+        QCOMPARE(succeededCount(store), 1000);
+        QVERIFY(!store.find(1000));
+        QVERIFY(store.find(1001));
+    }
+
     void aRetriedJobIsNotCountedAsFinished()
     {
         MemoryJobStore store(2); // slack 0

@@ -35,7 +35,8 @@ void MemoryJobStore::insert(const QList<Job>& jobs, DurableCallback onDurable)
             if (!job.idempotencyKey.isEmpty())
                 m_keys.insert(job.idempotencyKey, job.id);
         }
-        pruneLocked(0);
+        // A few more than arrive: catches up on a backlog without stalling one request for it.
+        pruneLocked(0, 2 * jobs.size() + 64);
     }
     if (onDurable)
         onDurable({});
@@ -47,15 +48,16 @@ void MemoryJobStore::update(const Job& job)
     m_jobs.insert_or_assign(job.id, job);
     if (isFinished(job.status)) {
         m_finished.insert_or_assign(job.id, true);
-        pruneLocked(m_slack);
+        pruneLocked(m_slack, 1);
     } else {
         m_finished.erase(job.id); // retried
     }
 }
 
-void MemoryJobStore::pruneLocked(int slack)
+void MemoryJobStore::pruneLocked(int slack, qsizetype maxJobs)
 {
-    while (m_finished.size() > std::size_t(std::max(0, m_keepFinished)) + std::size_t(slack)) {
+    for (; maxJobs > 0 && m_finished.size() > std::size_t(std::max(0, m_keepFinished)) + std::size_t(slack);
+         --maxJobs) {
         const JobId oldest = m_finished.begin()->first;
         m_finished.erase(m_finished.begin());
         const auto it = m_jobs.find(oldest);

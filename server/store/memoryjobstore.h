@@ -31,7 +31,7 @@ public:
     void close() override { }
 
 private:
-    void pruneLocked(int slack);
+    void pruneLocked(int slack, qsizetype maxJobs);
 
     const int m_keepFinished;
     const int m_slack; // finished jobs beyond m_keepFinished left to the next insert
