@@ -22,6 +22,17 @@ Job finished(Job job)
     return job;
 }
 
+// Inserts jobs first..last as one submission (keys "key-<id>" if asked), then finishes each.
+void insertAndFinish(MemoryJobStore& store, JobId first, JobId last, bool withKeys = false)
+{
+    QList<Job> jobs;
+    for (JobId id = first; id <= last; ++id)
+        jobs.append(queuedJob(id, withKeys ? QStringLiteral("key-%1").arg(id) : QString()));
+    store.insert(jobs, {});
+    for (const Job& job : std::as_const(jobs))
+        store.update(finished(job));
+}
+
 qint64 succeededCount(const MemoryJobStore& store)
 {
     return store.countByStatus()[std::size_t(JobStatus::Succeeded)];
@@ -39,12 +50,7 @@ private Q_SLOTS:
     {
         MemoryJobStore store(20); // slack: 2 more may wait for the next insert
         store.insert({ queuedJob(1), queuedJob(2) }, {}); // these stay unfinished
-        QList<Job> jobs;
-        for (JobId id = 3; id <= 32; ++id)
-            jobs.append(queuedJob(id, QStringLiteral("key-%1").arg(id)));
-        store.insert(jobs, {});
-        for (const Job& job : std::as_const(jobs))
-            store.update(finished(job));
+        insertAndFinish(store, 3, 32, true);
         QVERIFY2(succeededCount(store) >= 20 && succeededCount(store) <= 22,
             qPrintable(QString::number(succeededCount(store))));
 
@@ -62,12 +68,7 @@ private Q_SLOTS:
     void finishingWithoutNewJobsStaysWithinTheSlack()
     {
         MemoryJobStore store(100); // slack 10
-        QList<Job> jobs;
-        for (JobId id = 1; id <= 500; ++id)
-            jobs.append(queuedJob(id));
-        store.insert(jobs, {});
-        for (const Job& job : std::as_const(jobs))
-            store.update(finished(job));
+        insertAndFinish(store, 1, 500);
         QCOMPARE(succeededCount(store), 110);
         QVERIFY(!store.find(390));
         QVERIFY(store.find(391));
@@ -76,12 +77,7 @@ private Q_SLOTS:
     void aBacklogIsPrunedOverSeveralInserts()
     {
         MemoryJobStore store(1000); // slack 100
-        QList<Job> jobs;
-        for (JobId id = 1; id <= 2000; ++id)
-            jobs.append(queuedJob(id));
-        store.insert(jobs, {});
-        for (const Job& job : std::as_const(jobs))
-            store.update(finished(job));
+        insertAndFinish(store, 1, 2000);
         QCOMPARE(succeededCount(store), 1100);
         // One small insert does not stall on the whole backlog; a few more clear it.
         store.insert({ queuedJob(2001) }, {});
