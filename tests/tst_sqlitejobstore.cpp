@@ -1,5 +1,6 @@
 #include "store/sqlitejobstore.h"
 #include "store/sqliteschema.h"
+#include "store/walcheckpointer.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -15,6 +16,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QWaitCondition>
 
 #include <atomic>
 #include <memory>
@@ -45,7 +47,14 @@ public:
             QMutexLocker locker(&state->mutex);
             ++state->calls;
             state->error = error;
+            state->called.wakeAll();
         };
+    }
+    // Blocks, unlike QTRY_COMPARE's 50 ms steps: for tests that wait for thousands of commits.
+    bool waitForCall(int timeoutMs = 5000)
+    {
+        QMutexLocker locker(&m_state->mutex);
+        return m_state->calls > 0 || m_state->called.wait(&m_state->mutex, QDeadlineTimer(timeoutMs));
     }
     int calls() const
     {
@@ -62,6 +71,7 @@ private:
     struct State
     {
         QMutex mutex;
+        QWaitCondition called;
         int calls = 0;
         QString error;
     };
@@ -659,6 +669,7 @@ private Q_SLOTS:
         QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"Writing through QSqlQuery"_s));
         auto store = openedStore();
         QVERIFY(!store->stats().nativeApi);
+        QVERIFY(!store->stats().checkpointsApart); // SQLite's own auto-checkpoint
 
         const Job full = fullJob(1);
         Durability durable;
@@ -684,6 +695,48 @@ private Q_SLOTS:
         QCOMPARE(reopened->find(2), done);
         QCOMPARE(reopened->find(4), std::nullopt);
         QCOMPARE(reopened->countByStatus()[std::size_t(JobStatus::Succeeded)], 1);
+    }
+
+    // The writer's commits never run a whole checkpoint, yet the WAL starts over once it is long.
+    void walIsCheckpointedBesideTheWriter()
+    {
+        auto store = openedStore(100000);
+        QVERIFY(store->stats().checkpointsApart);
+        const int restart = WalCheckpointer::restartPages;
+
+        // Jobs of about 10 pages (40 KB payloads), committed one by one, until the WAL has
+        // started over after reaching `restart` pages.
+        const QJsonValue bulky(QString(40000, u'x'));
+        JobId id = 0;
+        int longest = 0;
+        auto started = [&] {
+            const SqliteJobStore::Stats stats = store->stats();
+            return stats.walTailCheckpoints > 0 && stats.walPages < longest;
+        };
+        while (!started() && id < 3 * restart) {
+            Job job = makeJob(++id);
+            job.payload = bulky;
+            Durability durable;
+            store->insert({ job }, durable.callback());
+            QVERIFY(durable.waitForCall());
+            QCOMPARE(durable.error(), QString());
+            longest = qMax(longest, store->stats().walPages);
+        }
+        const SqliteJobStore::Stats stats = store->stats();
+        QVERIFY2(started(),
+            qPrintable(u"WAL at %1 pages, %2 passes, %3 tail checkpoints"_s.arg(stats.walPages)
+                           .arg(stats.walPasses)
+                           .arg(stats.walTailCheckpoints)));
+        // Passes from 1,000 pages on, one of them past `restart`; the WAL grew a little beyond
+        // that while it ran.
+        QVERIFY(stats.walPasses >= quint64(restart / WalCheckpointer::passPages));
+        QVERIFY(longest >= restart);
+        QVERIFY(longest < 2 * restart);
+        store->close();
+
+        auto reopened = openedStore(100000);
+        QCOMPARE(reopened->countByStatus()[std::size_t(JobStatus::Queued)], id);
+        QCOMPARE(reopened->find(id)->payload, bulky);
     }
 
     void readersOnOtherThreadsWhileWriting()

@@ -49,7 +49,8 @@ std::optional<NativeSqlite> NativeSqlite::forConnection(const QSqlDatabase& db)
         && resolve(plugin, "sqlite3_bind_text", &api.bindText)
         && resolve(plugin, "sqlite3_bind_text16", &api.bindText16)
         && resolve(plugin, "sqlite3_bind_null", &api.bindNull) && resolve(plugin, "sqlite3_changes", &api.changes)
-        && resolve(plugin, "sqlite3_errmsg", &api.errmsg) && resolve(plugin, "sqlite3_sourceid", &api.sourceId);
+        && resolve(plugin, "sqlite3_wal_hook", &api.walHook) && resolve(plugin, "sqlite3_errmsg", &api.errmsg)
+        && resolve(plugin, "sqlite3_sourceid", &api.sourceId);
     dlclose(plugin); // Qt keeps it loaded
     if (!resolved)
         return std::nullopt;

@@ -31,6 +31,8 @@ struct NativeSqlite
     int (*bindText16)(sqlite3_stmt*, int, const void*, int, Destructor) = nullptr;
     int (*bindNull)(sqlite3_stmt*, int) = nullptr;
     int (*changes)(sqlite3*) = nullptr;
+    using WalHook = int (*)(void* context, sqlite3*, const char* database, int walPages);
+    void* (*walHook)(sqlite3*, WalHook, void* context) = nullptr;
     const char* (*errmsg)(sqlite3*) = nullptr;
     const char* (*sourceId)() = nullptr;
     sqlite3* handle = nullptr; // the connection's

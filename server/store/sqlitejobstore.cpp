@@ -71,6 +71,7 @@ bool SqliteJobStore::open(QString* error)
             m_counts = writer.counts();
             m_maxId = writer.maxId();
             m_stats.nativeApi = writer.usesNativeApi();
+            m_stats.checkpointsApart = writer.checkpointsApart();
             m_accepting = true;
             m_stopping = false;
         }
@@ -143,21 +144,35 @@ void SqliteJobStore::runWriter(SqliteWriter& writer)
         if (batch) {
             commit(writer, batch);
             pruning = pruning || (m_keepFinished >= 0 && writer.finishedCount() > qint64(m_keepFinished) + slack);
-            continue;
+        } else {
+            pruning = pruneChunk(writer);
         }
-
-        // Retention between batches, one small chunk at a time.
-        QString error;
-        const int deleted = writer.prune(m_keepFinished, pruneChunkRows, &error);
-        if (deleted < 0)
-            qCWarning(lcStore, "Pruning finished jobs failed: %ls", qUtf16Printable(error));
-        {
-            std::lock_guard lock(m_mutex);
-            m_counts = writer.counts();
-            m_stats.prunedRows += qMax(deleted, 0);
-        }
-        pruning = deleted > 0 && writer.finishedCount() > m_keepFinished;
+        // After the batch's callbacks: their answers do not wait for it.
+        writer.checkpointWalIfDue();
     }
+}
+
+bool SqliteJobStore::pruneChunk(SqliteWriter& writer)
+{
+    // Retention between batches, one small chunk at a time.
+    QString error;
+    const int deleted = writer.prune(m_keepFinished, pruneChunkRows, &error);
+    if (deleted < 0)
+        qCWarning(lcStore, "Pruning finished jobs failed: %ls", qUtf16Printable(error));
+    {
+        std::lock_guard lock(m_mutex);
+        m_counts = writer.counts();
+        m_stats.prunedRows += qMax(deleted, 0);
+        updateWalStats(writer);
+    }
+    return deleted > 0 && writer.finishedCount() > m_keepFinished;
+}
+
+void SqliteJobStore::updateWalStats(const SqliteWriter& writer)
+{
+    m_stats.walPasses = writer.walPasses();
+    m_stats.walTailCheckpoints = writer.walTailCheckpoints();
+    m_stats.walPages = writer.walPages();
 }
 
 void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const StoreBatch>& batch)
@@ -181,6 +196,7 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
             m_stats.insertedRows += outcome.inserted;
             m_stats.updatedRows += outcome.updated;
         }
+        updateWalStats(writer);
     }
 
     if (failed) {

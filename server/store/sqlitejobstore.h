@@ -42,6 +42,10 @@ public:
         quint64 updatedRows = 0; // after coalescing: one per job and commit
         quint64 prunedRows = 0;
         bool nativeApi = false; // rows bound through SQLite's C API, not QSqlQuery (NativeSqlite)
+        bool checkpointsApart = false; // by a WalCheckpointer, not inside commits
+        quint64 walPasses = 0; // the checkpointer's
+        quint64 walTailCheckpoints = 0; // the writer's, so that the WAL starts over
+        int walPages = 0; // the WAL's length after the last commit, if checkpointsApart
     };
 
     // `keepFinished`: finished jobs kept before the oldest are pruned; negative keeps all.
@@ -75,6 +79,9 @@ Q_SIGNALS:
 private:
     void runWriter(SqliteWriter& writer);
     void commit(SqliteWriter& writer, const std::shared_ptr<const StoreBatch>& batch);
+    // Returns whether more is to be pruned.
+    bool pruneChunk(SqliteWriter& writer);
+    void updateWalStats(const SqliteWriter& writer); // needs m_mutex
     // The newest state of a job not yet committed, if any. Needs m_mutex.
     const Job* uncommitted(JobId id) const;
     ReadConnection* readConnection() const;

@@ -4,6 +4,7 @@
 #include "sqliteschema.h"
 #include "storebatch.h"
 #include "storelog.h"
+#include "walcheckpointer.h"
 #include "writerstatements.h"
 
 #include <QSqlError>
@@ -58,7 +59,8 @@ bool SqliteWriter::open(const QString& path, bool fullSync, QString* error)
         return false;
 
     // NORMAL: a commit is in the OS's hands (survives a killed process); FULL: fsync'ed on commit.
-    // A larger auto-checkpoint means fewer, larger checkpoints stalling the writer.
+    // Where no WalCheckpointer can run, SQLite checkpoints inside commits; fewer, larger
+    // checkpoints stall the writer less often.
     const QString pragmas[] = {
         fullSync ? u"PRAGMA synchronous = FULL"_s : u"PRAGMA synchronous = NORMAL"_s,
         u"PRAGMA temp_store = MEMORY"_s,
@@ -89,7 +91,40 @@ bool SqliteWriter::open(const QString& path, bool fullSync, QString* error)
         *error = u"Cannot prepare the statements for %1: %2"_s.arg(path, sqliteError);
         return false;
     }
+
+    if (native) {
+        auto checkpointer = std::make_unique<WalCheckpointer>(m_name + "-checkpointer"_L1);
+        if (checkpointer->start(path, &sqliteError)) {
+            m_checkpointer = std::move(checkpointer);
+            // Replaces SQLite's auto-checkpoint, which is a WAL hook itself.
+            native->walHook(native->handle, &SqliteWriter::walCommitted, this);
+        } else {
+            qCWarning(lcStore, "Checkpoints stay inside commits: %ls", qUtf16Printable(sqliteError));
+        }
+    }
     return true;
+}
+
+int SqliteWriter::walCommitted(void* writer, sqlite3*, const char*, int walPages)
+{
+    static_cast<SqliteWriter*>(writer)->m_walPages = walPages;
+    return 0; // SQLITE_OK
+}
+
+quint64 SqliteWriter::walPasses() const
+{
+    return m_checkpointer ? m_checkpointer->passes() : 0;
+}
+
+void SqliteWriter::checkpointWalIfDue()
+{
+    if (!m_checkpointer || !m_checkpointer->walGrew(m_walPages))
+        return;
+    QString error;
+    if (exec(u"PRAGMA wal_checkpoint(PASSIVE)"_s, &error))
+        ++m_walTailCheckpoints;
+    else
+        qCWarning(lcStore, "Checkpointing the WAL failed: %ls", qUtf16Printable(error));
 }
 
 bool SqliteWriter::loadCounts(QString* error)
@@ -128,6 +163,7 @@ void SqliteWriter::close()
 {
     if (!m_db.isValid())
         return;
+    m_checkpointer.reset(); // first: closing the last connection checkpoints and removes the WAL
     m_statements.reset();
     if (m_db.isOpen()) {
         QString ignored;

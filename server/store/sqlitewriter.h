@@ -9,7 +9,9 @@
 #include <memory>
 
 class StoreBatch;
+class WalCheckpointer;
 struct WriterStatements;
+struct sqlite3;
 
 // The store's one writing connection, used by the writer thread alone: prepared statements
 // reused across batches, one transaction per batch, and retention in small chunks. It counts
@@ -36,6 +38,9 @@ public:
     // Deletes up to `maxRows` of the oldest finished jobs beyond `keep` in one transaction.
     // Returns the rows deleted, or -1 with a message.
     int prune(qint64 keep, int maxRows, QString* error);
+    // Between batches, after their callbacks: checkpoints the WAL's tail when it is due (see
+    // WalCheckpointer). A no-op where SQLite checkpoints inside commits.
+    void checkpointWalIfDue();
     void close();
 
     const StatusCounts& counts() const { return m_counts; }
@@ -43,6 +48,11 @@ public:
     JobId maxId() const { return m_maxId; }
     // Rows are bound through SQLite's C API rather than QSqlQuery (see NativeSqlite).
     bool usesNativeApi() const { return m_nativeApi; }
+    // The WAL is checkpointed beside the writer, not inside its commits.
+    bool checkpointsApart() const { return m_checkpointer != nullptr; }
+    quint64 walPasses() const; // by the checkpointer
+    quint64 walTailCheckpoints() const { return m_walTailCheckpoints; } // by the writer
+    int walPages() const { return m_walPages; } // as of the last commit, if checkpointsApart()
 
 private:
     struct Changes;
@@ -51,6 +61,7 @@ private:
     bool loadCounts(QString* error);
     std::optional<JobStatus> storedStatus(JobId id);
     void fail(Outcome& outcome, const QString& message);
+    static int walCommitted(void* writer, sqlite3*, const char* database, int walPages);
 
     QString m_name;
     QSqlDatabase m_db;
@@ -60,4 +71,7 @@ private:
     QHash<JobId, JobStatus> m_unfinished; // status of every stored job not finished yet
     JobId m_maxId = 0; // highest id ever stored, also after pruning
     bool m_nativeApi = false;
+    std::unique_ptr<WalCheckpointer> m_checkpointer;
+    int m_walPages = 0;
+    quint64 m_walTailCheckpoints = 0;
 };
