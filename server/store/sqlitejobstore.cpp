@@ -20,7 +20,7 @@ using namespace Qt::StringLiterals;
 namespace {
 
 // Retention deletes at most this many rows per transaction, so a batch never waits long.
-constexpr int pruneChunkRows = 2000;
+constexpr int pruneChunkRows = 500;
 
 QString connectionPrefix()
 {
