@@ -460,10 +460,12 @@ private Q_SLOTS:
         QCOMPARE(page.jobs.size(), keep + 3);
         QCOMPARE(page.jobs.at(0).id, 3 + finished); // the newest are kept
         QCOMPARE(page.jobs.at(keep - 1).id, 3 + finished - keep + 1);
+        const StatusCounts counted = store->countByStatus(); // kept up while pruning
         store->close();
 
         auto reopened = openedStore(keep);
         QCOMPARE(finishedCount(reopened->countByStatus()), keep);
+        QVERIFY(reopened->countByStatus() == counted); // counted afresh from the rows
         QCOMPARE(reopened->maxId(), 3 + finished);
     }
 
