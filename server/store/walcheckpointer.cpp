@@ -89,30 +89,32 @@ void WalCheckpointer::run(const QString& path, std::promise<QString>& opened)
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_name);
         db.setDatabaseName(path);
-        if (!db.open()) {
+        if (db.open()) {
+            opened.set_value(QString());
+            passUntilStopped();
+            db.close();
+        } else {
             opened.set_value(u"Cannot open %1 for checkpoints: %2"_s.arg(path, db.lastError().databaseText()));
-            db = QSqlDatabase();
-            QSqlDatabase::removeDatabase(m_name);
-            return;
         }
-        opened.set_value(QString());
-
-        std::unique_lock lock(m_mutex);
-        for (;;) {
-            m_wake.wait(lock, [this] { return m_passing || m_stopping; });
-            if (m_stopping)
-                break;
-            lock.unlock();
-            pass();
-            lock.lock();
-            m_passing = false;
-            // A pass that started past restartPages left a short tail; the writer takes it.
-            m_tailDue = m_passFrom >= restartPages;
-            ++m_passes;
-        }
-        db.close();
     }
-    QSqlDatabase::removeDatabase(m_name);
+    QSqlDatabase::removeDatabase(m_name); // once no handle to it is left
+}
+
+void WalCheckpointer::passUntilStopped()
+{
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        m_wake.wait(lock, [this] { return m_passing || m_stopping; });
+        if (m_stopping)
+            return;
+        lock.unlock();
+        pass();
+        lock.lock();
+        m_passing = false;
+        // A pass that started past restartPages left a short tail; the writer takes it.
+        m_tailDue = m_passFrom >= restartPages;
+        ++m_passes;
+    }
 }
 
 void WalCheckpointer::pass()

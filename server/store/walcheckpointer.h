@@ -25,7 +25,7 @@ class WalCheckpointer
 public:
     // A pass starts each time the WAL has grown by this many pages (4 MiB of 4 KiB pages).
     static constexpr int passPages = 1000;
-    // From this length on (SQLite's default threshold, 16 MiB), the WAL is restarted.
+    // From this length on (16 MiB, where this store had set SQLite's auto-checkpoint), the WAL is restarted.
     static constexpr int restartPages = 4000;
 
     explicit WalCheckpointer(const QString& connectionName);
@@ -43,7 +43,8 @@ public:
     quint64 passes() const; // completed, whatever they copied
 
 private:
-    void run(const QString& path, std::promise<QString>& opened);
+    void run(const QString& path, std::promise<QString>& opened); // the thread
+    void passUntilStopped();
     void pass();
 
     const QString m_name;
