@@ -1,12 +1,11 @@
 #include "jobrow.h"
 
 #include "jobjson.h"
+#include "readstatement.h"
 #include "rowbinder.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSqlQuery>
-#include <QVariant>
 
 #include <array>
 
@@ -23,14 +22,12 @@ QByteArray jsonText(const QJsonValue& value)
     return text;
 }
 
-QJsonValue jsonValue(const QVariant& column)
+QJsonValue jsonValue(const QByteArray& text)
 {
-    const QString text = column.toString();
     if (text.isNull())
         return QJsonValue(QJsonValue::Undefined);
     // Wrapped in an array, scalars parse as well as objects and arrays.
-    const QByteArray wrapped = QByteArray('[' + text.toUtf8() + ']');
-    return QJsonDocument::fromJson(wrapped).array().at(0);
+    return QJsonDocument::fromJson('[' + text + ']').array().at(0);
 }
 
 // Shared, never reallocated: the status column is bound for every row written.
@@ -63,7 +60,7 @@ QByteArray historyText(const QList<JobAttempt>& history)
     return text + ']';
 }
 
-QList<JobAttempt> history(const QVariant& column)
+QList<JobAttempt> history(const QByteArray& column)
 {
     QList<JobAttempt> attempts;
     const QJsonArray array = jsonValue(column).toArray();
@@ -134,27 +131,27 @@ void bindUpdate(RowBinder& row, const Job& job)
     row.bindInt(12, job.id);
 }
 
-Job read(const QSqlQuery& query)
+Job read(const ReadStatement& row)
 {
     Job job;
-    job.id = query.value(0).toLongLong();
-    job.type = query.value(1).toString();
-    job.queue = query.value(2).toString();
-    job.status = jobStatusFromString(query.value(3).toString()).value_or(JobStatus::Failed);
-    job.priority = query.value(4).toInt();
-    job.attempts = query.value(5).toInt();
-    job.maxAttempts = query.value(6).toInt();
-    job.payload = jsonValue(query.value(7));
-    job.result = jsonValue(query.value(8));
-    job.error = JobError::fromJson(jsonValue(query.value(9)));
-    job.progress = query.value(10).toDouble();
-    job.createdAt = query.value(11).toLongLong();
-    job.runAt = query.value(12).toLongLong();
-    job.startedAt = query.value(13).toLongLong();
-    job.finishedAt = query.value(14).toLongLong();
-    job.timeoutMs = query.value(15).toLongLong();
-    job.idempotencyKey = query.value(16).toString();
-    job.history = history(query.value(17));
+    job.id = row.integer(0);
+    job.type = row.text(1);
+    job.queue = row.text(2);
+    job.status = jobStatusFromString(row.text(3)).value_or(JobStatus::Failed);
+    job.priority = int(row.integer(4));
+    job.attempts = int(row.integer(5));
+    job.maxAttempts = int(row.integer(6));
+    job.payload = jsonValue(row.utf8(7));
+    job.result = jsonValue(row.utf8(8));
+    job.error = JobError::fromJson(jsonValue(row.utf8(9)));
+    job.progress = row.real(10);
+    job.createdAt = row.integer(11);
+    job.runAt = row.integer(12);
+    job.startedAt = row.integer(13);
+    job.finishedAt = row.integer(14);
+    job.timeoutMs = row.integer(15);
+    job.idempotencyKey = row.text(16);
+    job.history = history(row.utf8(17));
     return job;
 }
 

@@ -1,21 +1,16 @@
 #pragma once
 
-#include "nativesqlite.h"
+#include "preparedstatement.h"
 #include "rowbinder.h"
 
 #include <QList>
-#include <QSqlQuery>
 
 // A prepared INSERT or UPDATE of job rows, bound and run once per job. Goes straight through
 // SQLite's C API when it is available (NativeSqlite), through QSqlQuery otherwise.
-class JobStatement : public RowBinder
+class JobStatement : public PreparedStatement, public RowBinder
 {
 public:
     JobStatement(const QSqlDatabase& db, const std::optional<NativeSqlite>& native);
-    ~JobStatement() override;
-    Q_DISABLE_COPY_MOVE(JobStatement)
-
-    bool prepare(const QString& sql, QString* error);
     // Runs what was bound; false with errorText(). Ready for the next row either way.
     bool run();
     QString errorText() const { return m_error; }
@@ -30,9 +25,6 @@ public:
     void bindNull(int index) override;
 
 private:
-    std::optional<NativeSqlite> m_native;
-    sqlite3_stmt* m_statement = nullptr; // native
-    QSqlQuery m_query; // otherwise
     QList<QByteArray> m_utf8; // bound UTF-8 values, alive until run()
     QString m_error;
     bool m_constraintViolated = false;

@@ -49,6 +49,11 @@ std::optional<NativeSqlite> NativeSqlite::forConnection(const QSqlDatabase& db)
         && resolve(plugin, "sqlite3_bind_text", &api.bindText)
         && resolve(plugin, "sqlite3_bind_text16", &api.bindText16)
         && resolve(plugin, "sqlite3_bind_null", &api.bindNull) && resolve(plugin, "sqlite3_changes", &api.changes)
+        && resolve(plugin, "sqlite3_column_type", &api.columnType)
+        && resolve(plugin, "sqlite3_column_int64", &api.columnInt64)
+        && resolve(plugin, "sqlite3_column_double", &api.columnDouble)
+        && resolve(plugin, "sqlite3_column_text", &api.columnText)
+        && resolve(plugin, "sqlite3_column_bytes", &api.columnBytes)
         && resolve(plugin, "sqlite3_wal_hook", &api.walHook) && resolve(plugin, "sqlite3_errmsg", &api.errmsg)
         && resolve(plugin, "sqlite3_sourceid", &api.sourceId);
     dlclose(plugin); // Qt keeps it loaded

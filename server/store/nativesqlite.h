@@ -20,6 +20,8 @@ struct NativeSqlite
     static constexpr int row = 100; // SQLITE_ROW
     static constexpr int done = 101; // SQLITE_DONE
     static constexpr int constraint = 19; // SQLITE_CONSTRAINT, the primary code
+    static constexpr int nullType = 5; // SQLITE_NULL
+    static inline const Destructor transient = reinterpret_cast<Destructor>(-1); // SQLITE_TRANSIENT: copy
 
     int (*prepare)(sqlite3*, const char*, int, sqlite3_stmt**, const char**) = nullptr;
     int (*finalize)(sqlite3_stmt*) = nullptr;
@@ -31,6 +33,11 @@ struct NativeSqlite
     int (*bindText16)(sqlite3_stmt*, int, const void*, int, Destructor) = nullptr;
     int (*bindNull)(sqlite3_stmt*, int) = nullptr;
     int (*changes)(sqlite3*) = nullptr;
+    int (*columnType)(sqlite3_stmt*, int) = nullptr;
+    qint64 (*columnInt64)(sqlite3_stmt*, int) = nullptr;
+    double (*columnDouble)(sqlite3_stmt*, int) = nullptr;
+    const unsigned char* (*columnText)(sqlite3_stmt*, int) = nullptr;
+    int (*columnBytes)(sqlite3_stmt*, int) = nullptr;
     using WalHook = int (*)(void* context, sqlite3*, const char* database, int walPages);
     void* (*walHook)(sqlite3*, WalHook, void* context) = nullptr;
     const char* (*errmsg)(sqlite3*) = nullptr;

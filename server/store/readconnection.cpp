@@ -1,5 +1,6 @@
 #include "readconnection.h"
 
+#include "readstatement.h"
 #include "storelog.h"
 
 #include <QSqlDatabase>
@@ -38,19 +39,22 @@ bool ReadConnection::open(const QString& path, QString* error)
             return false;
         }
     }
+    // Like the writer's: QUEUELAB_SQLITE_QT_BINDING=1 keeps to QSqlQuery.
+    if (!qEnvironmentVariableIntValue("QUEUELAB_SQLITE_QT_BINDING"))
+        m_native = NativeSqlite::forConnection(db);
     return true;
 }
 
-QSqlQuery* ReadConnection::prepared(const QString& sql)
+ReadStatement* ReadConnection::prepared(const QString& sql)
 {
-    if (QSqlQuery* query = m_statements.value(sql))
-        return query;
-    auto query = std::make_unique<QSqlQuery>(QSqlDatabase::database(m_name, false));
-    query->setForwardOnly(true); // no row cache
-    if (!query->prepare(sql)) {
-        qCWarning(lcStore, "Preparing a read failed: %ls", qUtf16Printable(query->lastError().text()));
+    if (ReadStatement* statement = m_statements.value(sql))
+        return statement;
+    auto statement = std::make_unique<ReadStatement>(QSqlDatabase::database(m_name, false), m_native);
+    QString error;
+    if (!statement->prepare(sql, &error)) {
+        qCWarning(lcStore, "Preparing a read failed: %ls", qUtf16Printable(error));
         return nullptr;
     }
-    m_statements.insert(sql, query.get());
-    return query.release();
+    m_statements.insert(sql, statement.get());
+    return statement.release();
 }

@@ -1,9 +1,11 @@
 #pragma once
 
+#include "nativesqlite.h"
+
 #include <QHash>
 #include <QString>
 
-class QSqlQuery;
+class ReadStatement;
 
 // One thread's read-only connection and its prepared statements. Only that thread uses it,
 // except that whoever closes the store may destroy it once no read is running.
@@ -17,9 +19,10 @@ public:
     bool open(const QString& path, QString* error);
     // Prepared once per connection: preparing costs more than a lookup by id. finish() it after
     // use, or the connection keeps an old snapshot of the database open. Null on error.
-    QSqlQuery* prepared(const QString& sql);
+    ReadStatement* prepared(const QString& sql);
 
 private:
     QString m_name;
-    QHash<QString, QSqlQuery*> m_statements; // owned
+    std::optional<NativeSqlite> m_native; // see ReadStatement
+    QHash<QString, ReadStatement*> m_statements; // owned
 };

@@ -2,11 +2,10 @@
 
 #include "jobrow.h"
 #include "readconnection.h"
+#include "readstatement.h"
 #include "storelog.h"
 
 #include <QScopeGuard>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QStringList>
 #include <QVariant>
 
@@ -23,23 +22,29 @@ QString selectJobs(QLatin1StringView rest)
 template <typename OnRow>
 void select(ReadConnection& connection, const QString& sql, const QVariantList& values, OnRow onRow)
 {
-    QSqlQuery* query = connection.prepared(sql);
+    ReadStatement* query = connection.prepared(sql);
     if (!query)
         return;
     const auto done = qScopeGuard([query] { query->finish(); }); // ends the read transaction
-    for (int i = 0; i < values.size(); ++i)
-        query->bindValue(i, values.at(i));
+    for (int i = 0; i < values.size(); ++i) {
+        if (values.at(i).typeId() == QMetaType::QString)
+            query->bindText(i, values.at(i).toString());
+        else
+            query->bindInteger(i, values.at(i).toLongLong());
+    }
     if (!query->exec()) {
-        qCWarning(lcStore, "Reading jobs failed: %ls", qUtf16Printable(query->lastError().text()));
+        qCWarning(lcStore, "Reading jobs failed: %ls", qUtf16Printable(query->errorText()));
         return;
     }
     while (query->next() && onRow(*query)) { }
+    if (!query->errorText().isEmpty())
+        qCWarning(lcStore, "Reading jobs failed: %ls", qUtf16Printable(query->errorText()));
 }
 
 std::optional<Job> one(ReadConnection& connection, const QString& sql, const QVariant& value)
 {
     std::optional<Job> job;
-    select(connection, sql, { value }, [&job](const QSqlQuery& row) {
+    select(connection, sql, { value }, [&job](const ReadStatement& row) {
         job = JobRow::read(row);
         return false;
     });
@@ -89,7 +94,7 @@ JobPage list(ReadConnection& connection, const JobQuery& filter)
     values.append(filter.limit + 1); // one more tells whether another page follows
 
     const QString where = conditions.isEmpty() ? QString() : " WHERE "_L1 + conditions.join(" AND "_L1);
-    select(connection, selectJobs({}) + where + " ORDER BY id DESC LIMIT ?"_L1, values, [&](const QSqlQuery& row) {
+    select(connection, selectJobs({}) + where + " ORDER BY id DESC LIMIT ?"_L1, values, [&](const ReadStatement& row) {
         if (page.jobs.size() == filter.limit) {
             page.nextCursor = page.jobs.constLast().id;
             return false;
@@ -104,7 +109,7 @@ QList<Job> unfinished(ReadConnection& connection)
 {
     QList<Job> jobs;
     select(connection, selectJobs(" WHERE status IN ('scheduled', 'queued', 'running') ORDER BY id"_L1), {},
-        [&jobs](const QSqlQuery& row) {
+        [&jobs](const ReadStatement& row) {
             jobs.append(JobRow::read(row));
             return true;
         });

@@ -1,0 +1,38 @@
+#include "preparedstatement.h"
+
+#include <QSqlError>
+
+PreparedStatement::PreparedStatement(const QSqlDatabase& db, const std::optional<NativeSqlite>& native)
+    : m_native(native)
+    , m_query(db)
+{ }
+
+PreparedStatement::~PreparedStatement()
+{
+    if (m_statement)
+        m_native->finalize(m_statement);
+}
+
+bool PreparedStatement::prepare(const QString& sql, QString* error)
+{
+    if (!m_native) {
+        m_query.setForwardOnly(true); // no row cache
+        if (m_query.prepare(sql))
+            return true;
+        *error = m_query.lastError().text();
+        return false;
+    }
+    const QByteArray utf8 = sql.toUtf8();
+    if (m_native->prepare(m_native->handle, utf8.constData(), int(utf8.size()), &m_statement, nullptr) == 0)
+        return true;
+    *error = QString::fromUtf8(m_native->errmsg(m_native->handle));
+    return false;
+}
+
+void PreparedStatement::bindInteger(int index, qint64 value)
+{
+    if (m_native)
+        m_native->bindInt64(m_statement, index + 1, value);
+    else
+        m_query.bindValue(index, value);
+}
