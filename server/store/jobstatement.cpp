@@ -21,7 +21,7 @@ bool JobStatement::run()
     }
     const int code = m_native->step(m_statement);
     if (code != NativeSqlite::done) {
-        m_error = QString::fromUtf8(m_native->errmsg(m_native->handle));
+        m_error = nativeError();
         m_constraintViolated = (code & 0xff) == NativeSqlite::constraint;
     }
     m_native->reset(m_statement);
@@ -49,10 +49,7 @@ void JobStatement::bindReal(int index, double value)
 
 void JobStatement::bindText(int index, const QString& value)
 {
-    if (m_native)
-        m_native->bindText16(m_statement, index + 1, value.constData(), int(value.size() * sizeof(QChar)), nullptr);
-    else
-        m_query.bindValue(index, value);
+    bindString(index, value, false); // RowBinder's contract: the job outlives the run
 }
 
 void JobStatement::bindUtf8(int index, QByteArray value)

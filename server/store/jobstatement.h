@@ -13,7 +13,6 @@ public:
     JobStatement(const QSqlDatabase& db, const std::optional<NativeSqlite>& native);
     // Runs what was bound; false with errorText(). Ready for the next row either way.
     bool run();
-    QString errorText() const { return m_error; }
     // The row broke a constraint: SQLite undid this statement only, the transaction goes on.
     bool constraintViolated() const { return m_constraintViolated; }
     int changes() const;
@@ -26,6 +25,5 @@ public:
 
 private:
     QList<QByteArray> m_utf8; // bound UTF-8 values, alive until run()
-    QString m_error;
     bool m_constraintViolated = false;
 };

@@ -25,8 +25,13 @@ bool PreparedStatement::prepare(const QString& sql, QString* error)
     const QByteArray utf8 = sql.toUtf8();
     if (m_native->prepare(m_native->handle, utf8.constData(), int(utf8.size()), &m_statement, nullptr) == 0)
         return true;
-    *error = QString::fromUtf8(m_native->errmsg(m_native->handle));
+    *error = nativeError();
     return false;
+}
+
+QString PreparedStatement::nativeError() const
+{
+    return QString::fromUtf8(m_native->errmsg(m_native->handle));
 }
 
 void PreparedStatement::bindInteger(int index, qint64 value)
@@ -35,4 +40,14 @@ void PreparedStatement::bindInteger(int index, qint64 value)
         m_native->bindInt64(m_statement, index + 1, value);
     else
         m_query.bindValue(index, value);
+}
+
+void PreparedStatement::bindString(int index, const QString& value, bool copy)
+{
+    if (m_native) {
+        m_native->bindText16(m_statement, index + 1, value.constData(), int(value.size() * sizeof(QChar)),
+            copy ? NativeSqlite::transient : nullptr);
+    } else {
+        m_query.bindValue(index, value);
+    }
 }

@@ -15,10 +15,18 @@ public:
     Q_DISABLE_COPY_MOVE(PreparedStatement)
 
     bool prepare(const QString& sql, QString* error);
-    void bindInteger(int index, qint64 value); // positions count from 0
+    // Positions count from 0.
+    void bindInteger(int index, qint64 value);
+    // `copy`: SQLite keeps its own copy; otherwise `value` must outlive the statement's run.
+    void bindString(int index, const QString& value, bool copy);
+    // Why the last run or step failed; empty if it did not.
+    QString errorText() const { return m_error; }
 
 protected:
+    QString nativeError() const; // the connection's last error message
+
     std::optional<NativeSqlite> m_native;
     sqlite3_stmt* m_statement = nullptr; // native
     QSqlQuery m_query; // otherwise, forward only
+    QString m_error;
 };

@@ -7,16 +7,6 @@ ReadStatement::ReadStatement(const QSqlDatabase& db, const std::optional<NativeS
     : PreparedStatement(db, native)
 { }
 
-void ReadStatement::bindText(int index, const QString& value)
-{
-    if (m_native) {
-        m_native->bindText16(
-            m_statement, index + 1, value.constData(), int(value.size() * sizeof(QChar)), NativeSqlite::transient);
-    } else {
-        m_query.bindValue(index, value);
-    }
-}
-
 bool ReadStatement::exec()
 {
     m_error.clear();
@@ -26,34 +16,23 @@ bool ReadStatement::exec()
         m_error = m_query.lastError().text();
         return false;
     }
-    // The first step runs the query: errors show here, as they do for QSqlQuery::exec().
-    m_firstStep = m_native->step(m_statement);
-    m_stepped = true;
-    if (m_firstStep == NativeSqlite::row || m_firstStep == NativeSqlite::done)
-        return true;
-    m_error = QString::fromUtf8(m_native->errmsg(m_native->handle));
-    return false;
+    return true; // SQLite runs it at the first step: its errors show in next()
 }
 
 bool ReadStatement::next()
 {
     if (!m_native)
         return m_query.next();
-    int code = m_firstStep;
-    if (m_stepped)
-        m_stepped = false;
-    else
-        code = m_native->step(m_statement);
+    const int code = m_native->step(m_statement);
     if (code == NativeSqlite::row)
         return true;
     if (code != NativeSqlite::done)
-        m_error = QString::fromUtf8(m_native->errmsg(m_native->handle));
+        m_error = nativeError();
     return false;
 }
 
 void ReadStatement::finish()
 {
-    m_stepped = false;
     if (m_native)
         m_native->reset(m_statement);
     else
@@ -72,23 +51,22 @@ double ReadStatement::real(int column) const
 
 QString ReadStatement::text(int column) const
 {
-    if (!m_native)
-        return m_query.value(column).toString();
-    if (m_native->columnType(m_statement, column) == NativeSqlite::nullType)
-        return {};
-    const auto* data = reinterpret_cast<const char*>(m_native->columnText(m_statement, column));
-    return QString::fromUtf8(data, m_native->columnBytes(m_statement, column));
+    return m_native ? QString::fromUtf8(nativeText(column)) : m_query.value(column).toString();
 }
 
 QByteArray ReadStatement::utf8(int column) const
 {
-    if (!m_native) {
-        const QVariant value = m_query.value(column);
-        return value.isNull() ? QByteArray() : value.toString().toUtf8();
-    }
+    if (m_native)
+        return nativeText(column).toByteArray();
+    const QVariant value = m_query.value(column);
+    return value.isNull() ? QByteArray() : value.toString().toUtf8();
+}
+
+QByteArrayView ReadStatement::nativeText(int column) const
+{
     if (m_native->columnType(m_statement, column) == NativeSqlite::nullType)
         return {};
     // column_text before column_bytes: the length is that of the UTF-8 form.
     const auto* data = reinterpret_cast<const char*>(m_native->columnText(m_statement, column));
-    return QByteArray(data, m_native->columnBytes(m_statement, column));
+    return QByteArrayView(data, m_native->columnBytes(m_statement, column));
 }

@@ -11,13 +11,12 @@ class ReadStatement : public PreparedStatement
 public:
     ReadStatement(const QSqlDatabase& db, const std::optional<NativeSqlite>& native);
 
-    void bindText(int index, const QString& value); // and bindInteger()
-    // Runs what was bound; the rows follow with next(). False with errorText().
+    // Runs what was bound (bindInteger(), bindString()); the rows follow with next(). False
+    // with errorText().
     bool exec();
     bool next(); // false after the last row, or on an error (errorText() then says which)
     // Ends the read transaction: until then, the connection keeps an old snapshot open.
     void finish();
-    QString errorText() const { return m_error; }
 
     // Columns of the current row, counted from 0. NULL reads as 0 or as a null string.
     qint64 integer(int column) const;
@@ -26,7 +25,5 @@ public:
     QByteArray utf8(int column) const; // text as stored, without a detour through QString
 
 private:
-    bool m_stepped = false; // native: exec() ran the first step already
-    int m_firstStep = 0;
-    QString m_error;
+    QByteArrayView nativeText(int column) const; // valid until the next step; null for NULL
 };

@@ -28,15 +28,13 @@ void select(ReadConnection& connection, const QString& sql, const QVariantList& 
     const auto done = qScopeGuard([query] { query->finish(); }); // ends the read transaction
     for (int i = 0; i < values.size(); ++i) {
         if (values.at(i).typeId() == QMetaType::QString)
-            query->bindText(i, values.at(i).toString());
+            query->bindString(i, values.at(i).toString(), true);
         else
             query->bindInteger(i, values.at(i).toLongLong());
     }
-    if (!query->exec()) {
-        qCWarning(lcStore, "Reading jobs failed: %ls", qUtf16Printable(query->errorText()));
-        return;
+    if (query->exec()) {
+        while (query->next() && onRow(*query)) { }
     }
-    while (query->next() && onRow(*query)) { }
     if (!query->errorText().isEmpty())
         qCWarning(lcStore, "Reading jobs failed: %ls", qUtf16Printable(query->errorText()));
 }
