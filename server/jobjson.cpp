@@ -1,5 +1,7 @@
 #include "jobjson.h"
 
+#include "bytewriter.h"
+
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLocale>
@@ -10,254 +12,251 @@ namespace JobJson {
 
 namespace {
 
-    void appendKey(QByteArray& out, const char* key)
-    {
-        out += '"';
-        out += key;
-        out += "\":";
-    }
-
-    void appendInteger(QByteArray& out, qint64 value)
-    {
-        char digits[24];
-        int n = 0;
-        const bool negative = value < 0;
-        quint64 rest = negative ? quint64(0) - quint64(value) : quint64(value);
-        do {
-            digits[n++] = char('0' + rest % 10);
-            rest /= 10;
-        } while (rest);
-        if (negative)
-            out += '-';
-        while (n)
-            out += digits[--n];
-    }
-
-    void appendDouble(QByteArray& out, double value)
+    void writeDouble(ByteWriter& out, double value)
     {
         if (!std::isfinite(value)) {
-            out += "null"; // what QJsonDocument writes for NaN and infinities
+            out.put("null"); // what QJsonDocument writes for NaN and infinities
             return;
         }
         if (std::floor(value) == value && std::fabs(value) < 9007199254740992.0) {
-            appendInteger(out, qint64(value));
+            out.putDecimal(qint64(value));
             return;
         }
-        out += QByteArray::number(value, 'g', QLocale::FloatingPointShortest);
+        out.put(QByteArray::number(value, 'g', QLocale::FloatingPointShortest));
     }
 
-    void appendTwo(QByteArray& out, int value)
+    void writeString(ByteWriter& out, QStringView text)
     {
-        out += char('0' + value / 10);
-        out += char('0' + value % 10);
+        static const char hex[] = "0123456789abcdef";
+        out.put('"');
+        const char16_t* p = text.utf16();
+        const char16_t* const end = p + text.size();
+        while (p != end) {
+            if (*p >= 0x80) {
+                // A run of non-ASCII goes through Qt's encoder (surrogate pairs, lone halves);
+                // no byte of it needs escaping.
+                const char16_t* const run = p;
+                while (p != end && *p >= 0x80)
+                    ++p;
+                out.put(QStringView(run, p - run).toUtf8());
+                continue;
+            }
+            const char c = char(*p++);
+            if (c == '"' || c == '\\') {
+                out.put('\\');
+                out.put(c);
+            } else if (uchar(c) >= 0x20) {
+                out.put(c);
+            } else {
+                switch (c) {
+                case '\n':
+                    out.put("\\n");
+                    break;
+                case '\r':
+                    out.put("\\r");
+                    break;
+                case '\t':
+                    out.put("\\t");
+                    break;
+                case '\b':
+                    out.put("\\b");
+                    break;
+                case '\f':
+                    out.put("\\f");
+                    break;
+                default:
+                    out.put("\\u00");
+                    out.put(hex[uchar(c) >> 4]);
+                    out.put(hex[uchar(c) & 0xf]);
+                }
+            }
+        }
+        out.put('"');
     }
 
-    void appendError(QByteArray& out, const std::optional<JobError>& error)
+    void writeValue(ByteWriter& out, const QJsonValue& value)
+    {
+        switch (value.type()) {
+        case QJsonValue::Null:
+        case QJsonValue::Undefined:
+            out.put("null");
+            return;
+        case QJsonValue::Bool:
+            if (value.toBool())
+                out.put("true");
+            else
+                out.put("false");
+            return;
+        case QJsonValue::Double:
+            writeDouble(out, value.toDouble());
+            return;
+        case QJsonValue::String:
+            writeString(out, value.toString());
+            return;
+        case QJsonValue::Array: {
+            // By hand like the rest: QJsonDocument::toJson() copies the whole tree first.
+            const QJsonArray array = value.toArray();
+            out.put('[');
+            for (qsizetype i = 0; i < array.size(); ++i) {
+                if (i)
+                    out.put(',');
+                writeValue(out, array.at(i));
+            }
+            out.put(']');
+            return;
+        }
+        case QJsonValue::Object: {
+            const QJsonObject object = value.toObject();
+            out.put('{');
+            for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+                if (it != object.constBegin())
+                    out.put(',');
+                writeString(out, it.key());
+                out.put(':');
+                writeValue(out, it.value());
+            }
+            out.put('}');
+            return;
+        }
+        }
+    }
+
+    void writeTwo(char* at, int value)
+    {
+        at[0] = char('0' + value / 10);
+        at[1] = char('0' + value % 10);
+    }
+
+    void writeTimestamp(ByteWriter& out, qint64 ms)
+    {
+        if (ms <= 0) {
+            out.put("null");
+            return;
+        }
+        // Days to civil date (Howard Hinnant's algorithm): QDateTime costs ten times more.
+        const qint64 days = ms / 86400000;
+        const qint64 msOfDay = ms % 86400000;
+        const qint64 z = days + 719468;
+        const qint64 era = z / 146097;
+        const qint64 doe = z - era * 146097;
+        const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        const qint64 mp = (5 * doy + 2) / 153;
+        const int day = int(doy - (153 * mp + 2) / 5 + 1);
+        const int month = int(mp < 10 ? mp + 3 : mp - 9);
+        const qint64 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+
+        out.put('"');
+        out.putDecimal(year);
+        char rest[] = "-MM-DDTHH:MM:SS.mmmZ\"";
+        writeTwo(rest + 1, month);
+        writeTwo(rest + 4, day);
+        writeTwo(rest + 7, int(msOfDay / 3600000));
+        writeTwo(rest + 10, int(msOfDay / 60000 % 60));
+        writeTwo(rest + 13, int(msOfDay / 1000 % 60));
+        rest[16] = char('0' + msOfDay % 1000 / 100);
+        writeTwo(rest + 17, int(msOfDay % 100));
+        out.put(rest, sizeof(rest) - 1);
+    }
+
+    void writeError(ByteWriter& out, const std::optional<JobError>& error)
     {
         if (!error) {
-            out += "null";
+            out.put("null");
             return;
         }
-        out += "{\"code\":";
-        appendString(out, error->code);
-        out += ",\"message\":";
-        appendString(out, error->message);
-        out += '}';
+        out.put("{\"code\":");
+        writeString(out, error->code);
+        out.put(",\"message\":");
+        writeString(out, error->message);
+        out.put('}');
+    }
+
+    void writeJob(ByteWriter& out, const Job& job)
+    {
+        out.put("{\"id\":\"");
+        out.putDecimal(job.id);
+        out.put("\",\"type\":");
+        writeString(out, job.type);
+        out.put(",\"queue\":");
+        writeString(out, job.queue);
+        out.put(",\"status\":\"");
+        const QLatin1StringView status = statusName(job.status);
+        out.put(status.data(), status.size());
+        out.put("\",\"priority\":");
+        out.putDecimal(job.priority);
+        out.put(",\"attempts\":");
+        out.putDecimal(job.attempts);
+        out.put(",\"max_attempts\":");
+        out.putDecimal(job.maxAttempts);
+        out.put(",\"payload\":");
+        writeValue(out, job.payload);
+        out.put(",\"result\":");
+        writeValue(out, job.result);
+        out.put(",\"error\":");
+        writeError(out, job.error);
+        out.put(",\"progress\":");
+        writeDouble(out, job.progress);
+        out.put(",\"created_at\":");
+        writeTimestamp(out, job.createdAt);
+        out.put(",\"run_at\":");
+        writeTimestamp(out, job.runAt);
+        out.put(",\"started_at\":");
+        writeTimestamp(out, job.startedAt);
+        out.put(",\"finished_at\":");
+        writeTimestamp(out, job.finishedAt);
+        out.put(",\"timeout_ms\":");
+        if (job.timeoutMs >= 0)
+            out.putDecimal(job.timeoutMs);
+        else
+            out.put("null");
+        out.put(",\"idempotency_key\":");
+        if (job.idempotencyKey.isEmpty())
+            out.put("null");
+        else
+            writeString(out, job.idempotencyKey);
+        out.put(",\"history\":[");
+        for (qsizetype i = 0; i < job.history.size(); ++i) {
+            const JobAttempt& attempt = job.history[i];
+            if (i)
+                out.put(',');
+            out.put("{\"attempt\":");
+            out.putDecimal(attempt.number);
+            out.put(",\"started_at\":");
+            writeTimestamp(out, attempt.startedAt);
+            out.put(",\"finished_at\":");
+            writeTimestamp(out, attempt.finishedAt);
+            out.put(",\"error\":");
+            writeError(out, attempt.error);
+            out.put('}');
+        }
+        out.put("]}");
     }
 
 } // namespace
 
 void appendString(QByteArray& out, QStringView text)
 {
-    static const char hex[] = "0123456789abcdef";
-    const QByteArray utf8 = text.toUtf8();
-    out += '"';
-    for (const char c : utf8) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20) {
-            switch (c) {
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            default:
-                out += "\\u00";
-                out += hex[u >> 4];
-                out += hex[u & 0xf];
-            }
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
+    ByteWriter writer(out);
+    writeString(writer, text);
 }
 
 void appendValue(QByteArray& out, const QJsonValue& value)
 {
-    switch (value.type()) {
-    case QJsonValue::Null:
-    case QJsonValue::Undefined:
-        out += "null";
-        return;
-    case QJsonValue::Bool:
-        out += value.toBool() ? "true" : "false";
-        return;
-    case QJsonValue::Double:
-        appendDouble(out, value.toDouble());
-        return;
-    case QJsonValue::String:
-        appendString(out, value.toString());
-        return;
-    case QJsonValue::Array: {
-        // By hand like the rest: QJsonDocument::toJson() copies the whole tree first.
-        const QJsonArray array = value.toArray();
-        out += '[';
-        for (qsizetype i = 0; i < array.size(); ++i) {
-            if (i)
-                out += ',';
-            appendValue(out, array.at(i));
-        }
-        out += ']';
-        return;
-    }
-    case QJsonValue::Object: {
-        const QJsonObject object = value.toObject();
-        out += '{';
-        for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
-            if (it != object.constBegin())
-                out += ',';
-            appendString(out, it.key());
-            out += ':';
-            appendValue(out, it.value());
-        }
-        out += '}';
-        return;
-    }
-    }
+    ByteWriter writer(out);
+    writeValue(writer, value);
 }
 
 void appendTimestamp(QByteArray& out, qint64 ms)
 {
-    if (ms <= 0) {
-        out += "null";
-        return;
-    }
-    // Days to civil date (Howard Hinnant's algorithm): QDateTime costs ten times more.
-    const qint64 days = ms / 86400000;
-    const qint64 msOfDay = ms % 86400000;
-    const qint64 z = days + 719468;
-    const qint64 era = z / 146097;
-    const qint64 doe = z - era * 146097;
-    const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const qint64 mp = (5 * doy + 2) / 153;
-    const int day = int(doy - (153 * mp + 2) / 5 + 1);
-    const int month = int(mp < 10 ? mp + 3 : mp - 9);
-    const qint64 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-
-    out += '"';
-    appendInteger(out, year);
-    out += '-';
-    appendTwo(out, month);
-    out += '-';
-    appendTwo(out, day);
-    out += 'T';
-    appendTwo(out, int(msOfDay / 3600000));
-    out += ':';
-    appendTwo(out, int(msOfDay / 60000 % 60));
-    out += ':';
-    appendTwo(out, int(msOfDay / 1000 % 60));
-    out += '.';
-    out += char('0' + msOfDay % 1000 / 100);
-    appendTwo(out, int(msOfDay % 100));
-    out += "Z\"";
+    ByteWriter writer(out);
+    writeTimestamp(writer, ms);
 }
 
 void appendJob(QByteArray& out, const Job& job)
 {
-    out += "{\"id\":\"";
-    appendInteger(out, job.id);
-    out += "\",\"type\":";
-    appendString(out, job.type);
-    out += ",\"queue\":";
-    appendString(out, job.queue);
-    out += ",\"status\":\"";
-    out += statusName(job.status).data();
-    out += "\",";
-    appendKey(out, "priority");
-    appendInteger(out, job.priority);
-    out += ',';
-    appendKey(out, "attempts");
-    appendInteger(out, job.attempts);
-    out += ',';
-    appendKey(out, "max_attempts");
-    appendInteger(out, job.maxAttempts);
-    out += ',';
-    appendKey(out, "payload");
-    appendValue(out, job.payload);
-    out += ',';
-    appendKey(out, "result");
-    appendValue(out, job.result);
-    out += ',';
-    appendKey(out, "error");
-    appendError(out, job.error);
-    out += ',';
-    appendKey(out, "progress");
-    appendDouble(out, job.progress);
-    out += ',';
-    appendKey(out, "created_at");
-    appendTimestamp(out, job.createdAt);
-    out += ',';
-    appendKey(out, "run_at");
-    appendTimestamp(out, job.runAt);
-    out += ',';
-    appendKey(out, "started_at");
-    appendTimestamp(out, job.startedAt);
-    out += ',';
-    appendKey(out, "finished_at");
-    appendTimestamp(out, job.finishedAt);
-    out += ',';
-    appendKey(out, "timeout_ms");
-    if (job.timeoutMs >= 0)
-        appendInteger(out, job.timeoutMs);
-    else
-        out += "null";
-    out += ',';
-    appendKey(out, "idempotency_key");
-    if (job.idempotencyKey.isEmpty())
-        out += "null";
-    else
-        appendString(out, job.idempotencyKey);
-    out += ",\"history\":[";
-    for (qsizetype i = 0; i < job.history.size(); ++i) {
-        const JobAttempt& attempt = job.history[i];
-        if (i)
-            out += ',';
-        out += "{\"attempt\":";
-        appendInteger(out, attempt.number);
-        out += ",\"started_at\":";
-        appendTimestamp(out, attempt.startedAt);
-        out += ",\"finished_at\":";
-        appendTimestamp(out, attempt.finishedAt);
-        out += ",\"error\":";
-        appendError(out, attempt.error);
-        out += '}';
-    }
-    out += "]}";
+    ByteWriter writer(out);
+    writeJob(writer, job);
 }
 
 QByteArray job(const Job& job)
@@ -272,24 +271,27 @@ QByteArray jobList(const QList<Job>& jobs, const std::optional<std::optional<Job
 {
     QByteArray out;
     out.reserve(16 + jobs.size() * 384);
-    out += "{\"jobs\":[";
-    for (qsizetype i = 0; i < jobs.size(); ++i) {
-        if (i)
-            out += ',';
-        appendJob(out, jobs[i]);
-    }
-    out += ']';
-    if (nextCursor) {
-        out += ",\"next_cursor\":";
-        if (*nextCursor) {
-            out += '"';
-            appendInteger(out, **nextCursor);
-            out += '"';
-        } else {
-            out += "null";
+    {
+        ByteWriter writer(out);
+        writer.put("{\"jobs\":[");
+        for (qsizetype i = 0; i < jobs.size(); ++i) {
+            if (i)
+                writer.put(',');
+            writeJob(writer, jobs[i]);
         }
+        writer.put(']');
+        if (nextCursor) {
+            writer.put(",\"next_cursor\":");
+            if (*nextCursor) {
+                writer.put('"');
+                writer.putDecimal(**nextCursor);
+                writer.put('"');
+            } else {
+                writer.put("null");
+            }
+        }
+        writer.put('}');
     }
-    out += '}';
     return out;
 }
 

@@ -59,6 +59,17 @@ private Q_SLOTS:
         };
         nested.result = QJsonArray { QJsonObject(), QJsonValue(QJsonValue::Null), QStringLiteral("\t") };
         QTest::newRow("nested payload") << nested;
+
+        Job unicode = plain;
+        unicode.type = QStringLiteral("t\u00fcp\u2713");
+        unicode.payload = QJsonObject { { QStringLiteral("\U0001F600 key"),
+            QStringLiteral("a\u2713b\U0001F600c\u001f\u007f\u00e9\u00e9 end") } };
+        QTest::newRow("unicode and controls") << unicode;
+
+        Job big = plain; // far past the 384 bytes reserved for a job: the writer grows
+        big.payload = QJsonArray { QString(5000, QLatin1Char('x')), QString(3000, QChar(0x00e9)) };
+        big.result = QString(2000, QLatin1Char('"'));
+        QTest::newRow("big") << big;
     }
 
     void matchesToJson()
@@ -78,6 +89,15 @@ private Q_SLOTS:
         out.clear();
         JobJson::appendTimestamp(out, 0);
         QCOMPARE(out, QByteArray("null"));
+    }
+
+    void appendsAfterWhatIsThere()
+    {
+        QByteArray out("x:");
+        JobJson::appendString(out, u"a\"\u00e9\U0001F600\n");
+        QCOMPARE(out, QByteArray("x:\"a\\\"\xc3\xa9\xf0\x9f\x98\x80\\n\""));
+        JobJson::appendValue(out, QJsonArray { 1, 2.5, true });
+        QCOMPARE(out, QByteArray("x:\"a\\\"\xc3\xa9\xf0\x9f\x98\x80\\n\"[1,2.5,true]"));
     }
 
     void listWithCursor()

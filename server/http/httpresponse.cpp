@@ -1,5 +1,6 @@
 #include "httpresponse.h"
 
+#include "bytewriter.h"
 #include "httplogging.h"
 
 namespace {
@@ -130,39 +131,43 @@ QByteArray HttpResponse::serialize() const
 
     QByteArray out;
     out.reserve(size);
-    out += "HTTP/1.1 ";
-    out += QByteArray::number(status);
-    out += ' ';
-    out += reasonPhrase(status);
-    out += "\r\n";
-    if (!contentType.isEmpty() && !bodyless) {
-        out += "Content-Type: ";
-        out += contentType;
-        out += "\r\n";
-    }
-    if (!bodyless) {
-        out += "Content-Length: ";
-        out += QByteArray::number(body.size());
-        out += "\r\n";
-    }
-    for (const auto& [name, value] : headers) {
-        if (isFramingHeader(name) || (!contentType.isEmpty() && name.compare("content-type", Qt::CaseInsensitive) == 0))
-            continue;
-        if (!isSafeHeader(name, value)) {
-            qCWarning(lcHttp) << "dropping a malformed response header" << name;
-            continue;
+    {
+        ByteWriter writer(out);
+        writer.put("HTTP/1.1 ");
+        writer.putDecimal(status);
+        writer.put(' ');
+        writer.put(reasonPhrase(status));
+        writer.put("\r\n");
+        if (!contentType.isEmpty() && !bodyless) {
+            writer.put("Content-Type: ");
+            writer.put(contentType);
+            writer.put("\r\n");
         }
-        out += canonicalName(name);
-        out += ": ";
-        out += value;
-        out += "\r\n";
-    }
-    if (close)
-        out += "Connection: close\r\n";
-    else if (keepAlive10)
-        out += "Connection: keep-alive\r\n";
-    out += "\r\n";
-    if (!headOnly && !bodyless)
-        out += body;
+        if (!bodyless) {
+            writer.put("Content-Length: ");
+            writer.putDecimal(body.size());
+            writer.put("\r\n");
+        }
+        for (const auto& [name, value] : headers) {
+            if (isFramingHeader(name)
+                || (!contentType.isEmpty() && name.compare("content-type", Qt::CaseInsensitive) == 0))
+                continue;
+            if (!isSafeHeader(name, value)) {
+                qCWarning(lcHttp) << "dropping a malformed response header" << name;
+                continue;
+            }
+            writer.put(canonicalName(name));
+            writer.put(": ");
+            writer.put(value);
+            writer.put("\r\n");
+        }
+        if (close)
+            writer.put("Connection: close\r\n");
+        else if (keepAlive10)
+            writer.put("Connection: keep-alive\r\n");
+        writer.put("\r\n");
+        if (!headOnly && !bodyless)
+            writer.put(body);
+    } // the writer cuts `out` to what it wrote
     return out;
 }
