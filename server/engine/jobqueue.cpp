@@ -2,18 +2,33 @@
 
 #include <algorithm>
 
+JobQueue::Named& JobQueue::named(const QString& queue)
+{
+    const auto it = m_index.constFind(queue);
+    if (it != m_index.cend())
+        return m_queues[size_t(*it)];
+    m_index.insert(queue, qsizetype(m_queues.size()));
+    return m_queues.emplace_back(Named { queue, {}, 0, 0, false });
+}
+
+const JobQueue::Named* JobQueue::find(const QString& queue) const
+{
+    const auto it = m_index.constFind(queue);
+    return it == m_index.cend() ? nullptr : &m_queues[size_t(*it)];
+}
+
 bool JobQueue::push(const QString& queue, int priority, JobId id)
 {
-    Named& named = m_queues[queue];
-    if (named.ready.insert({ -priority, id }).second)
+    Named& target = named(queue);
+    if (target.ready.insert({ -priority, id }).second)
         ++m_depth;
-    return !named.paused && (named.concurrency == 0 || named.running < named.concurrency);
+    return !target.paused && (target.concurrency == 0 || target.running < target.concurrency);
 }
 
 bool JobQueue::remove(const QString& queue, int priority, JobId id)
 {
-    auto it = m_queues.find(queue);
-    if (it == m_queues.end() || it->ready.erase({ -priority, id }) == 0)
+    const auto it = m_index.constFind(queue);
+    if (it == m_index.cend() || m_queues[size_t(*it)].ready.erase({ -priority, id }) == 0)
         return false;
     --m_depth;
     return true;
@@ -22,15 +37,12 @@ bool JobQueue::remove(const QString& queue, int priority, JobId id)
 JobId JobQueue::pop(QString* queueOut)
 {
     Named* best = nullptr;
-    const QString* bestName = nullptr;
-    for (auto it = m_queues.begin(); it != m_queues.end(); ++it) {
-        Named& named = it.value();
-        if (named.ready.empty() || named.paused || (named.concurrency > 0 && named.running >= named.concurrency))
+    for (Named& candidate : m_queues) {
+        if (candidate.ready.empty() || candidate.paused
+            || (candidate.concurrency > 0 && candidate.running >= candidate.concurrency))
             continue;
-        if (!best || *named.ready.begin() < *best->ready.begin()) {
-            best = &named;
-            bestName = &it.key();
-        }
+        if (!best || *candidate.ready.begin() < *best->ready.begin())
+            best = &candidate;
     }
     if (!best)
         return 0;
@@ -38,51 +50,57 @@ JobId JobQueue::pop(QString* queueOut)
     best->ready.erase(best->ready.begin());
     ++best->running;
     --m_depth;
-    *queueOut = *bestName;
+    *queueOut = best->name;
     return id;
 }
 
 void JobQueue::finishedRunning(const QString& queue)
 {
-    auto it = m_queues.find(queue);
-    if (it != m_queues.end() && it->running > 0)
-        --it->running;
+    const auto it = m_index.constFind(queue);
+    if (it != m_index.cend() && m_queues[size_t(*it)].running > 0)
+        --m_queues[size_t(*it)].running;
 }
 
 qint64 JobQueue::depth(const QString& queue) const
 {
-    const auto it = m_queues.constFind(queue);
-    return it == m_queues.cend() ? 0 : qint64(it->ready.size());
+    const Named* found = find(queue);
+    return found ? qint64(found->ready.size()) : 0;
 }
 
 int JobQueue::running(const QString& queue) const
 {
-    return m_queues.value(queue).running;
+    const Named* found = find(queue);
+    return found ? found->running : 0;
 }
 
 bool JobQueue::isPaused(const QString& queue) const
 {
-    return m_queues.value(queue).paused;
+    const Named* found = find(queue);
+    return found && found->paused;
 }
 
 int JobQueue::concurrency(const QString& queue) const
 {
-    return m_queues.value(queue).concurrency;
+    const Named* found = find(queue);
+    return found ? found->concurrency : 0;
 }
 
 void JobQueue::setPaused(const QString& queue, bool paused)
 {
-    m_queues[queue].paused = paused;
+    named(queue).paused = paused;
 }
 
 void JobQueue::setConcurrency(const QString& queue, int limit)
 {
-    m_queues[queue].concurrency = std::max(0, limit);
+    named(queue).concurrency = std::max(0, limit);
 }
 
 QStringList JobQueue::names() const
 {
-    QStringList names = m_queues.keys();
+    QStringList names;
+    names.reserve(qsizetype(m_queues.size()));
+    for (const Named& queue : m_queues)
+        names.append(queue.name);
     names.sort();
     return names;
 }
