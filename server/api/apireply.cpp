@@ -41,9 +41,10 @@ void invalid(const HttpExchangePtr& exchange, const QString& field, const QStrin
 
 std::optional<QJsonObject> jsonBody(const HttpExchangePtr& exchange)
 {
-    const QByteArray contentType = exchange->header("content-type").trimmed().toLower();
+    const QByteArray contentType = exchange->header("content-type");
     const qsizetype semicolon = contentType.indexOf(';');
-    if ((semicolon < 0 ? contentType : contentType.left(semicolon).trimmed()) != "application/json") {
+    const QByteArrayView mediaType = QByteArrayView(contentType).first(semicolon < 0 ? contentType.size() : semicolon);
+    if (mediaType.trimmed().compare("application/json", Qt::CaseInsensitive) != 0) {
         exchange->respondError(415, QStringLiteral("unsupported_media_type"),
             QStringLiteral("send the body as JSON with Content-Type: application/json"));
         return std::nullopt;

@@ -41,12 +41,12 @@ const QUrlQuery& HttpExchange::query() const
     return *m_query;
 }
 
-QByteArray HttpExchange::header(const QByteArray& lowercaseName) const
+QByteArray HttpExchange::header(QByteArrayView wanted) const
 {
     QByteArray value;
     bool found = false;
     for (const auto& [name, fieldValue] : m_request.head.headers) {
-        if (name.compare(lowercaseName, Qt::CaseInsensitive) != 0)
+        if (name.size() != wanted.size() || wanted.compare(name, Qt::CaseInsensitive) != 0)
             continue;
         if (found)
             value += ", ";
