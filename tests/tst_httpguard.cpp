@@ -345,6 +345,14 @@ void TestHttpGuard::rawRequests_data()
     row("loopback hosts",
         { "GET /hello HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n", "GET /hello HTTP/1.1\r\nHost: [::1]:80\r\n\r\n" },
         { ok, ok }, {}, {}, false);
+    row("loopback host forms",
+        { "GET /hello HTTP/1.1\r\nHost: LocalHost:8080\r\n\r\n", "GET /hello HTTP/1.1\r\nHost: 127.255.0.9\r\n\r\n" },
+        { ok, ok }, {}, {}, false);
+    const QByteArray hostRefused = "HTTP/1.1 403 Forbidden";
+    row("addresses that are not loopback",
+        { "GET /hello HTTP/1.1\r\nHost: 127.0.0.256\r\n\r\n", "GET /hello HTTP/1.1\r\nHost: 128.0.0.1\r\n\r\n",
+            "GET /hello HTTP/1.1\r\nHost: 127.0.0.1.2\r\n\r\n", "GET /hello HTTP/1.1\r\nHost: localhost.evil\r\n\r\n" },
+        { hostRefused, hostRefused, hostRefused, hostRefused }, { "host_not_allowed" }, {}, false);
 }
 
 void TestHttpGuard::rawRequests()

@@ -15,20 +15,30 @@ bool isDigits(QByteArrayView text, qsizetype maxSize)
     return true;
 }
 
+// Up to three digits, already checked: QByteArrayView::toInt() goes through the locale code.
+int decimalValue(QByteArrayView digits)
+{
+    int value = 0;
+    for (const char c : digits)
+        value = value * 10 + (c - '0');
+    return value;
+}
+
 bool isLoopbackIpv4(QByteArrayView host)
 {
-    int parts = 0;
-    while (parts < 4) {
+    // Exactly four parts: a fifth (127.0.0.1.2) is a host name, not this address.
+    for (int part = 0; part < 4; ++part) {
+        const bool last = part == 3;
         const qsizetype dot = host.indexOf('.');
-        const QByteArrayView part = dot < 0 ? host : host.first(dot);
-        if (!isDigits(part, 3) || part.toInt() > 255 || (parts == 0 && part != "127"))
+        if ((dot < 0) != last)
             return false;
-        ++parts;
-        if (dot < 0)
-            break;
-        host = host.sliced(dot + 1);
+        const QByteArrayView digits = last ? host : host.first(dot);
+        if (!isDigits(digits, 3) || decimalValue(digits) > 255 || (part == 0 && digits != "127"))
+            return false;
+        if (!last)
+            host = host.sliced(dot + 1);
     }
-    return parts == 4;
+    return true;
 }
 
 } // namespace
@@ -59,7 +69,9 @@ bool HttpPolicy::isLoopbackHost(QByteArrayView host)
             return false;
         host = host.first(colon);
     }
-    return host.compare("localhost", Qt::CaseInsensitive) == 0 || isLoopbackIpv4(host);
+    const QByteArrayView localhost("localhost");
+    return (host.size() == localhost.size() && host.compare(localhost, Qt::CaseInsensitive) == 0)
+        || isLoopbackIpv4(host);
 }
 
 bool HttpPolicy::isOriginAllowed(const QByteArray& origin, const QByteArray& host) const
