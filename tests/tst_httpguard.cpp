@@ -703,6 +703,15 @@ void TestHttpGuard::metricsAndLog()
     QVERIFY(entries[2].seq > entries[1].seq);
     QVERIFY(server.log.since(entries[2].seq).isEmpty());
     QCOMPARE(RequestLog::bodyPreview(QByteArray(199, 'a') + "\xc3\xa9").size(), 199); // no half character
+    // The log keeps bytes and cuts them when read: the same preview, whatever the body's length.
+    RequestLog log;
+    log.append({ 1, "POST", "/jobs", 202, 1, QByteArray(199, 'a') + "\xc3\xa9" + QByteArray(5000, 'b') });
+    log.append({ 2, "POST", "/jobs", 202, 1, QByteArray(5000, 'c') });
+    const QList<RequestLogEntry> cut = log.since(0);
+    QCOMPARE(cut.size(), 2);
+    QCOMPARE(cut[0].bodyPreview, QString(199, QLatin1Char('a')));
+    QCOMPARE(cut[1].bodyPreview, QString(200, QLatin1Char('c')));
+    QCOMPARE(cut[1].method, QStringLiteral("POST"));
 }
 
 QTEST_GUILESS_MAIN(TestHttpGuard)

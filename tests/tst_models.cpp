@@ -294,13 +294,7 @@ private Q_SLOTS:
         RequestLogModel model(3);
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const auto request = [&](const QString& target, int status) {
-            RequestLogEntry entry;
-            entry.timeMs = 1700000000000;
-            entry.method = QStringLiteral("GET");
-            entry.target = target;
-            entry.status = status;
-            entry.latencyUs = 1500;
-            log.append(entry);
+            log.append({ 1700000000000, "GET", target.toLatin1(), status, 1500, {} });
         };
         request(QStringLiteral("/health"), 200);
         request(QStringLiteral("/jobs/1"), 404);

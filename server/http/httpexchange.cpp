@@ -117,13 +117,6 @@ void HttpExchange::record(int status, qint64 latencyUs)
         m_context.metrics->record(m_context.routeName, status);
     if (!m_context.log)
         return;
-    RequestLogEntry entry;
-    entry.timeMs = QDateTime::currentMSecsSinceEpoch();
-    entry.method = QString::fromLatin1(m_request.head.method);
-    entry.target = QString::fromLatin1(m_request.head.target); // the framer let only visible ASCII through
-    entry.status = status;
-    entry.latencyUs = latencyUs;
-    if (!m_request.body.isEmpty())
-        entry.bodyPreview = RequestLog::bodyPreview(m_request.body);
-    m_context.log->append(std::move(entry));
+    m_context.log->append({ QDateTime::currentMSecsSinceEpoch(), m_request.head.method, m_request.head.target, status,
+        latencyUs, m_request.body });
 }

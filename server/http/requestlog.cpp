@@ -9,12 +9,14 @@ RequestLog::RequestLog()
     m_ring.resize(Limits::requestLogSize);
 }
 
-quint64 RequestLog::append(RequestLogEntry entry)
+quint64 RequestLog::append(Record record)
 {
+    // One byte past the preview: bodyPreview() looks at it to cut at a character boundary.
+    if (record.body.size() > Limits::requestLogPreviewBytes + 1)
+        record.body = record.body.first(Limits::requestLogPreviewBytes + 1);
     QMutexLocker lock(&m_mutex);
-    entry.seq = ++m_lastSeq;
-    const quint64 seq = entry.seq;
-    m_ring[seq % m_ring.size()] = std::move(entry);
+    const quint64 seq = ++m_lastSeq;
+    m_ring[seq % m_ring.size()] = Slot { seq, std::move(record) };
     return seq;
 }
 
@@ -27,8 +29,12 @@ QList<RequestLogEntry> RequestLog::since(quint64 seq) const
     if (first > m_lastSeq)
         return entries;
     entries.reserve(qsizetype(m_lastSeq - first + 1));
-    for (quint64 s = first; s <= m_lastSeq; ++s)
-        entries.append(m_ring[s % m_ring.size()]);
+    for (quint64 s = first; s <= m_lastSeq; ++s) {
+        const Slot& slot = m_ring[s % m_ring.size()];
+        const Record& record = slot.record;
+        entries.append({ slot.seq, record.timeMs, QString::fromLatin1(record.method),
+            QString::fromLatin1(record.target), record.status, record.latencyUs, bodyPreview(record.body) });
+    }
     return entries;
 }
 
