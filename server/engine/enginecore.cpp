@@ -395,6 +395,7 @@ EngineResult<QList<Job>> EngineCore::submit(
     QList<Job> created;
     QHash<QString, qsizetype> createdKeys; // idempotency key -> index in `created`: linear, not quadratic
     answer.reserve(specs.size());
+    created.reserve(specs.size());
     for (const JobSpec& spec : specs) {
         if (!spec.idempotencyKey.isEmpty()) {
             const JobId existing = m_activeKeys.value(spec.idempotencyKey);
@@ -437,6 +438,7 @@ EngineResult<QList<Job>> EngineCore::submit(
     // Stored before anyone can see or run them, so a worker's update never overtakes the insert.
     QList<JobId> createdIds;
     int runnable = 0;
+    createdIds.reserve(created.size());
     for (const Job& job : std::as_const(created))
         createdIds.append(job.id);
     m_store->insert(created, [this, createdIds, onDurable = std::move(onDurable)](const QString& error) {
