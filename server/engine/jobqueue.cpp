@@ -17,6 +17,11 @@ const JobQueue::Named* JobQueue::find(const QString& queue) const
     return it == m_index.cend() ? nullptr : &m_queues[size_t(*it)];
 }
 
+JobQueue::Named* JobQueue::find(const QString& queue)
+{
+    return const_cast<Named*>(std::as_const(*this).find(queue));
+}
+
 bool JobQueue::push(const QString& queue, int priority, JobId id)
 {
     Named& target = named(queue);
@@ -27,8 +32,8 @@ bool JobQueue::push(const QString& queue, int priority, JobId id)
 
 bool JobQueue::remove(const QString& queue, int priority, JobId id)
 {
-    const auto it = m_index.constFind(queue);
-    if (it == m_index.cend() || m_queues[size_t(*it)].ready.erase({ -priority, id }) == 0)
+    Named* found = find(queue);
+    if (!found || found->ready.erase({ -priority, id }) == 0)
         return false;
     --m_depth;
     return true;
@@ -56,9 +61,9 @@ JobId JobQueue::pop(QString* queueOut)
 
 void JobQueue::finishedRunning(const QString& queue)
 {
-    const auto it = m_index.constFind(queue);
-    if (it != m_index.cend() && m_queues[size_t(*it)].running > 0)
-        --m_queues[size_t(*it)].running;
+    Named* found = find(queue);
+    if (found && found->running > 0)
+        --found->running;
 }
 
 qint64 JobQueue::depth(const QString& queue) const

@@ -43,7 +43,8 @@ private:
         bool paused = false;
     };
     Named& named(const QString& queue); // created on first use
-    const Named* find(const QString& queue) const;
+    const Named* find(const QString& queue) const; // null if never used
+    Named* find(const QString& queue);
 
     // pop() looks at every queue for each job: a vector walks only them, where a QHash walks
     // its buckets (128 at least), which made pop() cost about 3,000 instructions.

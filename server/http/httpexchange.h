@@ -44,7 +44,7 @@ public:
     QHttpServerRequest::Method method() const { return m_request.method; }
     const QString& path() const { return m_request.path; }
     const QUrlQuery& query() const;
-    QByteArray header(QByteArrayView name) const; // all values joined by ", "
+    QByteArray header(QByteArrayView wanted) const; // any case; all values joined by ", "
     const QByteArray& body() const { return m_request.body; }
     const QString& pathArg() const { return m_pathArg; }
     const QString& routeName() const { return m_context.routeName; }

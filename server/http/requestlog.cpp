@@ -22,17 +22,19 @@ quint64 RequestLog::append(Record record)
 
 QList<RequestLogEntry> RequestLog::since(quint64 seq) const
 {
-    QMutexLocker lock(&m_mutex);
-    const quint64 oldest = m_lastSeq >= m_ring.size() ? m_lastSeq - m_ring.size() + 1 : 1;
-    const quint64 first = qMax(seq + 1, oldest);
+    // Copied under the lock (the bytes are shared, not copied), made text after it: the HTTP
+    // thread's append() never waits for the conversion.
+    std::vector<Slot> slots;
+    {
+        QMutexLocker lock(&m_mutex);
+        const quint64 oldest = m_lastSeq >= m_ring.size() ? m_lastSeq - m_ring.size() + 1 : 1;
+        for (quint64 s = qMax(seq + 1, oldest); s <= m_lastSeq; ++s)
+            slots.push_back(m_ring[s % m_ring.size()]);
+    }
     QList<RequestLogEntry> entries;
-    if (first > m_lastSeq)
-        return entries;
-    entries.reserve(qsizetype(m_lastSeq - first + 1));
-    for (quint64 s = first; s <= m_lastSeq; ++s) {
-        const Slot& slot = m_ring[s % m_ring.size()];
-        const Record& record = slot.record;
-        entries.append({ slot.seq, record.timeMs, QString::fromLatin1(record.method),
+    entries.reserve(qsizetype(slots.size()));
+    for (const auto& [entrySeq, record] : slots) {
+        entries.append({ entrySeq, record.timeMs, QString::fromLatin1(record.method),
             QString::fromLatin1(record.target), record.status, record.latencyUs, bodyPreview(record.body) });
     }
     return entries;
