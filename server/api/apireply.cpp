@@ -1,5 +1,7 @@
 #include "apireply.h"
 
+#include "bytewriter.h"
+
 #include <QJsonDocument>
 #include <QJsonParseError>
 
@@ -93,7 +95,14 @@ std::optional<qint64> queryInteger(
 
 QByteArray jobLocation(JobId id)
 {
-    return "/jobs/" + QByteArray::number(id);
+    QByteArray location;
+    location.reserve(26); // "/jobs/" and up to 20 characters: one allocation
+    {
+        ByteWriter writer(location);
+        writer.put("/jobs/");
+        writer.putDecimal(id);
+    }
+    return location;
 }
 
 } // namespace ApiReply

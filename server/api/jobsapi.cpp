@@ -3,6 +3,7 @@
 #include "api/apireply.h"
 #include "api/postedcalls.h"
 #include "defaultlimits.h"
+#include "http/httpjson.h"
 #include "http/httprouter.h"
 #include "jobjson.h"
 
@@ -15,7 +16,7 @@ namespace {
 
 void respondJob(const HttpExchangePtr& exchange, int status, const Job& job, const HttpHeaders& headers = {})
 {
-    exchange->respond(status, "application/json", JobJson::job(job), headers);
+    exchange->respond(status, jsonContentType, JobJson::job(job), headers);
 }
 
 // The race between the store's commit callback (any thread) and the handler returning.
@@ -100,10 +101,11 @@ void JobsApi::acceptWhenDurable(const HttpExchangePtr& exchange, const QList<Job
             exchange->respondError(503, QStringLiteral("storage_failed"),
                 QStringLiteral("the job could not be stored: %1").arg(ack->error), { { "Retry-After", "1" } });
         } else if (batch) {
-            exchange->respond(ApiReply::accepted, "application/json", JobJson::jobList(ack->jobs));
+            exchange->respond(ApiReply::accepted, jsonContentType, JobJson::jobList(ack->jobs));
         } else {
             const Job& job = ack->jobs.constFirst();
-            respondJob(exchange, ApiReply::accepted, job, { { "Location", ApiReply::jobLocation(job.id) } });
+            respondJob(exchange, ApiReply::accepted, job,
+                { { QByteArrayLiteral("Location"), ApiReply::jobLocation(job.id) } });
         }
     };
     auto onDurable = [ack, answer, answers = m_durableAnswers](const QString& error) {
@@ -177,7 +179,7 @@ void JobsApi::list(const HttpExchangePtr& exchange)
                 exchange, QStringLiteral("cursor"), QStringLiteral("must be the next_cursor of a previous page"));
     }
     const JobPage page = m_engine->listJobs(query);
-    exchange->respond(ApiReply::ok, "application/json", JobJson::jobList(page.jobs, page.nextCursor));
+    exchange->respond(ApiReply::ok, jsonContentType, JobJson::jobList(page.jobs, page.nextCursor));
 }
 
 void JobsApi::cancel(const HttpExchangePtr& exchange)
@@ -201,5 +203,6 @@ void JobsApi::retry(const HttpExchangePtr& exchange)
     const auto result = m_engine->retry(*id);
     if (const auto* error = std::get_if<EngineError>(&result))
         return ApiReply::error(exchange, *error);
-    respondJob(exchange, ApiReply::accepted, std::get<Job>(result), { { "Location", ApiReply::jobLocation(*id) } });
+    respondJob(exchange, ApiReply::accepted, std::get<Job>(result),
+        { { QByteArrayLiteral("Location"), ApiReply::jobLocation(*id) } });
 }

@@ -2,6 +2,7 @@
 
 #include "api/apireply.h"
 #include "api/metricsformat.h"
+#include "http/httpjson.h"
 #include "http/httpmetrics.h"
 #include "http/httprouter.h"
 
@@ -82,5 +83,5 @@ void SystemApi::metrics(const HttpExchangePtr& exchange)
 
 void SystemApi::openApi(const HttpExchangePtr& exchange)
 {
-    exchange->respond(ApiReply::ok, "application/json", openApiDocument());
+    exchange->respond(ApiReply::ok, jsonContentType, openApiDocument());
 }
