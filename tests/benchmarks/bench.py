@@ -675,12 +675,13 @@ def best_of(cfg, server, measure):
 
 
 # --------------------------------------------------------------------------------------------
-# Scenarios. Each takes the server kind and returns a dict of figures (or raises).
+# Scenarios. POST and GET measure a WrkBench per server, taking turns (interleaved); the others
+# take the server kind and return a dict of figures (or raise).
 # --------------------------------------------------------------------------------------------
-class PostBench:
-    """POST /jobs on one server: started and warmed up once, then measured run by run."""
+class WrkBench:
+    """One wrk script against one server: started and warmed up once, then measured run by run."""
 
-    script = "post_job.lua"
+    script = None
 
     def __init__(self, cfg, kind, stack):
         self.cfg = cfg
@@ -691,7 +692,7 @@ class PostBench:
             run_wrk(cfg, self.server, self.script, cfg.warmup, env=self.env, path=self.path)
 
     def prepare(self):
-        pass
+        """Whatever the script needs on the server, before the warm-up."""
 
     def run(self):
         drain(self.server)  # the jobs of the warm-up or of the last round
@@ -699,7 +700,13 @@ class PostBench:
         return run_wrk(self.cfg, self.server, self.script, self.cfg.duration, env=self.env, path=self.path)
 
 
-class GetBench(PostBench):
+class PostBench(WrkBench):
+    """POST /jobs with a small JSON body."""
+
+    script = "post_job.lua"
+
+
+class GetBench(WrkBench):
     """GET /jobs/{id} over 100 finished jobs in turn."""
 
     script = "get_job.lua"
