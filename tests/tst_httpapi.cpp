@@ -3,6 +3,7 @@
 #include "testhttp.h"
 
 #include <QJsonArray>
+#include <QTcpSocket>
 
 // The API through real HTTP against a real server on 127.0.0.1, port 0.
 class TestHttpApi : public QObject
@@ -261,6 +262,21 @@ private Q_SLOTS:
         QString error;
         QVERIFY(m_server->start(&error)); // Start again: same port
         QCOMPARE(m_http.get(QStringLiteral("/health")).status, 200);
+    }
+
+    void requestsRefusedBeforeRoutingAreCounted()
+    {
+        QTcpSocket raw;
+        raw.connectToHost(QHostAddress::LocalHost, quint16(m_server->url().port()));
+        QVERIFY(raw.waitForConnected(5000));
+        raw.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n");
+        QByteArray answer;
+        QTRY_VERIFY((answer += raw.readAll()).contains("\r\n\r\n"));
+        QVERIFY2(answer.startsWith("HTTP/1.1 400 "), answer.constData());
+
+        const QByteArray metrics = m_http.get(QStringLiteral("/metrics")).body;
+        QVERIFY2(metrics.contains("queuelab_http_requests_total{route=\"(guard)\",status=\"400\"} 1\n"),
+            metrics.constData());
     }
 
     void tokenIsRequiredWhenSet()

@@ -21,6 +21,7 @@ quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* 
 {
     auto* listener = new GuardedTcpServer(m_config);
     listener->setRequestHandler(m_router.requestHandler());
+    listener->setMetrics(&m_metrics); // requests refused before routing count under "(guard)"
     if (!listener->listen(address, port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(address.toString())
