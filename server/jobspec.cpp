@@ -1,49 +1,56 @@
 #include "jobspec.h"
 
 #include "defaultlimits.h"
+#include "jobspecfields.h"
 
 #include <cmath>
 
 namespace {
 
-// The fields of a job object, read in one pass over it: looking each one up, and every key up
-// in a set of known names, was most of the cost of parsing a submission.
-struct SpecFields
+// The slot for a field name; null for a name that is not a job field. One pass over the
+// object: looking each field up, and every key up in a set of known names, was most of the
+// cost of parsing a submission.
+SpecField* slot(SpecFields& fields, QStringView name)
 {
-    static constexpr auto absent = QJsonValue::Undefined;
-    QJsonValue type { absent }, payload { absent }, queue { absent }, priority { absent }, delayMs { absent },
-        timeoutMs { absent }, maxAttempts { absent }, idempotencyKey { absent };
-
-    // The slot for a field name; null for a name that is not a job field.
-    QJsonValue* slot(QStringView name)
-    {
-        const std::pair<QLatin1StringView, QJsonValue*> slots[] = {
-            { QLatin1StringView("type"), &type },
-            { QLatin1StringView("payload"), &payload },
-            { QLatin1StringView("queue"), &queue },
-            { QLatin1StringView("priority"), &priority },
-            { QLatin1StringView("delay_ms"), &delayMs },
-            { QLatin1StringView("timeout_ms"), &timeoutMs },
-            { QLatin1StringView("max_attempts"), &maxAttempts },
-            { QLatin1StringView("idempotency_key"), &idempotencyKey },
-        };
-        for (const auto& [known, value] : slots) {
-            if (name == known)
-                return value;
-        }
-        return nullptr;
+    const std::pair<QLatin1StringView, SpecField*> slots[] = {
+        { QLatin1StringView("type"), &fields.type },
+        { QLatin1StringView("queue"), &fields.queue },
+        { QLatin1StringView("priority"), &fields.priority },
+        { QLatin1StringView("delay_ms"), &fields.delayMs },
+        { QLatin1StringView("timeout_ms"), &fields.timeoutMs },
+        { QLatin1StringView("max_attempts"), &fields.maxAttempts },
+        { QLatin1StringView("idempotency_key"), &fields.idempotencyKey },
+    };
+    for (const auto& [known, field] : slots) {
+        if (name == known)
+            return field;
     }
-};
+    return nullptr;
+}
 
-// An integral JSON number within [min, max]; JSON has only doubles, so 1.5 and 1e300 are refused.
-std::optional<qint64> integerIn(const QJsonValue& value, qint64 min, qint64 max)
+SpecField fieldOf(const QJsonValue& value)
 {
-    if (!value.isDouble())
-        return std::nullopt;
-    const double number = value.toDouble();
-    if (!std::isfinite(number) || std::floor(number) != number || number < double(min) || number > double(max))
-        return std::nullopt;
-    return static_cast<qint64>(number);
+    switch (value.type()) {
+    case QJsonValue::Null:
+        return { SpecField::Kind::Null, {}, 0 };
+    case QJsonValue::String:
+        return { SpecField::Kind::String, value.toString(), 0 };
+    case QJsonValue::Double: {
+        // JSON has only doubles: 1.5, 1e300 and NaN are not integers
+        const double number = value.toDouble();
+        constexpr double limit = 9223372036854775808.0; // 2^63
+        if (std::isfinite(number) && std::floor(number) == number && number >= -limit && number < limit)
+            return { SpecField::Kind::Integer, {}, static_cast<qint64>(number) };
+        return { SpecField::Kind::Other, {}, 0 };
+    }
+    default:
+        return { SpecField::Kind::Other, {}, 0 };
+    }
+}
+
+bool integerIn(const SpecField& field, qint64 min, qint64 max)
+{
+    return field.kind == SpecField::Kind::Integer && field.integer >= min && field.integer <= max;
 }
 
 QString between(qint64 min, qint64 max)
@@ -52,6 +59,13 @@ QString between(qint64 min, qint64 max)
 }
 
 } // namespace
+
+bool operator==(const JobSpec& a, const JobSpec& b)
+{
+    return a.type == b.type && a.payload == b.payload && a.queue == b.queue && a.priority == b.priority
+        && a.delayMs == b.delayMs && a.timeoutMs == b.timeoutMs && a.maxAttempts == b.maxAttempts
+        && a.idempotencyKey == b.idempotencyKey;
+}
 
 bool isValidQueueName(QStringView name)
 {
@@ -69,79 +83,75 @@ bool isValidQueueName(QStringView name)
 
 SpecResult parseJobSpec(const QJsonObject& object, const QString& fieldPrefix)
 {
+    SpecFields fields;
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        const QString key = it.key();
+        if (key == QLatin1StringView("payload")) {
+            fields.payload = it.value();
+        } else if (SpecField* field = slot(fields, key)) {
+            *field = fieldOf(it.value());
+        } else {
+            return SpecError { fieldPrefix + key, QStringLiteral("is not a job field") };
+        }
+    }
+    return validateJobSpec(std::move(fields), fieldPrefix);
+}
+
+SpecResult validateJobSpec(SpecFields fields, const QString& fieldPrefix)
+{
     const auto fail = [&](const QString& field, const QString& message) {
         return SpecError { fieldPrefix + field, message };
     };
 
-    SpecFields fields;
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        QJsonValue* value = fields.slot(it.key());
-        if (!value)
-            return fail(it.key(), QStringLiteral("is not a job field"));
-        *value = it.value();
-    }
-
     JobSpec spec;
-    const QJsonValue& type = fields.type;
-    if (type.isUndefined())
+    if (fields.type.kind == SpecField::Kind::Absent)
         return fail(QStringLiteral("type"), QStringLiteral("is required"));
-    spec.type = type.toString();
-    if (!type.isString() || spec.type.isEmpty() || spec.type.size() > Limits::maxTypeLength)
+    if (fields.type.kind != SpecField::Kind::String || fields.type.string.isEmpty()
+        || fields.type.string.size() > Limits::maxTypeLength)
         return fail(QStringLiteral("type"),
             QStringLiteral("must be a non-empty string of at most %1 characters").arg(Limits::maxTypeLength));
+    spec.type = std::move(fields.type.string);
 
-    spec.payload = fields.payload;
-    if (spec.payload.isUndefined())
-        spec.payload = QJsonValue(QJsonValue::Null);
+    spec.payload = fields.payload.isUndefined() ? QJsonValue(QJsonValue::Null) : std::move(fields.payload);
 
-    const QJsonValue& queue = fields.queue;
-    if (!queue.isUndefined() && !queue.isNull()) {
-        if (!queue.isString() || !isValidQueueName(queue.toString()))
+    if (fields.queue.isSet()) {
+        if (fields.queue.kind != SpecField::Kind::String || !isValidQueueName(fields.queue.string))
             return fail(QStringLiteral("queue"),
                 QStringLiteral("must be 1 to %1 characters of A-Z a-z 0-9 . _ -").arg(Limits::maxQueueNameLength));
-        spec.queue = queue.toString();
+        spec.queue = std::move(fields.queue.string);
     }
 
-    const QJsonValue& priority = fields.priority;
-    if (!priority.isUndefined() && !priority.isNull()) {
-        const auto value = integerIn(priority, -Limits::maxPriority, Limits::maxPriority);
-        if (!value)
+    if (fields.priority.isSet()) {
+        if (!integerIn(fields.priority, -Limits::maxPriority, Limits::maxPriority))
             return fail(QStringLiteral("priority"), between(-Limits::maxPriority, Limits::maxPriority));
-        spec.priority = int(*value);
+        spec.priority = int(fields.priority.integer);
     }
 
-    const QJsonValue& delay = fields.delayMs;
-    if (!delay.isUndefined() && !delay.isNull()) {
-        const auto value = integerIn(delay, 0, Limits::maxDelayMs);
-        if (!value)
+    if (fields.delayMs.isSet()) {
+        if (!integerIn(fields.delayMs, 0, Limits::maxDelayMs))
             return fail(QStringLiteral("delay_ms"), between(0, Limits::maxDelayMs));
-        spec.delayMs = *value;
+        spec.delayMs = fields.delayMs.integer;
     }
 
-    const QJsonValue& timeout = fields.timeoutMs;
-    if (!timeout.isUndefined() && !timeout.isNull()) {
-        const auto value = integerIn(timeout, 0, Limits::maxTimeoutMs);
-        if (!value)
+    if (fields.timeoutMs.isSet()) {
+        if (!integerIn(fields.timeoutMs, 0, Limits::maxTimeoutMs))
             return fail(QStringLiteral("timeout_ms"), between(0, Limits::maxTimeoutMs));
-        spec.timeoutMs = *value;
+        spec.timeoutMs = fields.timeoutMs.integer;
     }
 
-    const QJsonValue& attempts = fields.maxAttempts;
-    if (!attempts.isUndefined() && !attempts.isNull()) {
-        const auto value = integerIn(attempts, 1, Limits::maxAttempts);
-        if (!value)
+    if (fields.maxAttempts.isSet()) {
+        if (!integerIn(fields.maxAttempts, 1, Limits::maxAttempts))
             return fail(QStringLiteral("max_attempts"), between(1, Limits::maxAttempts));
-        spec.maxAttempts = int(*value);
+        spec.maxAttempts = int(fields.maxAttempts.integer);
     }
 
-    const QJsonValue& key = fields.idempotencyKey;
-    if (!key.isUndefined() && !key.isNull()) {
-        spec.idempotencyKey = key.toString();
-        if (!key.isString() || spec.idempotencyKey.isEmpty()
-            || spec.idempotencyKey.size() > Limits::maxIdempotencyKeyLength)
+    if (fields.idempotencyKey.isSet()) {
+        if (fields.idempotencyKey.kind != SpecField::Kind::String || fields.idempotencyKey.string.isEmpty()
+            || fields.idempotencyKey.string.size() > Limits::maxIdempotencyKeyLength)
             return fail(QStringLiteral("idempotency_key"),
                 QStringLiteral("must be a non-empty string of at most %1 characters")
                     .arg(Limits::maxIdempotencyKeyLength));
+        spec.idempotencyKey = std::move(fields.idempotencyKey.string);
     }
     return spec;
 }

@@ -19,6 +19,9 @@ struct JobSpec
     qint64 timeoutMs = -1;
     int maxAttempts = 1;
     QString idempotencyKey;
+
+    friend bool operator==(const JobSpec& a, const JobSpec& b);
+    friend bool operator!=(const JobSpec& a, const JobSpec& b) { return !(a == b); }
 };
 
 // A rejected submission: which field, and why, in words a client developer can act on.
@@ -26,6 +29,11 @@ struct SpecError
 {
     QString field; // "type", "jobs[3].priority", or empty for the whole body
     QString message;
+
+    friend bool operator==(const SpecError& a, const SpecError& b)
+    {
+        return a.field == b.field && a.message == b.message;
+    }
 };
 
 using SpecResult = std::variant<JobSpec, SpecError>;

@@ -1,5 +1,7 @@
 #include "jobspec.h"
+#include "jobspecscanner.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
 
@@ -46,6 +48,9 @@ private Q_SLOTS:
         QFETCH(QByteArray, json);
         QFETCH(QString, errorField);
         const SpecResult result = parseJobSpec(QJsonDocument::fromJson(json).object());
+        // POST /jobs reads these without the JSON parser where it can: it must answer alike
+        if (const std::optional<SpecResult> scanned = scanJobSpec(json))
+            QVERIFY(*scanned == result);
         if (errorField.isEmpty()) {
             const auto* error = std::get_if<SpecError>(&result);
             QVERIFY2(!error, error ? qPrintable(error->field + QLatin1Char(' ') + error->message) : "");
@@ -54,6 +59,74 @@ private Q_SLOTS:
             QCOMPARE(std::get<SpecError>(result).field, errorField);
             QVERIFY(!std::get<SpecError>(result).message.isEmpty());
         }
+    }
+
+    // The shapes clients send are read without building a JSON tree; every other body is left
+    // to the parser, which words the error. Either way the answer is the parser's.
+    void scanner_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<bool>("scanned");
+
+        QTest::newRow("minimal") << QByteArray(R"({"type":"echo"})") << true;
+        QTest::newRow("benchmark body") << QByteArray(R"({"type":"echo","payload":{"n":1}})") << true;
+        QTest::newRow("all fields, spaced")
+            << QByteArray(" {\"type\" : \"echo\",\n\t\"payload\":[1,{\"a\":\"}\\\"]\"}],"
+                          "\"queue\":\"q\",\"priority\":-5,\"delay_ms\":0,\"timeout_ms\":10,"
+                          "\"max_attempts\":3,\"idempotency_key\":\"k 1\"}\r\n")
+            << true;
+        QTest::newRow("nulls") << QByteArray(R"({"type":"echo","payload":null,"queue":null,"priority":null})") << true;
+        QTest::newRow("empty object") << QByteArray("{}") << true;
+        QTest::newRow("out of range") << QByteArray(R"({"type":"echo","max_attempts":0})") << true;
+        QTest::newRow("wrong type") << QByteArray(R"({"type":5})") << true;
+        QTest::newRow("15 digits") << QByteArray(R"({"type":"e","delay_ms":999999999999999})") << true;
+
+        QTest::newRow("16 digits") << QByteArray(R"({"type":"e","delay_ms":1000000000000000})") << false;
+        QTest::newRow("fraction") << QByteArray(R"({"type":"echo","priority":1.0})") << false;
+        QTest::newRow("exponent") << QByteArray(R"({"type":"echo","priority":1e2})") << false;
+        QTest::newRow("leading zero") << QByteArray(R"({"type":"echo","priority":01})") << false;
+        QTest::newRow("escape") << QByteArray(R"({"type":"ec\u0068o"})") << false;
+        QTest::newRow("non-ASCII") << QByteArray("{\"type\":\"\xc3\xa9\"}") << false;
+        QTest::newRow("control character") << QByteArray("{\"type\":\"a\tb\"}") << false;
+        QTest::newRow("boolean") << QByteArray(R"({"type":true})") << false;
+        QTest::newRow("scalar payload") << QByteArray(R"({"type":"echo","payload":5})") << false;
+        QTest::newRow("unknown field") << QByteArray(R"({"type":"echo","dealy_ms":5})") << false;
+        QTest::newRow("repeated field") << QByteArray(R"({"type":"a","type":"b"})") << false;
+        QTest::newRow("malformed payload") << QByteArray(R"({"type":"echo","payload":{"n":}})") << false;
+        QTest::newRow("mismatched payload") << QByteArray(R"({"type":"echo","payload":{"n":1]})") << false;
+        QTest::newRow("cut short after a brace in a string")
+            << QByteArray("{\"type\":\"echo\",\"payload\":{\"n\":\"}\"}") << false;
+        QTest::newRow("deep payload") << (QByteArray(R"({"type":"e","payload":)") + QByteArray(65, '[')
+            + QByteArray(65, ']') + '}')
+                                      << false;
+        QTest::newRow("trailing comma") << QByteArray(R"({"type":"echo",})") << false;
+        QTest::newRow("garbage after") << QByteArray(R"({"type":"echo"}x)") << false;
+        QTest::newRow("byte order mark") << QByteArray("\xef\xbb\xbf{\"type\":\"echo\"}") << false;
+        QTest::newRow("array body") << QByteArray(R"([{"type":"echo"}])") << false;
+        QTest::newRow("empty body") << QByteArray() << false;
+        QTest::newRow("cut short") << QByteArray(R"({"type":"echo")") << false;
+    }
+
+    void scanner()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(bool, scanned);
+        const std::optional<SpecResult> result = scanJobSpec(json);
+        QCOMPARE(result.has_value(), scanned);
+        if (result) {
+            const QJsonDocument document = QJsonDocument::fromJson(json);
+            QVERIFY(document.isObject());
+            QVERIFY(*result == parseJobSpec(document.object()));
+        }
+    }
+
+    void scannedPayloadIsTheParsedOne()
+    {
+        const QByteArray json = "{\"type\":\"echo\",\"payload\":{\"b\":[true,null,\"x\\\"y\",-1.5e3],\"a\":{}}}";
+        const auto spec = std::get<JobSpec>(*scanJobSpec(json));
+        QCOMPARE(spec.payload, QJsonDocument::fromJson(json).object().value(QLatin1StringView("payload")));
+        QCOMPARE(
+            spec.payload.toObject().value(QLatin1StringView("b")).toArray().at(2).toString(), QStringLiteral("x\"y"));
     }
 
     void defaults()

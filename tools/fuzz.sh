@@ -17,4 +17,4 @@ run() {
         "../../$work" "../../$seeds" 2>&1 | tail -n 12)
 }
 run fuzz_requestframer tests/fuzz/corpus -dict=../../tests/fuzz/http.dict
-run fuzz_jobspec tests/fuzz/corpus-jobspec
+run fuzz_jobspec tests/fuzz/corpus-jobspec -dict=../../tests/fuzz/jobspec.dict

@@ -41,7 +41,7 @@ void invalid(const HttpExchangePtr& exchange, const QString& field, const QStrin
         400, QStringLiteral("invalid_field"), field.isEmpty() ? message : field + QLatin1Char(' ') + message);
 }
 
-std::optional<QJsonObject> jsonBody(const HttpExchangePtr& exchange)
+bool hasJsonContentType(const HttpExchangePtr& exchange)
 {
     const QByteArray contentType = exchange->header("content-type");
     const qsizetype semicolon = contentType.indexOf(';');
@@ -49,8 +49,20 @@ std::optional<QJsonObject> jsonBody(const HttpExchangePtr& exchange)
     if (mediaType.trimmed().compare("application/json", Qt::CaseInsensitive) != 0) {
         exchange->respondError(415, QStringLiteral("unsupported_media_type"),
             QStringLiteral("send the body as JSON with Content-Type: application/json"));
-        return std::nullopt;
+        return false;
     }
+    return true;
+}
+
+std::optional<QJsonObject> jsonBody(const HttpExchangePtr& exchange)
+{
+    if (!hasJsonContentType(exchange))
+        return std::nullopt;
+    return jsonObject(exchange);
+}
+
+std::optional<QJsonObject> jsonObject(const HttpExchangePtr& exchange)
+{
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(exchange->body(), &parseError);
     if (parseError.error != QJsonParseError::NoError) {

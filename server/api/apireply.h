@@ -16,6 +16,10 @@ void error(const HttpExchangePtr& exchange, const EngineError& error);
 void invalid(const HttpExchangePtr& exchange, const QString& field, const QString& message);
 // The request's body as a JSON object, or nullopt after answering 415/400.
 std::optional<QJsonObject> jsonBody(const HttpExchangePtr& exchange);
+// jsonBody() in two steps: false after answering 415 when the body is not declared as JSON;
+bool hasJsonContentType(const HttpExchangePtr& exchange);
+// then the body parsed, or nullopt after answering 400.
+std::optional<QJsonObject> jsonObject(const HttpExchangePtr& exchange);
 // A job id from the path, or nullopt after answering 404.
 std::optional<JobId> jobId(const HttpExchangePtr& exchange);
 // A non-negative integer query parameter within [min, max], or nullopt after answering 400.

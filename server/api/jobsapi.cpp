@@ -6,6 +6,7 @@
 #include "http/httpjson.h"
 #include "http/httprouter.h"
 #include "jobjson.h"
+#include "jobspecscanner.h"
 
 #include <QJsonArray>
 #include <QTimer>
@@ -57,13 +58,19 @@ void JobsApi::addRoutes(HttpRouter& router)
 
 void JobsApi::submit(const HttpExchangePtr& exchange)
 {
-    const auto body = ApiReply::jsonBody(exchange);
-    if (!body)
+    if (!ApiReply::hasJsonContentType(exchange))
         return;
-    SpecResult spec = parseJobSpec(*body);
+    std::optional<SpecResult> scanned = scanJobSpec(exchange->body());
+    if (!scanned) { // not the usual shape: the JSON parser decides, and words any error
+        const auto body = ApiReply::jsonObject(exchange);
+        if (!body)
+            return;
+        scanned = parseJobSpec(*body);
+    }
+    SpecResult& spec = *scanned;
     if (const auto* error = std::get_if<SpecError>(&spec))
         return ApiReply::invalid(exchange, error->field, error->message);
-    acceptWhenDurable(exchange, { std::get<JobSpec>(spec) }, false);
+    acceptWhenDurable(exchange, { std::get<JobSpec>(std::move(spec)) }, false);
 }
 
 void JobsApi::submitBatch(const HttpExchangePtr& exchange)

@@ -1,8 +1,10 @@
 // libFuzzer target over job submission parsing and validation: raw body bytes -> JSON ->
 // JobSpec (single) and the batch shape, as the POST /jobs and /jobs/batch handlers see them.
-// Invariant: whatever is accepted lies within the documented limits.
+// Invariants: whatever is accepted lies within the documented limits; and scanJobSpec(), the
+// POST /jobs fast path, answers exactly as the parser and parseJobSpec() do wherever it answers.
 #include "defaultlimits.h"
 #include "jobspec.h"
+#include "jobspecscanner.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -33,12 +35,15 @@ void checkAccepted(const JobSpec& spec)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     const QByteArray body(reinterpret_cast<const char*>(data), qsizetype(size));
+    const std::optional<SpecResult> scanned = scanJobSpec(body);
     const QJsonDocument document = QJsonDocument::fromJson(body);
+    check(!scanned || document.isObject()); // the scanner takes only what the parser takes
     if (!document.isObject())
         return 0;
     const QJsonObject object = document.object();
 
     const SpecResult single = parseJobSpec(object);
+    check(!scanned || *scanned == single);
     if (const auto* spec = std::get_if<JobSpec>(&single))
         checkAccepted(*spec);
     else

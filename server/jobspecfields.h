@@ -1,0 +1,33 @@
+#pragma once
+
+#include "jobspec.h"
+
+#include <QJsonValue>
+#include <QString>
+
+// The fields of one job object as read, before validation. Two readers fill them: parseJobSpec()
+// from a parsed QJsonObject, and scanJobSpec() straight from the body bytes; one validation
+// turns them into a JobSpec or a SpecError, so both readers answer alike.
+struct SpecField
+{
+    enum class Kind {
+        Absent,
+        Null,
+        String,
+        Integer, // an integral JSON number within qint64
+        Other, // any other JSON value: never valid for these fields
+    };
+    Kind kind = Kind::Absent;
+    QString string; // Kind::String
+    qint64 integer = 0; // Kind::Integer
+
+    bool isSet() const { return kind != Kind::Absent && kind != Kind::Null; } // null means the default
+};
+
+struct SpecFields
+{
+    SpecField type, queue, priority, delayMs, timeoutMs, maxAttempts, idempotencyKey;
+    QJsonValue payload { QJsonValue::Undefined };
+};
+
+SpecResult validateJobSpec(SpecFields fields, const QString& fieldPrefix);
