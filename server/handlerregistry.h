@@ -17,6 +17,13 @@ public:
         m_handlers.insert(type, std::make_shared<const Handler>(std::forward<Args>(args)...));
     }
     std::shared_ptr<const JobHandler> find(const QString& type) const { return m_handlers.value(type); }
+    // The registry's own copy of a registered type name (usually static), else `type`: jobs
+    // that hold it keep no string of their own, which a store holding 100,000 of them feels.
+    QString sharedName(const QString& type) const
+    {
+        const auto it = m_handlers.find(type);
+        return it == m_handlers.end() ? type : it.key();
+    }
     QStringList types() const { return m_handlers.keys(); }
 
 private:

@@ -90,6 +90,24 @@ private Q_SLOTS:
         QVERIFY(store.find(1001));
     }
 
+    void jobsFinishingOutOfOrderGoOldestFirst()
+    {
+        MemoryJobStore store(2); // slack 0
+        store.insert({ queuedJob(1), queuedJob(2), queuedJob(3), queuedJob(4) }, {});
+        store.update(finished(queuedJob(3)));
+        store.update(finished(queuedJob(1)));
+        store.update(finished(queuedJob(2)));
+        QCOMPARE(succeededCount(store), 2);
+        QVERIFY(!store.find(1)); // the oldest by id, though it finished after 3
+        store.update(finished(queuedJob(2))); // a finished job updated again counts once
+        QCOMPARE(succeededCount(store), 2);
+        store.update(finished(queuedJob(4)));
+        QCOMPARE(succeededCount(store), 2);
+        QVERIFY(!store.find(2));
+        QCOMPARE(store.find(3)->status, JobStatus::Succeeded);
+        QCOMPARE(store.find(4)->status, JobStatus::Succeeded);
+    }
+
     void aRetriedJobIsNotCountedAsFinished()
     {
         MemoryJobStore store(2); // slack 0

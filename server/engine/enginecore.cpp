@@ -417,7 +417,7 @@ EngineResult<QList<Job>> EngineCore::submit(
         }
         Job job;
         job.id = ++m_lastId;
-        job.type = spec.type;
+        job.type = m_handlers.sharedName(spec.type);
         job.queue = spec.queue;
         job.priority = spec.priority;
         job.maxAttempts = spec.maxAttempts;

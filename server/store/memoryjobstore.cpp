@@ -1,5 +1,7 @@
 #include "memoryjobstore.h"
 
+#include <algorithm>
+
 MemoryJobStore::MemoryJobStore(int keepFinished)
     : m_keepFinished(keepFinished)
     , m_slack(std::clamp(keepFinished / 10, 0, 10000))
@@ -46,11 +48,16 @@ void MemoryJobStore::update(const Job& job)
 {
     QMutexLocker lock(&m_mutex);
     m_jobs.insert_or_assign(job.id, job);
+    // Jobs mostly finish in the order they came: the new id goes at the end, or is not there.
+    const bool atEnd = m_finished.empty() || m_finished.back() < job.id;
+    const auto at = atEnd ? m_finished.end() : std::lower_bound(m_finished.begin(), m_finished.end(), job.id);
+    const bool listed = at != m_finished.end() && *at == job.id;
     if (isFinished(job.status)) {
-        m_finished.insert_or_assign(job.id, true);
+        if (!listed)
+            m_finished.insert(at, job.id);
         pruneLocked(m_slack, 1);
-    } else {
-        m_finished.erase(job.id); // retried
+    } else if (listed) {
+        m_finished.erase(at); // retried
     }
 }
 
@@ -58,9 +65,11 @@ void MemoryJobStore::pruneLocked(int slack, qsizetype maxJobs)
 {
     for (; maxJobs > 0 && m_finished.size() > std::size_t(std::max(0, m_keepFinished)) + std::size_t(slack);
          --maxJobs) {
-        const JobId oldest = m_finished.begin()->first;
-        m_finished.erase(m_finished.begin());
-        const auto it = m_jobs.find(oldest);
+        const JobId oldest = m_finished.front();
+        m_finished.pop_front();
+        // Jobs mostly finish in the order they came, so the oldest finished one is usually the
+        // oldest job of all: the map's first node, found without walking down cold nodes.
+        const auto it = m_jobs.begin()->first == oldest ? m_jobs.begin() : m_jobs.find(oldest);
         if (it != m_jobs.end()) {
             if (!it->second.idempotencyKey.isEmpty())
                 m_keys.remove(it->second.idempotencyKey);

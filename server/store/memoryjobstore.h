@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QMutex>
 
+#include <deque>
 #include <map>
 
 // --in-memory: every job in a map, nothing survives the process. Inserts are "durable" at once.
@@ -37,6 +38,6 @@ private:
     const int m_slack; // finished jobs beyond m_keepFinished left to the next insert
     mutable QMutex m_mutex;
     std::map<JobId, Job> m_jobs; // ordered: lists walk it newest first
-    std::map<JobId, bool> m_finished; // ids of finished jobs, oldest first, for pruning
+    std::deque<JobId> m_finished; // ids of finished jobs, ascending, for pruning: no tree to rebalance
     QHash<QString, JobId> m_keys;
 };
