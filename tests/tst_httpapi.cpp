@@ -266,12 +266,7 @@ private Q_SLOTS:
 
     void requestsRefusedBeforeRoutingAreCounted()
     {
-        QTcpSocket raw;
-        raw.connectToHost(QHostAddress::LocalHost, quint16(m_server->url().port()));
-        QVERIFY(raw.waitForConnected(5000));
-        raw.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n");
-        QByteArray answer;
-        QTRY_VERIFY((answer += raw.readAll()).contains("\r\n\r\n"));
+        const QByteArray answer = rawAnswer("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n");
         QVERIFY2(answer.startsWith("HTTP/1.1 400 "), answer.constData());
 
         const QByteArray metrics = m_http.get(QStringLiteral("/metrics")).body;
@@ -298,6 +293,33 @@ private Q_SLOTS:
         TestHttp right(m_server->url());
         right.setHeader("Authorization", "Bearer s3cret");
         QCOMPARE(right.get(QStringLiteral("/stats")).status, 200);
+        // A field sent twice counts as its values joined (RFC 9110 5.3): neither copy passes alone.
+        const QByteArray twice = rawAnswer("GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                           "Authorization: Bearer s3cret\r\nAuthorization: Bearer s3cret\r\n\r\n");
+        QVERIFY2(twice.startsWith("HTTP/1.1 401 "), twice.constData());
+    }
+
+    void aRepeatedContentTypeIsNotJson()
+    {
+        const QByteArray answer
+            = rawAnswer("POST /jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        "content-type: application/json\r\nContent-Length: 15\r\n\r\n{\"type\":\"echo\"}");
+        QVERIFY2(answer.startsWith("HTTP/1.1 415 "), answer.constData());
+    }
+
+private:
+    // The head of the answer to `request`, sent as is on a new connection.
+    QByteArray rawAnswer(const QByteArray& request)
+    {
+        QTcpSocket raw;
+        raw.connectToHost(QHostAddress::LocalHost, quint16(m_server->url().port()));
+        if (!raw.waitForConnected(5000))
+            return "not connected";
+        raw.write(request);
+        QByteArray answer;
+        if (!QTest::qWaitFor([&] { return (answer += raw.readAll()).contains("\r\n\r\n"); }, 5000))
+            return "no answer: " + answer;
+        return answer;
     }
 };
 

@@ -43,9 +43,9 @@ void invalid(const HttpExchangePtr& exchange, const QString& field, const QStrin
 
 bool hasJsonContentType(const HttpExchangePtr& exchange)
 {
-    const QByteArray contentType = exchange->header("content-type");
+    const QByteArrayView contentType = exchange->header("content-type");
     const qsizetype semicolon = contentType.indexOf(';');
-    const QByteArrayView mediaType = QByteArrayView(contentType).first(semicolon < 0 ? contentType.size() : semicolon);
+    const QByteArrayView mediaType = contentType.first(semicolon < 0 ? contentType.size() : semicolon);
     if (mediaType.trimmed().compare("application/json", Qt::CaseInsensitive) != 0) {
         exchange->respondError(415, QStringLiteral("unsupported_media_type"),
             QStringLiteral("send the body as JSON with Content-Type: application/json"));

@@ -41,19 +41,14 @@ const QUrlQuery& HttpExchange::query() const
     return *m_query;
 }
 
-QByteArray HttpExchange::header(QByteArrayView wanted) const
+QByteArrayView HttpExchange::header(QByteArrayView wanted) const
 {
-    QByteArray value;
-    bool found = false;
-    for (const auto& [name, fieldValue] : m_request.head.headers) {
-        if (name.size() != wanted.size() || wanted.compare(name, Qt::CaseInsensitive) != 0)
-            continue;
-        if (found)
-            value += ", ";
-        value += fieldValue;
-        found = true;
-    }
-    return value;
+    QByteArray joined;
+    const QByteArrayView value = m_request.head.header(wanted, &joined);
+    if (joined.isNull())
+        return value; // a view of the request's own bytes
+    m_joinedHeaders.append(joined); // a repeated field: kept for the view's sake
+    return m_joinedHeaders.constLast();
 }
 
 bool HttpExchange::isConnected() const

@@ -44,7 +44,8 @@ public:
     QHttpServerRequest::Method method() const { return m_request.method; }
     const QString& path() const { return m_request.path; }
     const QUrlQuery& query() const;
-    QByteArray header(QByteArrayView wanted) const; // any case; all values joined by ", "
+    // Any case; the values of a repeated field joined by ", ". Valid as long as the exchange.
+    QByteArrayView header(QByteArrayView wanted) const;
     const QByteArray& body() const { return m_request.body; }
     const QString& pathArg() const { return m_pathArg; }
     const QString& routeName() const { return m_context.routeName; }
@@ -75,6 +76,7 @@ private:
     QElapsedTimer m_started;
 
     mutable std::optional<QUrlQuery> m_query; // parsed on first use
+    mutable QByteArrayList m_joinedHeaders; // what header() returned for repeated fields
     QByteArray m_corsOrigin;
     bool m_deferred = false;
     bool m_answered = false;

@@ -74,7 +74,7 @@ bool HttpPolicy::isLoopbackHost(QByteArrayView host)
         || isLoopbackIpv4(host);
 }
 
-bool HttpPolicy::isOriginAllowed(const QByteArray& origin, const QByteArray& host) const
+bool HttpPolicy::isOriginAllowed(QByteArrayView origin, QByteArrayView host) const
 {
     if (m_allowedOrigins.contains(origin))
         return true;
@@ -101,7 +101,7 @@ bool HttpPolicy::checkHost(HttpExchange& exchange) const
 {
     if (!m_loopbackOnly)
         return true;
-    const QByteArray host = exchange.header("host");
+    const QByteArrayView host = exchange.header("host");
     // No Host at all is HTTP/1.0 (the guard requires it in 1.1): not a browser, nothing to rebind.
     if (host.isEmpty() || isLoopbackHost(host))
         return true;
@@ -112,11 +112,11 @@ bool HttpPolicy::checkHost(HttpExchange& exchange) const
 
 bool HttpPolicy::checkOrigin(HttpExchange& exchange) const
 {
-    const QByteArray origin = exchange.header("origin");
+    const QByteArrayView origin = exchange.header("origin");
     if (origin.isEmpty())
         return true; // not a cross-origin browser call
     if (isOriginAllowed(origin, exchange.header("host"))) {
-        exchange.setCorsOrigin(origin);
+        exchange.setCorsOrigin(origin.toByteArray());
         return true;
     }
     exchange.respondError(403, QStringLiteral("origin_not_allowed"),
@@ -128,11 +128,11 @@ bool HttpPolicy::checkToken(HttpExchange& exchange) const
 {
     if (m_token.isEmpty())
         return true;
-    const QByteArray authorization = exchange.header("authorization");
+    const QByteArrayView authorization = exchange.header("authorization");
     const QByteArrayView scheme("Bearer ");
     if (authorization.size() > scheme.size()
-        && QByteArrayView(authorization).first(scheme.size()).compare(scheme, Qt::CaseInsensitive) == 0
-        && constantTimeEquals(QByteArrayView(authorization).sliced(scheme.size()).trimmed(), m_token))
+        && authorization.first(scheme.size()).compare(scheme, Qt::CaseInsensitive) == 0
+        && constantTimeEquals(authorization.sliced(scheme.size()).trimmed(), m_token))
         return true;
     exchange.respondError(401, QStringLiteral("unauthorized"),
         authorization.isEmpty() ? QStringLiteral("this server needs an \"Authorization: Bearer <token>\" header")

@@ -21,7 +21,7 @@ public:
     bool checkOrigin(HttpExchange& exchange) const;
     bool checkToken(HttpExchange& exchange) const;
 
-    bool isOriginAllowed(const QByteArray& origin, const QByteArray& host) const;
+    bool isOriginAllowed(QByteArrayView origin, QByteArrayView host) const;
     static bool isLoopbackHost(QByteArrayView host);
     static bool constantTimeEquals(QByteArrayView a, QByteArrayView b);
 

@@ -227,7 +227,7 @@ RequestFramer::Event RequestFramer::requestLine(QByteArrayView line)
     m_head.method = methodBytes(method);
     m_head.target = target.toByteArray();
     m_head.versionMinor = version[7] - '0';
-    m_head.headers.reserve(8); // room for what clients usually send, in one allocation
+    m_head.fieldBytes.reserve(256); // what clients usually send, in one allocation
     m_headerCount = 0;
     m_sawContentLength = m_sawTransferEncoding = m_sawHost = m_sawOrigin = false;
     m_connectionClose = m_connectionKeepAlive = m_connectionUpgrade = m_websocketUpgrade = false;
@@ -259,7 +259,9 @@ RequestFramer::Event RequestFramer::headerLine(QByteArrayView line)
             return fail(400, "bad_request", "control character in a header value");
     }
     const QByteArrayView value = trimmedOws(raw);
-    m_head.headers.append({ name.toByteArray(), value.toByteArray() });
+    const qsizetype at = m_head.fieldBytes.size();
+    m_head.fieldBytes.append(line.data(), line.size());
+    m_head.fields.append({ at, name.size(), at + (value.data() - line.data()), value.size() });
 
     switch (name.size()) {
     case 4:
@@ -269,7 +271,6 @@ RequestFramer::Event RequestFramer::headerLine(QByteArrayView line)
             if (!isHostValue(value))
                 return fail(400, "bad_request", "malformed Host header");
             m_sawHost = true;
-            m_head.host = value.toByteArray();
         }
         break;
     case 6:
@@ -277,7 +278,6 @@ RequestFramer::Event RequestFramer::headerLine(QByteArrayView line)
             if (m_sawOrigin)
                 return fail(400, "bad_request", "more than one Origin header");
             m_sawOrigin = true;
-            m_head.origin = value.toByteArray();
         } else if (equalsIgnoringCase(name, "expect") && m_head.versionMinor == 1) { // HTTP/1.0: ignored
             if (!equalsIgnoringCase(value, "100-continue"))
                 return fail(417, "expectation_failed", "only \"Expect: 100-continue\" is supported");

@@ -1,0 +1,24 @@
+#include "requesthead.h"
+
+QByteArrayView RequestHead::header(QByteArrayView wanted, QByteArray* joined) const
+{
+    QByteArrayView first;
+    bool found = false;
+    bool repeated = false;
+    for (const Field& field : fields) {
+        if (field.nameSize != wanted.size() || wanted.compare(name(field), Qt::CaseInsensitive) != 0)
+            continue;
+        if (!found) {
+            first = value(field);
+            found = true;
+            continue;
+        }
+        if (!repeated) {
+            *joined = first.toByteArray();
+            repeated = true;
+        }
+        *joined += ", ";
+        *joined += value(field);
+    }
+    return repeated ? QByteArrayView(*joined) : first;
+}
