@@ -1,6 +1,7 @@
 #include "apireply.h"
 
 #include "bytewriter.h"
+#include "http/asciicase.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -46,7 +47,7 @@ bool hasJsonContentType(const HttpExchangePtr& exchange)
     const QByteArrayView contentType = exchange->header("content-type");
     const qsizetype semicolon = contentType.indexOf(';');
     const QByteArrayView mediaType = contentType.first(semicolon < 0 ? contentType.size() : semicolon);
-    if (mediaType.trimmed().compare("application/json", Qt::CaseInsensitive) != 0) {
+    if (!AsciiCase::equal(mediaType.trimmed(), "application/json")) {
         exchange->respondError(415, QStringLiteral("unsupported_media_type"),
             QStringLiteral("send the body as JSON with Content-Type: application/json"));
         return false;

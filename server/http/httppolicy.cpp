@@ -1,5 +1,6 @@
 #include "httppolicy.h"
 
+#include "asciicase.h"
 #include "httpexchange.h"
 
 namespace {
@@ -69,9 +70,7 @@ bool HttpPolicy::isLoopbackHost(QByteArrayView host)
             return false;
         host = host.first(colon);
     }
-    const QByteArrayView localhost("localhost");
-    return (host.size() == localhost.size() && host.compare(localhost, Qt::CaseInsensitive) == 0)
-        || isLoopbackIpv4(host);
+    return AsciiCase::equal(host, "localhost") || isLoopbackIpv4(host);
 }
 
 bool HttpPolicy::isOriginAllowed(QByteArrayView origin, QByteArrayView host) const
@@ -130,8 +129,7 @@ bool HttpPolicy::checkToken(HttpExchange& exchange) const
         return true;
     const QByteArrayView authorization = exchange.header("authorization");
     const QByteArrayView scheme("Bearer ");
-    if (authorization.size() > scheme.size()
-        && authorization.first(scheme.size()).compare(scheme, Qt::CaseInsensitive) == 0
+    if (authorization.size() > scheme.size() && AsciiCase::equal(authorization.first(scheme.size()), scheme)
         && constantTimeEquals(authorization.sliced(scheme.size()).trimmed(), m_token))
         return true;
     exchange.respondError(401, QStringLiteral("unauthorized"),

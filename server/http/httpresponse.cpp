@@ -1,5 +1,6 @@
 #include "httpresponse.h"
 
+#include "asciicase.h"
 #include "bytewriter.h"
 #include "httplogging.h"
 
@@ -7,9 +8,8 @@ namespace {
 
 bool isFramingHeader(const QByteArray& name)
 {
-    return name.compare("content-length", Qt::CaseInsensitive) == 0
-        || name.compare("transfer-encoding", Qt::CaseInsensitive) == 0
-        || name.compare("connection", Qt::CaseInsensitive) == 0;
+    return AsciiCase::equal(name, "content-length") || AsciiCase::equal(name, "transfer-encoding")
+        || AsciiCase::equal(name, "connection");
 }
 
 // A CR or LF in a header would let a handler inject headers or a whole response.
@@ -103,9 +103,9 @@ QByteArray HttpResponse::reasonPhrase(int status)
 
 QByteArray HttpResponse::canonicalName(const QByteArray& name)
 {
-    if (name.compare("www-authenticate", Qt::CaseInsensitive) == 0)
+    if (AsciiCase::equal(name, "www-authenticate"))
         return QByteArrayLiteral("WWW-Authenticate");
-    if (name.compare("etag", Qt::CaseInsensitive) == 0)
+    if (AsciiCase::equal(name, "etag"))
         return QByteArrayLiteral("ETag");
     if (name == "WWW-Authenticate" || name == "ETag" || isCanonical(name))
         return name;
@@ -149,8 +149,7 @@ QByteArray HttpResponse::serialize() const
             writer.put("\r\n");
         }
         for (const auto& [name, value] : headers) {
-            if (isFramingHeader(name)
-                || (!contentType.isEmpty() && name.compare("content-type", Qt::CaseInsensitive) == 0))
+            if (isFramingHeader(name) || (!contentType.isEmpty() && AsciiCase::equal(name, "content-type")))
                 continue;
             if (!isSafeHeader(name, value)) {
                 qCWarning(lcHttp) << "dropping a malformed response header" << name;

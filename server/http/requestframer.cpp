@@ -1,5 +1,7 @@
 #include "requestframer.h"
 
+#include "asciicase.h"
+
 #include <array>
 #include <cstring>
 
@@ -37,27 +39,10 @@ bool isDigit(char c)
     return c >= '0' && c <= '9';
 }
 
-char toLower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? char(c + ('a' - 'A')) : c;
-}
-
-// `lower` must be lower case ASCII.
-bool equalsIgnoringCase(QByteArrayView text, QByteArrayView lower)
-{
-    if (text.size() != lower.size())
-        return false;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        if (toLower(text[i]) != lower[i])
-            return false;
-    }
-    return true;
-}
-
 bool containsIgnoringCase(QByteArrayView text, QByteArrayView lower)
 {
     for (qsizetype i = 0; i + lower.size() <= text.size(); ++i) {
-        if (equalsIgnoringCase(text.sliced(i, lower.size()), lower))
+        if (AsciiCase::equal(text.sliced(i, lower.size()), lower))
             return true;
     }
     return false;
@@ -265,7 +250,7 @@ RequestFramer::Event RequestFramer::headerLine(QByteArrayView line)
 
     switch (name.size()) {
     case 4:
-        if (equalsIgnoringCase(name, "host")) {
+        if (AsciiCase::equal(name, "host")) {
             if (m_sawHost)
                 return fail(400, "bad_request", "more than one Host header");
             if (!isHostValue(value))
@@ -274,22 +259,22 @@ RequestFramer::Event RequestFramer::headerLine(QByteArrayView line)
         }
         break;
     case 6:
-        if (equalsIgnoringCase(name, "origin")) {
+        if (AsciiCase::equal(name, "origin")) {
             if (m_sawOrigin)
                 return fail(400, "bad_request", "more than one Origin header");
             m_sawOrigin = true;
-        } else if (equalsIgnoringCase(name, "expect") && m_head.versionMinor == 1) { // HTTP/1.0: ignored
-            if (!equalsIgnoringCase(value, "100-continue"))
+        } else if (AsciiCase::equal(name, "expect") && m_head.versionMinor == 1) { // HTTP/1.0: ignored
+            if (!AsciiCase::equal(value, "100-continue"))
                 return fail(417, "expectation_failed", "only \"Expect: 100-continue\" is supported");
             m_head.expectContinue = true;
         }
         break;
     case 7:
-        if (equalsIgnoringCase(name, "upgrade") && containsIgnoringCase(value, "websocket"))
+        if (AsciiCase::equal(name, "upgrade") && containsIgnoringCase(value, "websocket"))
             m_websocketUpgrade = true;
         break;
     case 10:
-        if (equalsIgnoringCase(name, "connection")) {
+        if (AsciiCase::equal(name, "connection")) {
             // QHttpServer looks for "upgrade" anywhere in the value; so do we
             m_connectionUpgrade = m_connectionUpgrade || containsIgnoringCase(value, "upgrade");
             QByteArrayView rest = value;
@@ -297,15 +282,15 @@ RequestFramer::Event RequestFramer::headerLine(QByteArrayView line)
                 const qsizetype comma = rest.indexOf(',');
                 const QByteArrayView option = trimmedOws(comma < 0 ? rest : rest.first(comma));
                 rest = comma < 0 ? QByteArrayView() : rest.sliced(comma + 1);
-                if (equalsIgnoringCase(option, "close"))
+                if (AsciiCase::equal(option, "close"))
                     m_connectionClose = true;
-                else if (equalsIgnoringCase(option, "keep-alive"))
+                else if (AsciiCase::equal(option, "keep-alive"))
                     m_connectionKeepAlive = true;
             }
         }
         break;
     case 14:
-        if (equalsIgnoringCase(name, "content-length")) {
+        if (AsciiCase::equal(name, "content-length")) {
             if (value.isEmpty() || value.size() > maxContentLengthDigits)
                 return fail(400, "bad_request", "Content-Length must be a decimal number");
             qint64 length = 0;
@@ -321,7 +306,7 @@ RequestFramer::Event RequestFramer::headerLine(QByteArrayView line)
         }
         break;
     case 17:
-        if (equalsIgnoringCase(name, "transfer-encoding"))
+        if (AsciiCase::equal(name, "transfer-encoding"))
             m_sawTransferEncoding = true;
         break;
     default:

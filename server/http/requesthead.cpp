@@ -1,12 +1,14 @@
 #include "requesthead.h"
 
+#include "asciicase.h"
+
 QByteArrayView RequestHead::header(QByteArrayView wanted, QByteArray* joined) const
 {
     QByteArrayView first;
     bool found = false;
     bool repeated = false;
     for (const Field& field : fields) {
-        if (field.nameSize != wanted.size() || wanted.compare(name(field), Qt::CaseInsensitive) != 0)
+        if (!AsciiCase::equal(name(field), wanted))
             continue;
         if (!found) {
             first = value(field);
