@@ -116,12 +116,16 @@ private:
         return false;
     }
 
-    bool readField(SpecField* field)
+    // The first byte of the next value, after blanks; '\0' at the end of the body.
+    char peekValue()
     {
         skipSpace();
-        if (m_at >= m_body.size())
-            return false;
-        const char c = m_body[m_at];
+        return m_at < m_body.size() ? m_body[m_at] : '\0';
+    }
+
+    bool readField(SpecField* field)
+    {
+        const char c = peekValue();
         if (c == '"') {
             QByteArrayView text;
             if (!readPlainString(&text))
@@ -163,10 +167,7 @@ private:
     // null, or an object or array that QJsonDocument parses on its own.
     bool readPayload(QJsonValue* payload)
     {
-        skipSpace();
-        if (m_at >= m_body.size())
-            return false;
-        const char open = m_body[m_at];
+        const char open = peekValue();
         if (open == 'n') {
             *payload = QJsonValue(QJsonValue::Null);
             return eatWord("null");
