@@ -391,27 +391,32 @@ EngineResult<QList<Job>> EngineCore::submit(
     }
 
     const qint64 t = now();
-    QList<Job> answer;
     QList<Job> created;
+    // The jobs to answer with, in the order asked: `created`, until a key finds an existing job.
+    std::optional<QList<Job>> answer;
+    const auto answerWithExisting = [&](const Job& job) {
+        if (!answer)
+            answer = created;
+        answer->append(job);
+    };
     QHash<QString, qsizetype> createdKeys; // idempotency key -> index in `created`: linear, not quadratic
-    answer.reserve(specs.size());
     created.reserve(specs.size());
     for (const JobSpec& spec : specs) {
         if (!spec.idempotencyKey.isEmpty()) {
             const JobId existing = m_activeKeys.value(spec.idempotencyKey);
             if (existing) {
-                answer.append(m_active.value(existing).job);
+                answerWithExisting(m_active.value(existing).job);
                 continue;
             }
             const std::optional<Job> stored = storedByKeyValid ? storedByKey.value(spec.idempotencyKey)
                                                                : m_store->findByIdempotencyKey(spec.idempotencyKey);
             if (stored) {
-                answer.append(*stored);
+                answerWithExisting(*stored);
                 continue;
             }
             const auto inBatch = createdKeys.constFind(spec.idempotencyKey);
             if (inBatch != createdKeys.cend()) {
-                answer.append(created[*inBatch]);
+                answerWithExisting(created[*inBatch]);
                 continue;
             }
         }
@@ -432,18 +437,16 @@ EngineResult<QList<Job>> EngineCore::submit(
         if (!job.idempotencyKey.isEmpty())
             createdKeys.insert(job.idempotencyKey, created.size());
         created.append(job);
-        answer.append(job);
+        if (answer)
+            answer->append(job);
     }
 
     // Stored before anyone can see or run them, so a worker's update never overtakes the insert.
-    QList<JobId> createdIds;
+    // The callback holds the list itself (shared, not copied): only a failure needs the ids.
     int runnable = 0;
-    createdIds.reserve(created.size());
-    for (const Job& job : std::as_const(created))
-        createdIds.append(job.id);
-    m_store->insert(created, [this, createdIds, onDurable = std::move(onDurable)](const QString& error) {
+    m_store->insert(created, [this, created, onDurable = std::move(onDurable)](const QString& error) {
         if (!error.isEmpty())
-            dropUnstored(createdIds, error);
+            dropUnstored(created, error);
         if (onDurable)
             onDurable(error);
     });
@@ -462,7 +465,7 @@ EngineResult<QList<Job>> EngineCore::submit(
     if (runnable)
         wakeWorkersSoonLocked(runnable);
     m_submittedTotal += quint64(created.size());
-    return answer;
+    return answer ? *answer : created;
 }
 
 void EngineCore::workerLoop(int slot)
@@ -609,13 +612,13 @@ void EngineCore::finishJobLocked(ActiveJob& active)
     }
 }
 
-void EngineCore::dropUnstored(const QList<JobId>& ids, const QString& error)
+void EngineCore::dropUnstored(const QList<Job>& jobs, const QString& error)
 {
     // The client gets an error instead of a 202, so the jobs must not run: they never existed.
-    qWarning("queuelab: storing %lld new job(s) failed: %s", qlonglong(ids.size()), qPrintable(error));
+    qWarning("queuelab: storing %lld new job(s) failed: %s", qlonglong(jobs.size()), qPrintable(error));
     QMutexLocker lock(&m_mutex);
-    for (JobId id : ids) {
-        auto it = m_active.find(id);
+    for (const Job& unstored : jobs) {
+        auto it = m_active.find(unstored.id);
         if (it == m_active.end())
             continue;
         Job& job = it->job;

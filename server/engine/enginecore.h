@@ -81,7 +81,7 @@ private:
     void runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& lock);
     void finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason);
     void finishJobLocked(ActiveJob& active);
-    void dropUnstored(const QList<JobId>& ids, const QString& error);
+    void dropUnstored(const QList<Job>& jobs, const QString& error);
     void scheduleLocked(Job& job, qint64 runAt);
     void enqueueLocked(Job& job);
     void wakeIdleWorkerLocked();
