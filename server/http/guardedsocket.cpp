@@ -195,11 +195,12 @@ void GuardedSocket::sendResponse(HttpResponse response)
     if (m_mode != Mode::Serving)
         return;
     if (state() == ConnectedState) {
-        const QByteArray bytes = response.serialize();
-        queueOutput(bytes);
+        const qsizetype queuedBefore = m_output.size();
+        response.appendTo(m_output);
+        flushSoon();
         // A big answer was costly to make: making it wait for the rest of the pass as well
         // would idle its client longer than the saved wake-up is worth.
-        if (response.close || bytes.size() > Limits::maxBatchedAnswerBytes)
+        if (response.close || m_output.size() - queuedBefore > Limits::maxBatchedAnswerBytes)
             flushOutput();
     }
     if (response.close)
@@ -211,6 +212,11 @@ void GuardedSocket::sendResponse(HttpResponse response)
 void GuardedSocket::queueOutput(const QByteArray& bytes)
 {
     m_output += bytes;
+    flushSoon();
+}
+
+void GuardedSocket::flushSoon()
+{
     if (m_outputQueued)
         return;
     m_outputQueued = true;

@@ -60,6 +60,7 @@ private:
     void discardInput();
     void shutdownWriteWhenFlushed();
     void queueOutput(const QByteArray& bytes); // sent at the end of this event-loop pass
+    void flushSoon(); // m_output is sent at the end of this event-loop pass
     void flushOutput();
     void writeNow(const QByteArray& bytes);
     void maybeSendContinue();

@@ -123,14 +123,20 @@ QByteArray HttpResponse::canonicalName(const QByteArray& name)
 
 QByteArray HttpResponse::serialize() const
 {
+    QByteArray out;
+    appendTo(out);
+    return out;
+}
+
+void HttpResponse::appendTo(QByteArray& out) const
+{
     // No Content-Length and no body for 1xx, 204 and 304 (RFC 9110 8.6, 15.3.5, 15.4.5)
     const bool bodyless = status < 200 || status == 204 || status == 304;
     qsizetype size = 96 + contentType.size() + (headOnly || bodyless ? 0 : body.size());
     for (const auto& header : headers)
         size += header.first.size() + header.second.size() + 4;
 
-    QByteArray out;
-    out.reserve(size);
+    out.reserve(out.size() + size);
     {
         ByteWriter writer(out);
         writer.put("HTTP/1.1 ");
@@ -168,5 +174,4 @@ QByteArray HttpResponse::serialize() const
         if (!headOnly && !bodyless)
             writer.put(body);
     } // the writer cuts `out` to what it wrote
-    return out;
 }

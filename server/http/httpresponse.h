@@ -18,6 +18,7 @@ struct HttpResponse
     bool keepAlive10 = false; // adds "Connection: keep-alive": HTTP/1.0 clients assume close otherwise
 
     QByteArray serialize() const;
+    void appendTo(QByteArray& out) const; // serialize() onto the end of `out`: no copy of its own
 
     static QByteArray reasonPhrase(int status);
     // "content-type" -> "Content-Type", keeping one spelling per header on the wire
