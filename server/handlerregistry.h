@@ -16,13 +16,17 @@ public:
     {
         m_handlers.insert(type, std::make_shared<const Handler>(std::forward<Args>(args)...));
     }
-    std::shared_ptr<const JobHandler> find(const QString& type) const { return m_handlers.value(type); }
-    // The registry's own copy of a registered type name (usually static), else `type`: jobs
-    // that hold it keep no string of their own, which a store holding 100,000 of them feels.
-    QString sharedName(const QString& type) const
+    // Null for an unknown type. `registeredName` gets the registry's own copy of the name
+    // (usually static): jobs that hold it keep no string of their own, which a store holding
+    // 100,000 of them feels.
+    std::shared_ptr<const JobHandler> find(const QString& type, QString* registeredName = nullptr) const
     {
         const auto it = m_handlers.find(type);
-        return it == m_handlers.end() ? type : it.key();
+        if (it == m_handlers.end())
+            return nullptr;
+        if (registeredName)
+            *registeredName = it.key();
+        return it.value();
     }
     QStringList types() const { return m_handlers.keys(); }
 

@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QRandomGenerator>
 #include <QtConcurrent>
+#include <QVarLengthArray>
 
 #include <algorithm>
 
@@ -345,24 +346,30 @@ void EngineCore::runDueJobs()
 EngineResult<QList<Job>> EngineCore::submit(
     const QList<JobSpec>& specs, JobStore::DurableCallback onDurable, bool batch)
 {
+    // The registry's own copy of each type name (static): the jobs hold it, not the client's.
+    QVarLengthArray<QString, 1> typeNames;
     for (qsizetype i = 0; i < specs.size(); ++i) {
         const JobSpec& spec = specs[i];
-        const QString prefix = batch ? QStringLiteral("jobs[%1].").arg(i) : QString();
-        const auto handler = m_handlers.find(spec.type);
+        const auto field = [&](const char* name) -> QString { // built on the error path only
+            const QString prefix = batch ? QStringLiteral("jobs[%1].").arg(i) : QString();
+            return prefix + QLatin1StringView(name);
+        };
+        QString typeName;
+        const auto handler = m_handlers.find(spec.type, &typeName);
         if (!handler) {
             return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"),
                 QStringLiteral("unknown job type \"%1\"; known types: %2")
                     .arg(spec.type, m_handlers.types().join(QStringLiteral(", "))),
-                prefix + QStringLiteral("type") };
+                field("type") };
         }
         const QString disabled = handler->disabledReason();
         if (!disabled.isEmpty())
-            return EngineError { EngineError::Kind::Forbidden, QStringLiteral("forbidden"), disabled,
-                prefix + QStringLiteral("type") };
+            return EngineError { EngineError::Kind::Forbidden, QStringLiteral("forbidden"), disabled, field("type") };
         const QString problem = handler->validatePayload(spec.payload);
         if (!problem.isEmpty())
             return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"), problem,
-                prefix + QStringLiteral("payload") };
+                field("payload") };
+        typeNames.append(typeName);
     }
 
     // Keys not held by an active job are looked up in the store, which can mean a database read
@@ -401,7 +408,8 @@ EngineResult<QList<Job>> EngineCore::submit(
     };
     QHash<QString, qsizetype> createdKeys; // idempotency key -> index in `created`: linear, not quadratic
     created.reserve(specs.size());
-    for (const JobSpec& spec : specs) {
+    for (qsizetype i = 0; i < specs.size(); ++i) {
+        const JobSpec& spec = specs[i];
         if (!spec.idempotencyKey.isEmpty()) {
             const JobId existing = m_activeKeys.value(spec.idempotencyKey);
             if (existing) {
@@ -422,7 +430,7 @@ EngineResult<QList<Job>> EngineCore::submit(
         }
         Job job;
         job.id = ++m_lastId;
-        job.type = m_handlers.sharedName(spec.type);
+        job.type = typeNames[i];
         job.queue = spec.queue;
         job.priority = spec.priority;
         job.maxAttempts = spec.maxAttempts;
