@@ -57,6 +57,8 @@ public:
     int exitCode() const { return m_process.exitCode(); }
     QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
     QByteArray standardError() { return m_process.readAllStandardError(); }
+    // The end of what it wrote to stderr, for a failure message: a sanitizer's report, say.
+    QByteArray errorTail() { return m_process.readAllStandardError().right(4000); }
     QUrl url() const { return m_url; }
     QProcess& process() { return m_process; }
 

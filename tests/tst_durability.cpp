@@ -91,7 +91,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(succeeded(http) >= acknowledged.size(), 30000);
         restarted.signal(SIGTERM);
         QVERIFY(restarted.waitForExit());
-        QCOMPARE(restarted.exitCode(), 0);
+        QVERIFY2(restarted.exitCode() == 0, restarted.errorTail().constData());
     }
 
     void queuedJobsSurviveAGracefulStop()
@@ -115,7 +115,7 @@ private Q_SLOTS:
             QStringLiteral("running"));
         queuelab.signal(SIGTERM);
         QVERIFY(queuelab.waitForExit());
-        QCOMPARE(queuelab.exitCode(), 0);
+        QVERIFY2(queuelab.exitCode() == 0, queuelab.errorTail().constData());
 
         QueueLabProcess restarted;
         QVERIFY(restarted.start({ QStringLiteral("--db"), path, QStringLiteral("--workers"), QStringLiteral("2") }));
