@@ -67,9 +67,7 @@ void MemoryJobStore::pruneLocked(int slack, qsizetype maxJobs)
          --maxJobs) {
         const JobId oldest = m_finished.front();
         m_finished.pop_front();
-        // Jobs mostly finish in the order they came, so the oldest finished one is usually the
-        // oldest job of all: the map's first node, found without walking down cold nodes.
-        const auto it = m_jobs.begin()->first == oldest ? m_jobs.begin() : m_jobs.find(oldest);
+        const auto it = m_jobs.find(oldest);
         if (it != m_jobs.end()) {
             if (!it->second.idempotencyKey.isEmpty())
                 m_keys.remove(it->second.idempotencyKey);
