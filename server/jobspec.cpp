@@ -12,18 +12,9 @@ namespace {
 // cost of parsing a submission.
 SpecField* slot(SpecFields& fields, QStringView name)
 {
-    const std::pair<QLatin1StringView, SpecField*> slots[] = {
-        { QLatin1StringView("type"), &fields.type },
-        { QLatin1StringView("queue"), &fields.queue },
-        { QLatin1StringView("priority"), &fields.priority },
-        { QLatin1StringView("delay_ms"), &fields.delayMs },
-        { QLatin1StringView("timeout_ms"), &fields.timeoutMs },
-        { QLatin1StringView("max_attempts"), &fields.maxAttempts },
-        { QLatin1StringView("idempotency_key"), &fields.idempotencyKey },
-    };
-    for (const auto& [known, field] : slots) {
-        if (name == known)
-            return field;
+    for (const auto& [known, member] : specFieldNames) {
+        if (name == QLatin1StringView(known))
+            return &(fields.*member);
     }
     return nullptr;
 }

@@ -5,6 +5,8 @@
 #include <QJsonValue>
 #include <QString>
 
+#include <utility>
+
 // The fields of one job object as read, before validation. Two readers fill them: parseJobSpec()
 // from a parsed QJsonObject, and scanJobSpec() straight from the body bytes; one validation
 // turns them into a JobSpec or a SpecError, so both readers answer alike.
@@ -28,6 +30,17 @@ struct SpecFields
 {
     SpecField type, queue, priority, delayMs, timeoutMs, maxAttempts, idempotencyKey;
     QJsonValue payload { QJsonValue::Undefined };
+};
+
+// The job fields by name, the payload aside: both readers look names up here.
+inline constexpr std::pair<const char*, SpecField SpecFields::*> specFieldNames[] = {
+    { "type", &SpecFields::type },
+    { "queue", &SpecFields::queue },
+    { "priority", &SpecFields::priority },
+    { "delay_ms", &SpecFields::delayMs },
+    { "timeout_ms", &SpecFields::timeoutMs },
+    { "max_attempts", &SpecFields::maxAttempts },
+    { "idempotency_key", &SpecFields::idempotencyKey },
 };
 
 SpecResult validateJobSpec(SpecFields fields, const QString& fieldPrefix);

@@ -36,8 +36,8 @@ public:
                 if (index < 0 || (seen & (1u << index)))
                     return false;
                 seen |= 1u << index;
-                const bool read
-                    = index == payloadIndex ? readPayload(&fields.payload) : readField(field(fields, index));
+                const bool read = index == payloadIndex ? readPayload(&fields.payload)
+                                                        : readField(&(fields.*specFieldNames[index].second));
                 if (!read)
                     return false;
             } while (eat(','));
@@ -49,24 +49,18 @@ public:
     }
 
 private:
-    static constexpr int payloadIndex = 0;
+    static constexpr int payloadIndex = int(std::size(specFieldNames));
 
+    // The name's index in specFieldNames, payloadIndex for the payload, -1 for anything else.
     static int fieldIndex(QByteArrayView name)
     {
-        static const QByteArrayView names[]
-            = { "payload", "type", "queue", "priority", "delay_ms", "timeout_ms", "max_attempts", "idempotency_key" };
-        for (int i = 0; i < int(std::size(names)); ++i) {
-            if (name == names[i])
+        if (name == "payload")
+            return payloadIndex;
+        for (int i = 0; i < int(std::size(specFieldNames)); ++i) {
+            if (name == specFieldNames[i].first)
                 return i;
         }
         return -1;
-    }
-
-    static SpecField* field(SpecFields& fields, int index)
-    {
-        SpecField* const byIndex[] = { nullptr, &fields.type, &fields.queue, &fields.priority, &fields.delayMs,
-            &fields.timeoutMs, &fields.maxAttempts, &fields.idempotencyKey };
-        return byIndex[index];
     }
 
     // JSON's whitespace, as QJsonDocument skips it
