@@ -1,7 +1,7 @@
 #include "defaultlimits.h"
 #include "http/guardedtcpserver.h"
 #include "http/httpmetrics.h"
-#include "http/httprouter.h"
+#include "http/httproutes.h"
 #include "http/requestlog.h"
 
 #include <QElapsedTimer>
@@ -14,6 +14,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -36,20 +37,21 @@ namespace {
 
 const QByteArray allowedOrigin = QByteArrayLiteral("http://allowed.example");
 
-// QHttpServer + HttpRouter behind a GuardedTcpServer on 127.0.0.1, with a few test routes.
+// QHttpServer with HttpRoutes behind a GuardedTcpServer on 127.0.0.1, with a few test routes.
 struct TestServer
 {
     // Declared before the server: deferred exchanges record into them until the server is gone.
     HttpMetrics metrics;
     RequestLog log;
     QHttpServer http;
-    HttpRouter router;
+    HttpRoutes router;
     QPointer<GuardedTcpServer> tcp;
     quint16 port = 0;
     int deferredStarted = 0;
     int deferredAnswered = 0;
 
-    explicit TestServer(const HttpConfig& config)
+    // `moreRoutes` adds a test's own routes before they are registered with QHttpServer.
+    explicit TestServer(const HttpConfig& config, const std::function<void(HttpRoutes&)>& moreRoutes = {})
         : router(config, &metrics, &log)
     {
         router.add(Method::Get, QStringLiteral("/hello"), QStringLiteral("/hello"),
@@ -75,9 +77,11 @@ struct TestServer
                 auto holder = std::make_shared<HttpExchangePtr>(ex);
                 QTimer::singleShot(ex->pathArg().toInt(), &http, [holder] { holder->reset(); });
             });
+        if (moreRoutes)
+            moreRoutes(router);
+        router.registerWith(http);
         tcp = new GuardedTcpServer(config);
         tcp->setMetrics(&metrics);
-        tcp->setRequestHandler(router.requestHandler());
         if (tcp->listen(QHostAddress::LocalHost, 0)) {
             port = tcp->serverPort();
             http.bind(tcp);
@@ -454,18 +458,19 @@ void TestHttpGuard::droppedOffThreadTouchesNothing()
     // What a store's writer thread does at shutdown: it drops the last reference to a deferred
     // exchange whose posted answer was discarded. Answering from there would write to a socket
     // and metrics owned by the HTTP thread (or already freed).
-    TestServer server(fixtureConfig());
     std::thread dropper;
     std::promise<void> handlerDone;
     const std::shared_future<void> lastReference = handlerDone.get_future().share();
-    server.router.add(Method::Get, QStringLiteral("/offthread"), QStringLiteral("/offthread"),
-        [&dropper, lastReference](const HttpExchangePtr& ex) {
-            ex->defer();
-            dropper = std::thread([held = ex, lastReference]() mutable {
-                lastReference.wait(); // until the router has let go of its reference
-                held.reset();
+    TestServer server(fixtureConfig(), [&dropper, lastReference](HttpRoutes& routes) {
+        routes.add(Method::Get, QStringLiteral("/offthread"), QStringLiteral("/offthread"),
+            [&dropper, lastReference](const HttpExchangePtr& ex) {
+                ex->defer();
+                dropper = std::thread([held = ex, lastReference]() mutable {
+                    lastReference.wait(); // until the routes have let go of their reference
+                    held.reset();
+                });
             });
-        });
+    });
     RawClient client(server.port);
     client.send(get("/offthread"));
     QTRY_VERIFY(dropper.joinable()); // seen after the whole dispatch returned

@@ -44,7 +44,7 @@ void invalid(const HttpExchangePtr& exchange, const QString& field, const QStrin
 
 bool hasJsonContentType(const HttpExchangePtr& exchange)
 {
-    const QByteArrayView contentType = exchange->header("content-type");
+    const QByteArray contentType = exchange->header("content-type");
     const qsizetype semicolon = contentType.indexOf(';');
     const QByteArrayView mediaType = contentType.first(semicolon < 0 ? contentType.size() : semicolon);
     if (!AsciiCase::equal(mediaType.trimmed(), "application/json")) {

@@ -7,20 +7,20 @@
 
 HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* requestLog)
     : m_config(config)
-    , m_router(m_config, &m_metrics, requestLog)
+    , m_routes(m_config, &m_metrics, requestLog)
     , m_jobs(engine, this)
     , m_queues(engine)
     , m_system(engine, &m_metrics)
 {
-    m_jobs.addRoutes(m_router);
-    m_queues.addRoutes(m_router);
-    m_system.addRoutes(m_router);
+    m_jobs.addRoutes(m_routes);
+    m_queues.addRoutes(m_routes);
+    m_system.addRoutes(m_routes);
+    m_routes.registerWith(m_http);
 }
 
 quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* error)
 {
     auto* listener = new GuardedTcpServer(m_config);
-    listener->setRequestHandler(m_router.requestHandler());
     listener->setMetrics(&m_metrics); // requests refused before routing count under "(guard)"
     if (!listener->listen(address, port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
@@ -30,7 +30,7 @@ quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* 
         delete listener;
         return 0;
     }
-    m_http.bind(listener); // takes ownership; the listener serves the requests itself
+    m_http.bind(listener); // takes ownership, and takes each connection's channel from it
 
     return listener->serverPort();
 }

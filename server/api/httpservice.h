@@ -5,7 +5,7 @@
 #include "api/systemapi.h"
 #include "http/httpconfig.h"
 #include "http/httpmetrics.h"
-#include "http/httprouter.h"
+#include "http/httproutes.h"
 
 #include <QHostAddress>
 #include <QHttpServer>
@@ -13,10 +13,10 @@
 
 class RequestLog;
 
-// Lives on the HTTP thread and owns everything there: the QHttpServer, its guarded listener,
-// the route table and the API handlers. Server calls in through blocking queued calls.
-// QHttpServer owns the listener; the listener's connections parse and route requests
-// themselves (see guardedsocket.h for why), so QHttpServer's own parser stays idle.
+// Lives on the HTTP thread and owns everything there: the QHttpServer with its routes, its
+// guarded listener, and the API handlers. Server calls in through blocking queued calls.
+// QHttpServer parses, routes and answers every request; the listener's guard checks each one
+// before QHttpServer reads it (see guardedsocket.h for why).
 class HttpService : public QObject
 {
     Q_OBJECT
@@ -37,7 +37,7 @@ private:
     QHttpServer m_http;
     HttpConfig m_config;
     HttpMetrics m_metrics;
-    HttpRouter m_router;
+    HttpRoutes m_routes;
     JobsApi m_jobs;
     QueuesApi m_queues;
     SystemApi m_system;

@@ -4,7 +4,7 @@
 #include "api/postedcalls.h"
 #include "defaultlimits.h"
 #include "http/httpjson.h"
-#include "http/httprouter.h"
+#include "http/httproutes.h"
 #include "jobjson.h"
 #include "jobspecscanner.h"
 
@@ -42,17 +42,17 @@ JobsApi::~JobsApi()
     m_durableAnswers->close();
 }
 
-void JobsApi::addRoutes(HttpRouter& router)
+void JobsApi::addRoutes(HttpRoutes& routes)
 {
     using Method = QHttpServerRequest::Method;
-    router.add(Method::Post, QStringLiteral("/jobs"), QStringLiteral("/jobs"), [this](auto& e) { submit(e); });
-    router.add(Method::Get, QStringLiteral("/jobs"), QStringLiteral("/jobs"), [this](auto& e) { list(e); });
-    router.add(Method::Post, QStringLiteral("/jobs/batch"), QStringLiteral("/jobs/batch"),
+    routes.add(Method::Post, QStringLiteral("/jobs"), QStringLiteral("/jobs"), [this](auto& e) { submit(e); });
+    routes.add(Method::Get, QStringLiteral("/jobs"), QStringLiteral("/jobs"), [this](auto& e) { list(e); });
+    routes.add(Method::Post, QStringLiteral("/jobs/batch"), QStringLiteral("/jobs/batch"),
         [this](auto& e) { submitBatch(e); });
-    router.add(Method::Get, QStringLiteral("/jobs/<arg>"), QStringLiteral("/jobs/{id}"), [this](auto& e) { get(e); });
-    router.add(
+    routes.add(Method::Get, QStringLiteral("/jobs/<arg>"), QStringLiteral("/jobs/{id}"), [this](auto& e) { get(e); });
+    routes.add(
         Method::Delete, QStringLiteral("/jobs/<arg>"), QStringLiteral("/jobs/{id}"), [this](auto& e) { cancel(e); });
-    router.add(Method::Post, QStringLiteral("/jobs/<arg>/retry"), QStringLiteral("/jobs/{id}/retry"),
+    routes.add(Method::Post, QStringLiteral("/jobs/<arg>/retry"), QStringLiteral("/jobs/{id}/retry"),
         [this](auto& e) { retry(e); });
 }
 

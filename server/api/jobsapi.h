@@ -3,7 +3,7 @@
 #include "engine.h"
 #include "http/httpexchange.h"
 
-class HttpRouter;
+class HttpRoutes;
 class PostedCalls;
 class QObject;
 
@@ -17,7 +17,7 @@ public:
     ~JobsApi();
     JobsApi(const JobsApi&) = delete;
     JobsApi& operator=(const JobsApi&) = delete;
-    void addRoutes(HttpRouter& router);
+    void addRoutes(HttpRoutes& routes);
 
 private:
     void submit(const HttpExchangePtr& exchange);

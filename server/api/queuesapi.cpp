@@ -2,7 +2,7 @@
 
 #include "api/apireply.h"
 #include "defaultlimits.h"
-#include "http/httprouter.h"
+#include "http/httproutes.h"
 
 #include <QJsonArray>
 
@@ -24,15 +24,15 @@ QueuesApi::QueuesApi(Engine* engine)
     : m_engine(engine)
 { }
 
-void QueuesApi::addRoutes(HttpRouter& router)
+void QueuesApi::addRoutes(HttpRoutes& routes)
 {
     using Method = QHttpServerRequest::Method;
-    router.add(Method::Get, QStringLiteral("/queues"), QStringLiteral("/queues"), [this](auto& e) { list(e); });
-    router.add(Method::Post, QStringLiteral("/queues/<arg>/pause"), QStringLiteral("/queues/{name}/pause"),
+    routes.add(Method::Get, QStringLiteral("/queues"), QStringLiteral("/queues"), [this](auto& e) { list(e); });
+    routes.add(Method::Post, QStringLiteral("/queues/<arg>/pause"), QStringLiteral("/queues/{name}/pause"),
         [this](auto& e) { setPaused(e, true); });
-    router.add(Method::Post, QStringLiteral("/queues/<arg>/resume"), QStringLiteral("/queues/{name}/resume"),
+    routes.add(Method::Post, QStringLiteral("/queues/<arg>/resume"), QStringLiteral("/queues/{name}/resume"),
         [this](auto& e) { setPaused(e, false); });
-    router.add(Method::Post, QStringLiteral("/queues/<arg>/concurrency"), QStringLiteral("/queues/{name}/concurrency"),
+    routes.add(Method::Post, QStringLiteral("/queues/<arg>/concurrency"), QStringLiteral("/queues/{name}/concurrency"),
         [this](auto& e) { setConcurrency(e); });
 }
 

@@ -3,14 +3,14 @@
 #include "engine.h"
 #include "http/httpexchange.h"
 
-class HttpRouter;
+class HttpRoutes;
 
 // /queues routes: list the named queues, pause and resume them, limit their concurrency.
 class QueuesApi
 {
 public:
     explicit QueuesApi(Engine* engine);
-    void addRoutes(HttpRouter& router);
+    void addRoutes(HttpRoutes& routes);
 
 private:
     void list(const HttpExchangePtr& exchange);

@@ -4,7 +4,7 @@
 #include "api/metricsformat.h"
 #include "http/httpjson.h"
 #include "http/httpmetrics.h"
-#include "http/httprouter.h"
+#include "http/httproutes.h"
 
 #include <QFile>
 
@@ -32,13 +32,13 @@ SystemApi::SystemApi(Engine* engine, const HttpMetrics* httpMetrics)
     , m_httpMetrics(httpMetrics)
 { }
 
-void SystemApi::addRoutes(HttpRouter& router)
+void SystemApi::addRoutes(HttpRoutes& routes)
 {
     using Method = QHttpServerRequest::Method;
-    router.add(Method::Get, QStringLiteral("/stats"), QStringLiteral("/stats"), [this](auto& e) { stats(e); });
-    router.add(Method::Get, QStringLiteral("/health"), QStringLiteral("/health"), [this](auto& e) { health(e); });
-    router.add(Method::Get, QStringLiteral("/metrics"), QStringLiteral("/metrics"), [this](auto& e) { metrics(e); });
-    router.add(
+    routes.add(Method::Get, QStringLiteral("/stats"), QStringLiteral("/stats"), [this](auto& e) { stats(e); });
+    routes.add(Method::Get, QStringLiteral("/health"), QStringLiteral("/health"), [this](auto& e) { health(e); });
+    routes.add(Method::Get, QStringLiteral("/metrics"), QStringLiteral("/metrics"), [this](auto& e) { metrics(e); });
+    routes.add(
         Method::Get, QStringLiteral("/openapi.json"), QStringLiteral("/openapi.json"), [this](auto& e) { openApi(e); });
 }
 

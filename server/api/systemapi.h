@@ -4,14 +4,14 @@
 #include "http/httpexchange.h"
 
 class HttpMetrics;
-class HttpRouter;
+class HttpRoutes;
 
 // The routes about the server itself: /stats, /health, /metrics, /openapi.json.
 class SystemApi
 {
 public:
     SystemApi(Engine* engine, const HttpMetrics* httpMetrics);
-    void addRoutes(HttpRouter& router);
+    void addRoutes(HttpRoutes& routes);
 
 private:
     void stats(const HttpExchangePtr& exchange);

@@ -1,6 +1,8 @@
 #include "guardedsocket.h"
 
+#include "asciicase.h"
 #include "guardedtcpserver.h"
+#include "httpchannel.h"
 #include "httpjson.h"
 #include "httplogging.h"
 #include "httpresponse.h"
@@ -37,8 +39,16 @@ GuardedSocket::GuardedSocket(const HttpConfig& config, GuardedTcpServer* server)
 
 GuardedSocket::~GuardedSocket()
 {
+    if (m_channel)
+        m_channel->connectionGone();
     if (m_server)
         m_server->forget(this);
+}
+
+void GuardedSocket::attachChannel()
+{
+    m_channel = new HttpChannel(this);
+    connect(this, &QAbstractSocket::disconnected, m_channel, &HttpChannel::connectionGone);
 }
 
 void GuardedSocket::pump()
@@ -50,8 +60,10 @@ void GuardedSocket::pump()
         if (hasCompleteRequest()) {
             const size_t before = m_pending.size();
             dispatchFront();
-            // The router answers or holds every request (HttpExchange answers 500 when dropped).
-            Q_ASSERT(m_held || m_mode != Mode::Serving || m_pending.size() < before);
+            // The routes answer or hold every request (HttpExchange answers 500 when dropped);
+            // should QHttpServer not call one, the client still gets an answer.
+            if (!m_held && m_mode == Mode::Serving && m_pending.size() >= before)
+                reject(500, QStringLiteral("internal"), QStringLiteral("the request was not answered"));
         } else if (!readRequests())
             break;
     }
@@ -110,17 +122,45 @@ bool GuardedSocket::readRequests()
 void GuardedSocket::dispatchFront()
 {
     Pending& request = m_pending.front();
-    // The head stays queued (sendResponse frames the answer for it); the handler gets a copy,
-    // which shares the bytes.
-    HttpRequest incoming { request.head, std::move(request.body) };
     // A big request (a batch) takes long: the answers queued so far should not wait for it.
-    if (m_server && incoming.body.size() > Limits::maxBatchedAnswerBytes)
+    if (m_server && request.body.size() > Limits::maxBatchedAnswerBytes)
         m_server->flushAll();
-    if (m_server && m_server->m_handler)
-        m_server->m_handler(std::move(incoming), this);
-    else
-        sendResponse(
-            jsonError(503, QStringLiteral("unavailable"), QStringLiteral("the server is not serving requests")));
+    if (!m_channel) {
+        reject(503, QStringLiteral("unavailable"), QStringLiteral("the server is not serving requests"));
+        return;
+    }
+    // The head stays queued: the answer is framed for it.
+    QByteArray head = plainHead(request.head, request.body.size());
+    m_channel->deliver(std::move(head), std::move(request.body));
+}
+
+QByteArray GuardedSocket::plainHead(const RequestHead& head, qsizetype bodySize)
+{
+    // The framer answered Connection, Expect and Content-Length already; QHttpServer gets one
+    // plain length and nothing it could take as an upgrade.
+    QByteArray out;
+    out.reserve(head.method.size() + head.target.size() + head.fieldBytes.size() + 4 * head.fields.size() + 64);
+    out += head.method;
+    out += ' ';
+    out += head.target;
+    out += " HTTP/1.1\r\n";
+    for (const RequestHead::Field& field : head.fields) {
+        const QByteArrayView name = head.name(field);
+        if (AsciiCase::equal(name, "connection") || AsciiCase::equal(name, "expect")
+            || AsciiCase::equal(name, "content-length") || AsciiCase::equal(name, "keep-alive"))
+            continue;
+        out += name;
+        out += ": ";
+        out += head.value(field);
+        out += "\r\n";
+    }
+    if (bodySize > 0) {
+        out += "Content-Length: ";
+        out += QByteArray::number(bodySize);
+        out += "\r\n";
+    }
+    out += "\r\n";
+    return out;
 }
 
 void GuardedSocket::reject(int status, const QString& code, const QString& message)
@@ -180,33 +220,54 @@ void GuardedSocket::shutdownWriteWhenFlushed()
 #endif
 }
 
-void GuardedSocket::sendResponse(HttpResponse response)
+GuardedSocket::Framing GuardedSocket::framing() const
 {
-    bool keepAlive = true;
+    Framing framing;
     if (hasCompleteRequest()) {
         const RequestHead& head = m_pending.front().head;
-        response.headOnly = head.isHead;
-        response.keepAlive10 = head.versionMinor == 0;
-        keepAlive = head.keepAlive;
-        m_pending.pop_front();
+        framing.headOnly = head.isHead;
+        framing.keepAlive10 = head.versionMinor == 0;
+        framing.close = !head.keepAlive;
     }
-    response.close = response.close || !keepAlive || m_draining;
+    framing.close = framing.close || m_draining;
+    return framing;
+}
+
+const RequestHead& GuardedSocket::currentHead() const
+{
+    static const RequestHead none;
+    return hasCompleteRequest() ? m_pending.front().head : none;
+}
+
+void GuardedSocket::appendAnswerBytes(const char* data, qint64 size)
+{
+    if (m_mode == Mode::Serving && state() == ConnectedState)
+        m_output.append(data, size);
+}
+
+void GuardedSocket::answered(bool close, qsizetype bodySize)
+{
+    if (hasCompleteRequest())
+        m_pending.pop_front();
     m_lastActivityMs = nowMs();
     if (m_mode != Mode::Serving)
         return;
     if (state() == ConnectedState) {
-        const qsizetype queuedBefore = m_output.size();
-        response.appendTo(m_output);
         flushSoon();
         // A big answer was costly to make: making it wait for the rest of the pass as well
         // would idle its client longer than the saved wake-up is worth.
-        if (response.close || m_output.size() - queuedBefore > Limits::maxBatchedAnswerBytes)
+        if (close || bodySize > Limits::maxBatchedAnswerBytes)
             flushOutput();
     }
-    if (response.close)
+    if (close)
         stopServing();
     else
         maybeSendContinue();
+}
+
+void GuardedSocket::channelFailed()
+{
+    reject(400, QStringLiteral("bad_request"), QStringLiteral("the request could not be parsed"));
 }
 
 void GuardedSocket::queueOutput(const QByteArray& bytes)

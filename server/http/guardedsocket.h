@@ -1,7 +1,6 @@
 #pragma once
 
 #include "httpconfig.h"
-#include "httprequest.h"
 #include "requestframer.h"
 #include "requesthead.h"
 
@@ -11,16 +10,17 @@
 #include <deque>
 
 class GuardedTcpServer;
-struct HttpResponse;
+class HttpChannel;
 
-// One HTTP/1.1 connection. RequestFramer parses the byte stream; each complete request goes
-// to the listener's request handler, one at a time and in order, and its answer comes back
-// through sendResponse(). A request the framer refuses is answered with a JSON error, and the
-// connection closes after it.
+// One client connection, guarded in front of QHttpServer. RequestFramer checks the byte stream
+// (limits, timeouts, ambiguous framing); each complete request goes to QHttpServer through this
+// connection's HttpChannel, one at a time and in order, and QHttpServer's responder writes the
+// answer back through it. A request the framer refuses is answered here with a JSON error,
+// and the connection closes after it.
 //
-// QHttpServer 6.4.2 never reads from these sockets: its parser takes one byte per call and
-// frames some inputs differently from ours (see requestframer.h). Parsing twice cost safety
-// and time: in-memory POST /jobs went from about 34k to 40k req/s when it stopped.
+// QHttpServer 6.4.2 must not read the client's bytes itself: it has no limits or timeouts,
+// trusts a bad Content-Length (request smuggling), ignores Connection: close and HTTP/1.0,
+// and answers pipelined requests out of order when one answer is deferred.
 class GuardedSocket : public QTcpSocket
 {
     Q_OBJECT
@@ -28,16 +28,33 @@ public:
     GuardedSocket(const HttpConfig& config, GuardedTcpServer* server);
     ~GuardedSocket() override;
 
+    // What QHttpServer talks to; created once the descriptor is adopted.
+    HttpChannel* channel() const { return m_channel; }
+    void attachChannel();
+
+    // How the answer to the current request must be framed.
+    struct Framing
+    {
+        bool headOnly = false; // HEAD: the GET's headers and Content-Length, no body bytes
+        bool close = false; // "Connection: close", then the connection closes
+        bool keepAlive10 = false; // "Connection: keep-alive": HTTP/1.0 clients assume close otherwise
+    };
+    Framing framing() const;
+    const RequestHead& currentHead() const; // the request being answered
+
     // A deferred answer holds the connection: its later requests wait unread (read-ahead is
     // bounded), so answers stay in order. release() goes on with them.
     void hold();
     void release();
     bool isHeld() const { return m_held; }
 
-    // Answers the current request and retires it. The bytes go out with the other answers of
-    // this event-loop pass (GuardedTcpServer::flushAll), or at once when the connection closes
-    // after it: because the request, the response or a drain asks for that.
-    void sendResponse(HttpResponse response);
+    // The channel's side. The answer's bytes come as QHttpServerResponder writes them; once
+    // it is whole, answered() retires the current request. The bytes go out with the other
+    // answers of this event-loop pass (GuardedTcpServer::flushAll), or at once when the
+    // connection closes after it: because the request, the answer or a drain asks for that.
+    void appendAnswerBytes(const char* data, qint64 size);
+    void answered(bool close, qsizetype bodySize);
+    void channelFailed(); // QHttpServer could not parse a request the framer passed
 
 private:
     friend class GuardedTcpServer;
@@ -55,6 +72,7 @@ private:
     void pump(); // reads and dispatches until held, out of requests or out of input
     bool readRequests(); // feeds buffered input to the framer; true if a request completed
     void dispatchFront();
+    static QByteArray plainHead(const RequestHead& head, qsizetype bodySize);
     void reject(int status, const QString& code, const QString& message);
     void stopServing();
     void discardInput();
@@ -74,6 +92,7 @@ private:
     // set at construction, immutable
     const HttpConfig m_config; // a copy: sockets die after the server during its destruction
     GuardedTcpServer* m_server; // nulled by the server's destructor
+    HttpChannel* m_channel = nullptr; // our child; QHttpServer deletes it when we disconnect
 
     // HTTP thread only
     RequestFramer m_framer;

@@ -1,6 +1,7 @@
 #include "guardedtcpserver.h"
 
 #include "guardedsocket.h"
+#include "httpchannel.h"
 #include "httplogging.h"
 #include "httpmetrics.h"
 
@@ -63,7 +64,8 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     }
     ++m_served;
     socket->m_served = true;
-    // Not addPendingConnection(): a QHttpServer bound to us would then parse the requests.
+    socket->attachChannel();
+    addPendingConnection(socket->channel()); // QHttpServer takes it from here
     Q_EMIT connectionCountChanged(m_served);
 }
 

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "httpconfig.h"
-#include "httprequest.h"
 
 #include <QTcpServer>
 
@@ -11,10 +10,11 @@ class GuardedSocket;
 class HttpMetrics;
 class QTimer;
 
-// The listener: every connection it accepts is a GuardedSocket, which parses requests and
-// passes them to the request handler. It refuses connections over maxConnections with a 503,
-// and one sweep timer (not one per socket) enforces the header, idle and linger timeouts.
-// Bind it to a QHttpServer to have that own it; it hands QHttpServer no connections.
+// The listener, bound to QHttpServer with bind(). Every connection it accepts is a
+// GuardedSocket; QHttpServer gets that connection's HttpChannel, through which the guard
+// hands it checked requests. It refuses connections over maxConnections with a 503 (those
+// never reach QHttpServer), and one sweep timer (not one per socket) enforces the header,
+// idle and linger timeouts.
 class GuardedTcpServer : public QTcpServer
 {
     Q_OBJECT
@@ -23,8 +23,6 @@ public:
     ~GuardedTcpServer() override;
 
     const HttpConfig& config() const { return m_config; }
-    // Set before listening. Requests arriving without one are answered 503.
-    void setRequestHandler(HttpRequestHandler handler) { m_handler = std::move(handler); }
     int connectionCount() const { return m_served; } // connections served (not refused), still open
     // Optional: counts the answers the guard gives itself, under the route "(guard)".
     void setMetrics(HttpMetrics* metrics) { m_metrics = metrics; }
@@ -49,7 +47,6 @@ private:
     const HttpConfig m_config;
 
     // HTTP thread only
-    HttpRequestHandler m_handler;
     HttpMetrics* m_metrics = nullptr;
     std::vector<GuardedSocket*> m_sockets; // every open socket, served or refused
     std::vector<GuardedSocket*> m_unflushed; // sockets with answers to send at the end of the pass

@@ -1,23 +1,39 @@
 #include "httpexchange.h"
 
+#include "asciicase.h"
 #include "guardedsocket.h"
+#include "httpchannel.h"
+#include "httpdate.h"
 #include "httpjson.h"
 #include "httplogging.h"
 #include "httpmetrics.h"
+#include "httpresponse.h"
 #include "requestlog.h"
 
 #include <QDateTime>
 #include <QThread>
-#include <QUrl>
 
-HttpExchange::HttpExchange(HttpRequest request, GuardedSocket* connection, const QString& pathArg, Context context)
-    : m_request(std::move(request))
+using StatusCode = QHttpServerResponder::StatusCode;
+
+HttpExchange::HttpExchange(
+    const QHttpServerRequest& request, QHttpServerResponder&& responder, const QString& pathArg, Context context)
+    : m_method(request.method())
+    , m_url(request.url())
+    , m_path(m_url.path())
+    , m_body(request.body())
     , m_pathArg(pathArg)
     , m_context(std::move(context))
-    , m_connection(connection)
+    , m_channel(qobject_cast<HttpChannel*>(responder.socket()))
     , m_thread(QThread::currentThread())
+    , m_request(&request)
+    , m_responder(std::move(responder))
 {
     m_started.start();
+    if (m_channel && m_channel->connection()) {
+        const RequestHead& head = m_channel->connection()->currentHead();
+        m_logMethod = head.method;
+        m_logTarget = head.target;
+    }
 }
 
 HttpExchange::~HttpExchange()
@@ -28,7 +44,7 @@ HttpExchange::~HttpExchange()
     // side went away (its posted answers are dropped at shutdown): then the connection, the
     // metrics and the log may be gone, and nothing may be touched.
     if (QThread::currentThread() != m_thread) {
-        qCDebug(lcHttp) << "dropped an unanswered request off the HTTP thread:" << m_request.head.target;
+        qCDebug(lcHttp) << "dropped an unanswered request off the HTTP thread:" << m_logTarget;
         return;
     }
     respondError(500, QStringLiteral("internal"), QStringLiteral("the request was dropped without an answer"));
@@ -37,23 +53,19 @@ HttpExchange::~HttpExchange()
 const QUrlQuery& HttpExchange::query() const
 {
     if (!m_query)
-        m_query.emplace(QUrl::fromEncoded(m_request.head.target));
+        m_query.emplace(m_url);
     return *m_query;
 }
 
-QByteArrayView HttpExchange::header(QByteArrayView wanted) const
+QByteArray HttpExchange::header(const QByteArray& name) const
 {
-    QByteArray joined;
-    const QByteArrayView value = m_request.head.header(wanted, &joined);
-    if (joined.isNull())
-        return value; // a view of the request's own bytes
-    m_joinedHeaders.append(joined); // a repeated field: kept for the view's sake
-    return m_joinedHeaders.constLast();
+    Q_ASSERT_X(m_request, "HttpExchange::header", "read after the handler returned or deferred");
+    return m_request ? m_request->value(name) : QByteArray();
 }
 
 bool HttpExchange::isConnected() const
 {
-    return m_connection && m_connection->state() == QAbstractSocket::ConnectedState;
+    return m_channel && m_channel->connection();
 }
 
 void HttpExchange::defer()
@@ -62,8 +74,9 @@ void HttpExchange::defer()
     if (m_answered || m_deferred)
         return;
     m_deferred = true;
-    if (m_connection)
-        m_connection->hold();
+    m_request = nullptr;
+    if (isConnected())
+        m_channel->connection()->hold();
 }
 
 void HttpExchange::respond(
@@ -73,22 +86,57 @@ void HttpExchange::respond(
     if (m_answered)
         return;
     m_answered = true;
+    m_request = nullptr;
     const qint64 latencyUs = m_started.nsecsElapsed() / 1000;
-
-    HttpResponse response { status, contentType, body, headers };
-    if (!m_corsOrigin.isEmpty()) {
-        response.headers.append({ QByteArrayLiteral("Access-Control-Allow-Origin"), m_corsOrigin });
-        response.headers.append(
-            { QByteArrayLiteral("Access-Control-Expose-Headers"), QByteArrayLiteral("Location, Retry-After") });
-        response.headers.append({ QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin") });
-    }
-    if (m_connection) {
-        // It pops the request, frames for it (HEAD, keep-alive), closes if due, sends 100 Continue next
-        m_connection->sendResponse(std::move(response));
+    // Checked first: 6.4.2's responder would write through a dangling socket pointer.
+    if (isConnected()) {
+        GuardedSocket* connection = m_channel->connection();
+        writeAnswer(status, contentType, body, headers);
         if (m_deferred)
-            m_connection->release();
+            connection->release();
     }
     record(status, latencyUs);
+}
+
+void HttpExchange::writeAnswer(
+    int status, const QByteArray& contentType, const QByteArray& body, const HttpHeaders& headers)
+{
+    GuardedSocket* connection = m_channel->connection();
+    const GuardedSocket::Framing framing = connection->framing();
+    // No Content-Length and no body for 1xx, 204 and 304 (RFC 9110 8.6, 15.3.5, 15.4.5)
+    const bool bodyless = status < 200 || status == 204 || status == 304;
+
+    m_responder.writeStatusLine(StatusCode(status));
+    if (!contentType.isEmpty() && !bodyless)
+        m_responder.writeHeader(QByteArrayLiteral("Content-Type"), contentType);
+    if (!bodyless)
+        m_responder.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(body.size()));
+    m_responder.writeHeader(QByteArrayLiteral("Date"), HttpDate::now());
+    for (const auto& [name, value] : headers) {
+        if (HttpResponse::isFramingHeader(name) || (!contentType.isEmpty() && AsciiCase::equal(name, "content-type")))
+            continue;
+        if (!HttpResponse::isSafeHeader(name, value)) {
+            qCWarning(lcHttp) << "dropping a malformed response header" << name;
+            continue;
+        }
+        m_responder.writeHeader(HttpResponse::canonicalName(name), value);
+    }
+    if (!m_corsOrigin.isEmpty()) {
+        m_responder.writeHeader(QByteArrayLiteral("Access-Control-Allow-Origin"), m_corsOrigin);
+        m_responder.writeHeader(
+            QByteArrayLiteral("Access-Control-Expose-Headers"), QByteArrayLiteral("Location, Retry-After"));
+        m_responder.writeHeader(QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin"));
+    }
+    if (framing.close)
+        m_responder.writeHeader(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
+    else if (framing.keepAlive10)
+        m_responder.writeHeader(QByteArrayLiteral("Connection"), QByteArrayLiteral("keep-alive"));
+    // HEAD gets the GET's headers and no body: 6.4.2 would send the body too.
+    if (framing.headOnly || bodyless)
+        m_responder.writeBody("", 0);
+    else
+        m_responder.writeBody(body);
+    connection->answered(framing.close, body.size());
 }
 
 void HttpExchange::respondJson(int status, const QJsonObject& object, const HttpHeaders& headers)
@@ -112,6 +160,5 @@ void HttpExchange::record(int status, qint64 latencyUs)
         m_context.metrics->record(m_context.routeName, status);
     if (!m_context.log)
         return;
-    m_context.log->append({ QDateTime::currentMSecsSinceEpoch(), m_request.head.method, m_request.head.target, status,
-        latencyUs, m_request.body });
+    m_context.log->append({ QDateTime::currentMSecsSinceEpoch(), m_logMethod, m_logTarget, status, latencyUs, m_body });
 }

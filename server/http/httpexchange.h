@@ -1,29 +1,31 @@
 #pragma once
 
-#include "httprequest.h"
-#include "httpresponse.h"
+#include "httpheaders.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
 #include <QHttpServerRequest>
+#include <QHttpServerResponder>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QPointer>
 #include <QString>
+#include <QUrl>
 #include <QUrlQuery>
 
 #include <memory>
 #include <optional>
 
-class GuardedSocket;
+class HttpChannel;
 class HttpMetrics;
 class QThread;
 class RequestLog;
 
-// One request and its single answer. The connection is held by QPointer, so an answer may
-// come later, on the HTTP thread, after the client left. Exactly one answer counts; later ones
-// are ignored. Answer, defer and drop the last HttpExchangePtr on the HTTP thread only (hop
-// back with a queued call on a context object).
+// One request as QHttpServer routed it, and its single answer, written through its
+// QHttpServerResponder. The answer may come later, on the HTTP thread: the channel is held by
+// QPointer, because 6.4.2's responder keeps a raw socket pointer that dangles once the client
+// left. Exactly one answer counts; later ones are ignored. Answer, defer and drop the last
+// HttpExchangePtr on the HTTP thread only (hop back with a queued call on a context object).
 class HttpExchange
 {
 public:
@@ -34,19 +36,21 @@ public:
         RequestLog* log = nullptr;
     };
 
-    HttpExchange(HttpRequest request, GuardedSocket* connection, const QString& pathArg, Context context);
+    HttpExchange(
+        const QHttpServerRequest& request, QHttpServerResponder&& responder, const QString& pathArg, Context context);
     // A deferred exchange dropped unanswered on the HTTP thread answers 500: no path leaves a
     // client hanging. Dropped on another thread, it only goes away (see the destructor).
     ~HttpExchange();
     HttpExchange(const HttpExchange&) = delete;
     HttpExchange& operator=(const HttpExchange&) = delete;
 
-    QHttpServerRequest::Method method() const { return m_request.method; }
-    const QString& path() const { return m_request.path; }
+    QHttpServerRequest::Method method() const { return m_method; }
+    const QString& path() const { return m_path; } // percent-decoded, without the query
     const QUrlQuery& query() const;
-    // Any case; the values of a repeated field joined by ", ". Valid as long as the exchange.
-    QByteArrayView header(QByteArrayView wanted) const;
-    const QByteArray& body() const { return m_request.body; }
+    // Any case; the values of a repeated field joined by ", ". Only until the handler returns or
+    // defers: QHttpServer reuses its request object for the connection's next request.
+    QByteArray header(const QByteArray& name) const;
+    const QByteArray& body() const { return m_body; }
     const QString& pathArg() const { return m_pathArg; }
     const QString& routeName() const { return m_context.routeName; }
 
@@ -61,22 +65,31 @@ public:
     bool isAnswered() const { return m_answered; }
     bool isConnected() const;
 
-    // Set by HttpRouter once the Origin passed its policy: answers carry the CORS headers.
+    // The handler returned: QHttpServer reuses its request object for the next request.
+    void handlerReturned() { m_request = nullptr; }
+    // Set once the Origin passed HttpPolicy: answers carry the CORS headers.
     void setCorsOrigin(const QByteArray& origin) { m_corsOrigin = origin; }
 
 private:
+    void writeAnswer(int status, const QByteArray& contentType, const QByteArray& body, const HttpHeaders& headers);
     void record(int status, qint64 latencyUs);
 
     // set at construction, immutable
-    const HttpRequest m_request;
+    const QHttpServerRequest::Method m_method;
+    const QUrl m_url;
+    const QString m_path;
+    const QByteArray m_body;
     const QString m_pathArg;
     const Context m_context;
-    const QPointer<GuardedSocket> m_connection;
+    const QPointer<HttpChannel> m_channel;
     QThread* const m_thread; // the HTTP thread, the only one that may answer
+    QByteArray m_logMethod; // the request line's, for the request log
+    QByteArray m_logTarget;
     QElapsedTimer m_started;
 
+    const QHttpServerRequest* m_request; // null once the handler returned or deferred
+    QHttpServerResponder m_responder;
     mutable std::optional<QUrlQuery> m_query; // parsed on first use
-    mutable QByteArrayList m_joinedHeaders; // what header() returned for repeated fields
     QByteArray m_corsOrigin;
     bool m_deferred = false;
     bool m_answered = false;

@@ -100,7 +100,7 @@ bool HttpPolicy::checkHost(HttpExchange& exchange) const
 {
     if (!m_loopbackOnly)
         return true;
-    const QByteArrayView host = exchange.header("host");
+    const QByteArray host = exchange.header("host");
     // No Host at all is HTTP/1.0 (the guard requires it in 1.1): not a browser, nothing to rebind.
     if (host.isEmpty() || isLoopbackHost(host))
         return true;
@@ -111,11 +111,11 @@ bool HttpPolicy::checkHost(HttpExchange& exchange) const
 
 bool HttpPolicy::checkOrigin(HttpExchange& exchange) const
 {
-    const QByteArrayView origin = exchange.header("origin");
+    const QByteArray origin = exchange.header("origin");
     if (origin.isEmpty())
         return true; // not a cross-origin browser call
     if (isOriginAllowed(origin, exchange.header("host"))) {
-        exchange.setCorsOrigin(origin.toByteArray());
+        exchange.setCorsOrigin(origin);
         return true;
     }
     exchange.respondError(403, QStringLiteral("origin_not_allowed"),
@@ -127,7 +127,7 @@ bool HttpPolicy::checkToken(HttpExchange& exchange) const
 {
     if (m_token.isEmpty())
         return true;
-    const QByteArrayView authorization = exchange.header("authorization");
+    const QByteArray authorization = exchange.header("authorization");
     const QByteArrayView scheme("Bearer ");
     if (authorization.size() > scheme.size() && AsciiCase::equal(authorization.first(scheme.size()), scheme)
         && constantTimeEquals(authorization.sliced(scheme.size()).trimmed(), m_token))

@@ -2,18 +2,16 @@
 
 #include "asciicase.h"
 #include "bytewriter.h"
+#include "httpdate.h"
 #include "httplogging.h"
 
-namespace {
-
-bool isFramingHeader(const QByteArray& name)
+bool HttpResponse::isFramingHeader(const QByteArray& name)
 {
     return AsciiCase::equal(name, "content-length") || AsciiCase::equal(name, "transfer-encoding")
         || AsciiCase::equal(name, "connection");
 }
 
-// A CR or LF in a header would let a handler inject headers or a whole response.
-bool isSafeHeader(const QByteArray& name, const QByteArray& value)
+bool HttpResponse::isSafeHeader(const QByteArray& name, const QByteArray& value)
 {
     if (name.isEmpty())
         return false;
@@ -27,6 +25,8 @@ bool isSafeHeader(const QByteArray& name, const QByteArray& value)
     }
     return true;
 }
+
+namespace {
 
 bool isCanonical(const QByteArray& name)
 {
@@ -154,6 +154,9 @@ void HttpResponse::appendTo(QByteArray& out) const
             writer.putDecimal(body.size());
             writer.put("\r\n");
         }
+        writer.put("Date: ");
+        writer.put(HttpDate::now());
+        writer.put("\r\n");
         for (const auto& [name, value] : headers) {
             if (isFramingHeader(name) || (!contentType.isEmpty() && AsciiCase::equal(name, "content-type")))
                 continue;

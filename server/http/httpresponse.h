@@ -4,9 +4,9 @@
 
 #include <QByteArray>
 
-// One whole HTTP/1.1 response, serialized in one piece. We frame responses
-// ourselves instead of using QHttpServerResponder: 6.4.2's does about 8 small writes per
-// answer, sends a body to HEAD requests and knows nothing of Connection: close.
+// An answer the guard gives itself, to a request QHttpServer never sees (refused framing, a
+// timeout, the connection limit), serialized in one piece; and the header rules every answer
+// follows, QHttpServer's included.
 struct HttpResponse
 {
     int status = 200;
@@ -21,6 +21,10 @@ struct HttpResponse
     void appendTo(QByteArray& out) const; // serialize() onto the end of `out`: no copy of its own
 
     static QByteArray reasonPhrase(int status);
+    // Framing headers are the guard's to write: a handler's would contradict them.
+    static bool isFramingHeader(const QByteArray& name);
+    // A CR or LF in a header would let a handler inject headers or a whole response.
+    static bool isSafeHeader(const QByteArray& name, const QByteArray& value);
     // "content-type" -> "Content-Type", keeping one spelling per header on the wire
     static QByteArray canonicalName(const QByteArray& name);
 };
