@@ -1,9 +1,9 @@
 #include "guardedsocket.h"
 
-#include "asciicase.h"
 #include "guardedtcpserver.h"
 #include "httpchannel.h"
 #include "httpjson.h"
+#include "plainrequest.h"
 #include "httplogging.h"
 #include "httpresponse.h"
 
@@ -47,7 +47,7 @@ GuardedSocket::~GuardedSocket()
 
 void GuardedSocket::attachChannel()
 {
-    m_channel = new HttpChannel(this);
+    m_channel = new HttpChannel(this, this);
     connect(this, &QAbstractSocket::disconnected, m_channel, &HttpChannel::connectionGone);
 }
 
@@ -130,37 +130,8 @@ void GuardedSocket::dispatchFront()
         return;
     }
     // The head stays queued: the answer is framed for it.
-    QByteArray head = plainHead(request.head, request.body.size());
+    QByteArray head = plainRequestHead(request.head, request.body.size());
     m_channel->deliver(std::move(head), std::move(request.body));
-}
-
-QByteArray GuardedSocket::plainHead(const RequestHead& head, qsizetype bodySize)
-{
-    // The framer answered Connection, Expect and Content-Length already; QHttpServer gets one
-    // plain length and nothing it could take as an upgrade.
-    QByteArray out;
-    out.reserve(head.method.size() + head.target.size() + head.fieldBytes.size() + 4 * head.fields.size() + 64);
-    out += head.method;
-    out += ' ';
-    out += head.target;
-    out += " HTTP/1.1\r\n";
-    for (const RequestHead::Field& field : head.fields) {
-        const QByteArrayView name = head.name(field);
-        if (AsciiCase::equal(name, "connection") || AsciiCase::equal(name, "expect")
-            || AsciiCase::equal(name, "content-length") || AsciiCase::equal(name, "keep-alive"))
-            continue;
-        out += name;
-        out += ": ";
-        out += head.value(field);
-        out += "\r\n";
-    }
-    if (bodySize > 0) {
-        out += "Content-Length: ";
-        out += QByteArray::number(bodySize);
-        out += "\r\n";
-    }
-    out += "\r\n";
-    return out;
 }
 
 void GuardedSocket::reject(int status, const QString& code, const QString& message)

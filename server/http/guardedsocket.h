@@ -72,7 +72,6 @@ private:
     void pump(); // reads and dispatches until held, out of requests or out of input
     bool readRequests(); // feeds buffered input to the framer; true if a request completed
     void dispatchFront();
-    static QByteArray plainHead(const RequestHead& head, qsizetype bodySize);
     void reject(int status, const QString& code, const QString& message);
     void stopServing();
     void discardInput();

@@ -5,14 +5,16 @@
 
 #include <cstring>
 
-HttpChannel::HttpChannel(GuardedSocket* connection)
-    : QTcpSocket(connection)
+HttpChannel::HttpChannel(GuardedSocket* connection, QObject* parent)
+    : QTcpSocket(parent)
     , m_connection(connection)
 {
-    setPeerAddress(connection->peerAddress());
-    setPeerPort(connection->peerPort());
-    setLocalAddress(connection->localAddress());
-    setLocalPort(connection->localPort());
+    if (connection) {
+        setPeerAddress(connection->peerAddress());
+        setPeerPort(connection->peerPort());
+        setLocalAddress(connection->localAddress());
+        setLocalPort(connection->localPort());
+    }
     QIODevice::open(QIODevice::ReadWrite);
     setSocketState(QAbstractSocket::ConnectedState);
 }

@@ -15,7 +15,8 @@ class HttpChannel : public QTcpSocket
 {
     Q_OBJECT
 public:
-    explicit HttpChannel(GuardedSocket* connection);
+    // `connection` may be null for a channel that only feeds QHttpServer (its answers are dropped).
+    HttpChannel(GuardedSocket* connection, QObject* parent);
     ~HttpChannel() override;
 
     // The guard of this channel; null once the client's connection is gone.
