@@ -6,7 +6,7 @@
 // change are command-line flags (app/options.cpp); the rest are fixed by the API contract.
 namespace Limits {
 
-// HTTP (server/http/)
+// HTTP (server/httpguard/, server/api/)
 inline constexpr qint64 maxBodyBytes = 1024 * 1024; // contract: 413 beyond 1 MiB
 inline constexpr qint64 maxHeaderBytes = 16 * 1024; // request line + headers
 inline constexpr int maxHeaderCount = 100;

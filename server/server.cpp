@@ -2,7 +2,7 @@
 
 #include "api/httpservice.h"
 #include "defaultlimits.h"
-#include "http/requestlog.h"
+#include "requestlog.h"
 
 #include <QThread>
 

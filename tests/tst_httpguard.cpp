@@ -1,8 +1,8 @@
+#include "api/httproutes.h"
 #include "defaultlimits.h"
-#include "http/guardedtcpserver.h"
-#include "http/httpmetrics.h"
-#include "http/httproutes.h"
-#include "http/requestlog.h"
+#include "httpguard/guardedtcpserver.h"
+#include "httpguard/httpmetrics.h"
+#include "requestlog.h"
 
 #include <QElapsedTimer>
 #include <QFile>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "http/requestlog.h"
+#include "requestlog.h"
 
 #include <QAbstractTableModel>
 

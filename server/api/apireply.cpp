@@ -1,7 +1,7 @@
 #include "apireply.h"
 
 #include "bytewriter.h"
-#include "http/asciicase.h"
+#include "httpguard/asciicase.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>

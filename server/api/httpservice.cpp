@@ -1,7 +1,7 @@
 #include "httpservice.h"
 
 #include "defaultlimits.h"
-#include "http/guardedtcpserver.h"
+#include "httpguard/guardedtcpserver.h"
 
 #include <QTimer>
 

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "api/httproutes.h"
 #include "api/jobsapi.h"
 #include "api/queuesapi.h"
 #include "api/systemapi.h"
-#include "http/httpconfig.h"
-#include "http/httpmetrics.h"
-#include "http/httproutes.h"
+#include "httpguard/httpconfig.h"
+#include "httpguard/httpmetrics.h"
 
 #include <QHostAddress>
 #include <QHttpServer>

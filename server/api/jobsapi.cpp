@@ -1,10 +1,10 @@
 #include "jobsapi.h"
 
 #include "api/apireply.h"
+#include "api/httproutes.h"
 #include "api/postedcalls.h"
 #include "defaultlimits.h"
-#include "http/httpjson.h"
-#include "http/httproutes.h"
+#include "httpguard/httpjson.h"
 #include "jobjson.h"
 #include "jobspecscanner.h"
 

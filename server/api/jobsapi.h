@@ -1,7 +1,7 @@
 #pragma once
 
+#include "api/httpexchange.h"
 #include "engine.h"
-#include "http/httpexchange.h"
 
 class HttpRoutes;
 class PostedCalls;

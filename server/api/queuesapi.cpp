@@ -1,8 +1,8 @@
 #include "queuesapi.h"
 
 #include "api/apireply.h"
+#include "api/httproutes.h"
 #include "defaultlimits.h"
-#include "http/httproutes.h"
 
 #include <QJsonArray>
 

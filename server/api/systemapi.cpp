@@ -1,10 +1,10 @@
 #include "systemapi.h"
 
 #include "api/apireply.h"
+#include "api/httproutes.h"
 #include "api/metricsformat.h"
-#include "http/httpjson.h"
-#include "http/httpmetrics.h"
-#include "http/httproutes.h"
+#include "httpguard/httpjson.h"
+#include "httpguard/httpmetrics.h"
 
 #include <QFile>
 

@@ -4,7 +4,7 @@
 // test and the fuzzer: both check that any split agrees with one-shot feeding, and that every
 // request let through reaches the real QHttpServer 6.4.2 as it was framed (qhttpserverprobe.h).
 
-#include "http/requestframer.h"
+#include "httpguard/requestframer.h"
 #include "qhttpserverprobe.h"
 
 #include <QByteArrayList>

@@ -5,9 +5,9 @@
 // fuzzer use it to check that every request the guard lets through reaches QHttpServer as
 // the guard framed it: same method, target, header fields and body, and no byte left over.
 
-#include "http/httpchannel.h"
-#include "http/plainrequest.h"
-#include "http/requesthead.h"
+#include "httpguard/httpchannel.h"
+#include "httpguard/plainrequest.h"
+#include "httpguard/requesthead.h"
 
 #include <QHttpServer>
 #include <QHttpServerRequest>

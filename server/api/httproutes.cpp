@@ -1,6 +1,6 @@
 #include "httproutes.h"
 
-#include "httplogging.h"
+#include "httpguard/httplogging.h"
 #include "httppolicy.h"
 
 #include <QHttpServer>

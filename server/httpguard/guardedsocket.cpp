@@ -3,9 +3,9 @@
 #include "guardedtcpserver.h"
 #include "httpchannel.h"
 #include "httpjson.h"
-#include "plainrequest.h"
 #include "httplogging.h"
 #include "httpresponse.h"
+#include "plainrequest.h"
 
 #include <QDeadlineTimer>
 

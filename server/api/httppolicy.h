@@ -1,6 +1,6 @@
 #pragma once
 
-#include "httpconfig.h"
+#include "httpguard/httpconfig.h"
 
 #include <QByteArray>
 #include <QByteArrayView>

@@ -1,7 +1,7 @@
 #include "httppolicy.h"
 
-#include "asciicase.h"
 #include "httpexchange.h"
+#include "httpguard/asciicase.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "httpconfig.h"
 #include "httpexchange.h"
+#include "httpguard/httpconfig.h"
 
 #include <QHttpServerRequest>
 #include <QString>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "httpheaders.h"
+#include "httpguard/httpheaders.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>

@@ -1,13 +1,13 @@
 #include "httpexchange.h"
 
-#include "asciicase.h"
-#include "guardedsocket.h"
-#include "httpchannel.h"
-#include "httpdate.h"
-#include "httpjson.h"
-#include "httplogging.h"
-#include "httpmetrics.h"
-#include "httpresponse.h"
+#include "httpguard/asciicase.h"
+#include "httpguard/guardedsocket.h"
+#include "httpguard/httpchannel.h"
+#include "httpguard/httpdate.h"
+#include "httpguard/httpjson.h"
+#include "httpguard/httplogging.h"
+#include "httpguard/httpmetrics.h"
+#include "httpguard/httpresponse.h"
 #include "requestlog.h"
 
 #include <QDateTime>
