@@ -21,6 +21,7 @@ inline constexpr int maxHeaderCountQt = 100; // the same parser's hard field lim
 inline constexpr int httpSweepIntervalMs = 250; // one timer per listener checks all its timeouts
 inline constexpr qint64 readAheadBytes = 64 * 1024; // read from the kernel ahead of the request being answered
 inline constexpr int maxPipelinedRequests = 16; // a connection stops being read with this many unanswered
+inline constexpr qsizetype maxUnsentAnswerBytes = 1024 * 1024; // a client that reads no answers is read no more
 // Answers go out at the end of an event-loop pass, except bigger ones, and those queued before a
 // bigger request is handled: big requests and answers take long enough to make others wait.
 inline constexpr qsizetype maxBatchedAnswerBytes = 16 * 1024;

@@ -63,6 +63,12 @@ private Q_SLOTS:
                                      << "\"type\":\"echo\"";
         QTest::newRow("submit with charset") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo"})")
                                              << QByteArray("application/json; charset=utf-8") << 202 << "\"queued\"";
+        QTest::newRow("submit in latin-1")
+            << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo"})")
+            << QByteArray("application/json; charset=iso-8859-1") << 415 << "unsupported_media_type";
+        QTest::newRow("submit with a quoted charset")
+            << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo"})")
+            << QByteArray("application/json; charset=\"UTF-8\"") << 202 << "\"queued\"";
         QTest::newRow("malformed json") << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":)") << json << 400
                                         << "malformed_json";
         QTest::newRow("json array") << QByteArray("POST") << "/jobs" << QByteArray("[1]") << json << 400
@@ -83,6 +89,14 @@ private Q_SLOTS:
                                      << "not_found";
         QTest::newRow("non-numeric id") << QByteArray("GET") << "/jobs/abc" << QByteArray() << QByteArray() << 404
                                         << "not_found";
+        QTest::newRow("id with a leading zero")
+            << QByteArray("GET") << "/jobs/01" << QByteArray() << QByteArray() << 404 << "not_found";
+        QTest::newRow("id with a sign") << QByteArray("GET") << "/jobs/+1" << QByteArray() << QByteArray() << 404
+                                        << "not_found";
+        QTest::newRow("wait_ms with a sign")
+            << QByteArray("GET") << "/jobs/1?wait_ms=+5" << QByteArray() << QByteArray() << 400 << "wait_ms";
+        QTest::newRow("list filter too long") << QByteArray("GET") << QString(u"/jobs?queue=" + QString(65, u'q'))
+                                              << QByteArray() << QByteArray() << 400 << "queue must be at most 64";
         QTest::newRow("bad wait_ms") << QByteArray("GET") << "/jobs/1?wait_ms=70000" << QByteArray() << QByteArray()
                                      << 400 << "wait_ms";
         QTest::newRow("list") << QByteArray("GET") << "/jobs?limit=5" << QByteArray() << QByteArray() << 200
@@ -262,6 +276,30 @@ private Q_SLOTS:
         QString error;
         QVERIFY(m_server->start(&error)); // Start again: same port
         QCOMPARE(m_http.get(QStringLiteral("/health")).status, 200);
+    }
+
+    void longPollWaitingAtStopIsAnswered()
+    {
+        // A job that cannot run (its queue is paused) and a client waiting for it to finish.
+        QCOMPARE(m_http.request("POST", QStringLiteral("/queues/held/pause")).status, 200);
+        const QString id = submitted({ { QStringLiteral("type"), QStringLiteral("echo") },
+            { QStringLiteral("queue"), QStringLiteral("held") } });
+        QNetworkAccessManager manager;
+        std::unique_ptr<QNetworkReply> poll(manager.get(QNetworkRequest(
+            m_server->url().resolved(QUrl(QStringLiteral("/jobs/") + id + QStringLiteral("?wait_ms=30000"))))));
+        QSignalSpy sent(poll.get(), &QNetworkReply::requestSent);
+        QVERIFY(sent.wait(5000));
+        QCOMPARE(m_http.get(QStringLiteral("/health")).status, 200); // the HTTP thread has read the poll by now
+        QVERIFY(poll->isRunning());
+        QSignalSpy stopped(m_server.get(), &Server::stopped);
+        m_server->stop(1000);
+        QTRY_VERIFY(poll->isFinished());
+        QCOMPARE(poll->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(QJsonDocument::fromJson(poll->readAll()).object().value(QLatin1StringView("status")).toString(),
+            QStringLiteral("queued"));
+        QTRY_COMPARE(stopped.count(), 1);
+        QString error;
+        QVERIFY(m_server->start(&error));
     }
 
     void requestsRefusedBeforeRoutingAreCounted()

@@ -56,8 +56,14 @@ struct TestServer
     {
         router.add(Method::Get, QStringLiteral("/hello"), QStringLiteral("/hello"),
             [](const HttpExchangePtr& ex) { ex->respond(200, "text/plain", "hello"); });
-        router.add(Method::Post, QStringLiteral("/echo"), QStringLiteral("/echo"),
-            [](const HttpExchangePtr& ex) { ex->respond(200, "application/octet-stream", ex->body()); });
+        router.add(
+            Method::Post, QStringLiteral("/echo"), QStringLiteral("/echo"),
+            [](const HttpExchangePtr& ex) { ex->respond(200, "application/octet-stream", ex->body()); },
+            HttpRoutes::Body::Any);
+        router.add(Method::Post, QStringLiteral("/json"), QStringLiteral("/json"),
+            [](const HttpExchangePtr& ex) { ex->respond(200, "application/json", ex->body()); });
+        router.add(Method::Get, QStringLiteral("/big"), QStringLiteral("/big"),
+            [](const HttpExchangePtr& ex) { ex->respond(200, "text/plain", QByteArray(1024 * 1024, 'x')); });
         router.add(Method::Get, QStringLiteral("/throw"), QStringLiteral("/throw"),
             [](const HttpExchangePtr&) { throw std::runtime_error("boom"); });
         router.add(
@@ -82,6 +88,7 @@ struct TestServer
         router.registerWith(http);
         tcp = new GuardedTcpServer(config);
         tcp->setMetrics(&metrics);
+        tcp->setContinueCheck(router.continueCheck());
         if (tcp->listen(QHostAddress::LocalHost, 0)) {
             port = tcp->serverPort();
             http.bind(tcp);
@@ -221,6 +228,8 @@ private Q_SLOTS:
     void slowloris();
     void idleKeepAliveClosed();
     void connectionLimit();
+    void clientThatReadsNoAnswersIsReadNoMore();
+    void clientThatReadsLateGetsEveryAnswer();
     void bigBodyRefusedWhileSending();
     void pipelinedBeyondHeldReadAhead();
     void closeConnectionsIsGraceful();
@@ -258,6 +267,33 @@ void TestHttpGuard::rawRequests_data()
     const QByteArray close = "Connection: close";
 
     row("hello", { get("/hello") }, { ok }, { "hello" }, "Content-Length: 5", false);
+    row("date", { get("/hello") }, { ok }, { "hello" }, "\r\nDate: ", false);
+    row("absolute target", { "GET http://localhost/hello HTTP/1.1\r\nHost: localhost\r\n\r\n" }, { ok }, { "hello" },
+        {}, false);
+    row("absolute target names the host", { "GET http://evil.example/hello HTTP/1.1\r\nHost: localhost\r\n\r\n" },
+        { "HTTP/1.1 403 Forbidden" }, { "host_not_allowed" }, {}, false);
+    row("http/1.2 as 1.1", { "GET /hello HTTP/1.2\r\nHost: localhost\r\n\r\n" }, { ok }, { "hello" }, {}, false);
+    row("empty host", { "GET /hello HTTP/1.1\r\nHost:\r\n\r\n" }, { "HTTP/1.1 400 Bad Request" }, {}, close, true);
+    row("encoded slash", { get("/deferred%2F1") }, { "HTTP/1.1 400 Bad Request" }, {}, close, true);
+    row("expect to an unknown path",
+        { "POST /nope HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n" },
+        { "HTTP/1.1 404 Not Found" }, { "not_found" }, close, true);
+    row("expect with a method the path does not serve",
+        { "PUT /hello HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n" },
+        { "HTTP/1.1 405 Method Not Allowed" }, { "method_not_allowed" }, "Allow: GET, HEAD, OPTIONS", true);
+    row("expect with a body that is not JSON",
+        { "POST /json HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+          "Expect: 100-continue\r\n\r\n" },
+        { "HTTP/1.1 415 Unsupported Media Type" }, { "unsupported_media_type" }, close, true);
+    row("expect with JSON",
+        { "POST /json HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+          "Expect: 100-continue\r\n\r\n",
+            "{}" },
+        { "HTTP/1.1 100 Continue", ok }, { "", "{}" }, {}, false);
+    row("expect from a foreign host",
+        { "POST /json HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+          "Expect: 100-continue\r\n\r\n" },
+        { "HTTP/1.1 403 Forbidden" }, { "host_not_allowed" }, close, true);
     row("echo", { post("/echo", "abc") }, { ok }, { "abc" }, "Content-Type: application/octet-stream", false);
     // Framing
     row("bad request line", { "GARBAGE\r\n\r\n" }, { "HTTP/1.1 400 Bad Request" }, { "\"code\":\"bad_request\"" },
@@ -569,6 +605,7 @@ void TestHttpGuard::connectionLimit()
     QCOMPARE(refused->statusLine, QByteArray("HTTP/1.1 503 Service Unavailable"));
     QCOMPARE(refused->header("connection"), QByteArray("close"));
     QVERIFY(refused->body.contains("too_many_connections"));
+    QCOMPARE(refused->header("retry-after"), QByteArray("1"));
     QVERIFY(sixth.waitClosed());
 
     clients.front()->socket.disconnectFromHost();
@@ -578,6 +615,50 @@ void TestHttpGuard::connectionLimit()
     const std::optional<Response> response = again.read();
     QVERIFY(response);
     QCOMPARE(response->statusLine, ok);
+}
+
+void TestHttpGuard::clientThatReadsNoAnswersIsReadNoMore()
+{
+    // 100 pipelined requests for 1 MiB each: answering them all would buffer 100 MiB.
+    HttpConfig config = fixtureConfig();
+    config.idleTimeoutSecs = 2;
+    TestServer server(config);
+    QTcpSocket client;
+    client.setReadBufferSize(64 * 1024); // reads nothing beyond: the kernel's buffers fill up
+    client.connectToHost(QHostAddress::LocalHost, server.port);
+    QVERIFY(client.waitForConnected(5000));
+    QByteArray requests;
+    for (int i = 0; i < 100; ++i)
+        requests += get("/big");
+    client.write(requests);
+    const auto answered = [&] { return server.metrics.count(QStringLiteral("/big"), 200); };
+    QTRY_VERIFY(answered() > 0);
+    // The server stops once the kernel's buffers and its bound are full...
+    QVERIFY(!QTest::qWaitFor([&] { return answered() == 100; }, 3000));
+    QVERIFY2(answered() < 60, qPrintable(QString::number(answered())));
+    // ...and a client that reads nothing for the idle timeout is closed.
+    QTRY_VERIFY_WITH_TIMEOUT(client.state() == QAbstractSocket::UnconnectedState || client.atEnd() == false, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(server.tcp->connectionCount(), 0, 10000);
+}
+
+void TestHttpGuard::clientThatReadsLateGetsEveryAnswer()
+{
+    TestServer server(fixtureConfig());
+    QTcpSocket client;
+    client.setReadBufferSize(64 * 1024);
+    client.connectToHost(QHostAddress::LocalHost, server.port);
+    QVERIFY(client.waitForConnected(5000));
+    QByteArray requests;
+    for (int i = 0; i < 40; ++i)
+        requests += get("/big");
+    client.write(requests);
+    QTRY_VERIFY(server.metrics.count(QStringLiteral("/big"), 200) > 0);
+    QVERIFY(!QTest::qWaitFor([&] { return server.metrics.count(QStringLiteral("/big"), 200) == 40; }, 2000));
+    // Reading again resumes the answers, all of them, in order and whole.
+    client.setReadBufferSize(0);
+    qint64 received = 0;
+    QTRY_VERIFY_WITH_TIMEOUT((received += client.readAll().size()) >= 40 * (1024 * 1024 + 60), 20000);
+    QCOMPARE(server.metrics.count(QStringLiteral("/big"), 200), quint64(40));
 }
 
 void TestHttpGuard::bigBodyRefusedWhileSending()

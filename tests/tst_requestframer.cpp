@@ -44,6 +44,7 @@ private Q_SLOTS:
     void stateBetweenRequests();
     void headFields();
     void headerCountClampedToQtLimit();
+    void absoluteTargetNamesTheHost();
     void probeSeesTheGaps();
 
 private:
@@ -96,14 +97,38 @@ void TestRequestFramer::framing_data()
     QTest::newRow("leading space") << " " + get() << QByteArray("E:400");
     QTest::newRow("lowercase version") << QByteArray("GET / http/1.1\r\nHost: a\r\n\r\n") << QByteArray("E:400");
     QTest::newRow("bad method char") << QByteArray("G(T / HTTP/1.1\r\nHost: a\r\n\r\n") << QByteArray("E:400");
-    QTest::newRow("absolute target") << QByteArray("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n") << QByteArray("E:400");
+    // RFC 9112 3.2.2: a server MUST accept the absolute form; routes get the origin form
+    QTest::newRow("absolute target") << QByteArray("GET http://a/x HTTP/1.1\r\nHost: a\r\n\r\n")
+                                     << QByteArray("H:GET /x 1.1 ka cl=0|R");
+    QTest::newRow("absolute target, query only")
+        << QByteArray("GET HTTP://a:80?q=1 HTTP/1.1\r\nHost: a\r\n\r\n") << QByteArray("H:GET /?q=1 1.1 ka cl=0|R");
+    QTest::newRow("absolute target, bad authority")
+        << QByteArray("GET http://a b/ HTTP/1.1\r\nHost: a\r\n\r\n") << QByteArray("E:400");
+    QTest::newRow("absolute target with userinfo")
+        << QByteArray("GET http://u@a/ HTTP/1.1\r\nHost: a\r\n\r\n") << QByteArray("E:400");
+    QTest::newRow("empty host") << QByteArray("GET / HTTP/1.1\r\nHost:\r\n\r\n") << QByteArray("E:400");
+    QTest::newRow("host with two colons") << QByteArray("GET / HTTP/1.1\r\nHost: a:1:2\r\n\r\n") << QByteArray("E:400");
+    QTest::newRow("host with a letter port")
+        << QByteArray("GET / HTTP/1.1\r\nHost: a:x\r\n\r\n") << QByteArray("E:400");
+    QTest::newRow("host with a bad literal")
+        << QByteArray("GET / HTTP/1.1\r\nHost: [zz]\r\n\r\n") << QByteArray("E:400");
+    QTest::newRow("host with a bad escape")
+        << QByteArray("GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n") << QByteArray("E:400");
+    QTest::newRow("ipv6 host") << QByteArray("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n")
+                               << QByteArray("H:GET / 1.1 ka cl=0|R");
+    QTest::newRow("encoded slash") << get("/jobs/1%2Fretry") << QByteArray("E:400");
+    QTest::newRow("encoded slash, lower case") << get("/jobs/1%2fretry") << QByteArray("E:400");
+    QTest::newRow("encoded NUL") << get("/jobs/1%00") << QByteArray("E:400");
+    QTest::newRow("encoded slash in the query")
+        << get("/jobs?queue=a%2Fb") << QByteArray("H:GET /jobs?queue=a%2Fb 1.1 ka cl=0|R");
     QTest::newRow("star not options") << QByteArray("GET * HTTP/1.1\r\nHost: a\r\n\r\n") << QByteArray("E:400");
     QTest::newRow("control in target") << QByteArray("GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n") << QByteArray("E:400");
     QTest::newRow("bare CR in request line")
         << QByteArray("GET /a\rb HTTP/1.1\r\nHost: a\r\n\r\n") << QByteArray("E:400");
     QTest::newRow("http/2.0") << QByteArray("GET / HTTP/2.0\r\nHost: a\r\n\r\n") << QByteArray("E:505");
     QTest::newRow("http/9.9") << QByteArray("GET / HTTP/9.9\r\nHost: a\r\n\r\n") << QByteArray("E:505");
-    QTest::newRow("http/1.2") << QByteArray("GET / HTTP/1.2\r\nHost: a\r\n\r\n") << QByteArray("E:505");
+    // RFC 9110 2.5: a later minor version is served as the highest one we know
+    QTest::newRow("http/1.2") << QByteArray("GET / HTTP/1.2\r\nHost: a\r\n\r\n") << QByteArray("H:GET / 1.1 ka cl=0|R");
     QTest::newRow("no host in 1.1") << QByteArray("GET / HTTP/1.1\r\n\r\n") << QByteArray("E:400");
     QTest::newRow("two hosts") << get("/", "Host: b\r\n") << QByteArray("E:400");
     QTest::newRow("bad host") << QByteArray("GET / HTTP/1.1\r\nHost: a b\r\n\r\n") << QByteArray("E:400");
@@ -235,6 +260,18 @@ void TestRequestFramer::headerCountClampedToQtLimit()
     config.maxHeaderBytes = 1 << 20;
     const QByteArray input = get("/", headers(100) + "Content-Length: 5\r\n") + "hello";
     QCOMPARE(runWhole(input, config).events.join('|'), QByteArray("E:431"));
+}
+
+void TestRequestFramer::absoluteTargetNamesTheHost()
+{
+    // RFC 9112 3.2.2: the target's authority, not the Host header, names the host
+    RequestFramer framer({});
+    QByteArrayView input("GET http://localhost:8080/stats HTTP/1.1\r\nHost: evil.example\r\n\r\n");
+    QCOMPARE(framer.next(input), RequestFramer::Event::Head);
+    QByteArray joined;
+    QCOMPARE(framer.head().header("host", &joined), QByteArrayView("localhost:8080"));
+    QCOMPARE(framer.head().target, QByteArray("/stats"));
+    QVERIFY(m_probe.disagreement(framer.head(), {}).isEmpty());
 }
 
 void TestRequestFramer::probeSeesTheGaps()

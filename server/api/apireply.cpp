@@ -42,14 +42,36 @@ void invalid(const HttpExchangePtr& exchange, const QString& field, const QStrin
         400, QStringLiteral("invalid_field"), field.isEmpty() ? message : field + QLatin1Char(' ') + message);
 }
 
+std::optional<QString> jsonContentTypeProblem(QByteArrayView contentType)
+{
+    QByteArrayView rest = contentType;
+    const qsizetype semicolon = rest.indexOf(';');
+    const QByteArrayView mediaType = rest.first(semicolon < 0 ? rest.size() : semicolon);
+    if (!AsciiCase::equal(mediaType.trimmed(), "application/json"))
+        return QStringLiteral("send the body as JSON with Content-Type: application/json");
+    // JSON is UTF-8 (RFC 8259 8.1): a body declared in another charset would be read wrongly.
+    while (semicolon >= 0 && !rest.isEmpty()) {
+        rest = rest.sliced(rest.indexOf(';') + 1);
+        const qsizetype next = rest.indexOf(';');
+        const QByteArrayView parameter = (next < 0 ? rest : rest.first(next)).trimmed();
+        const qsizetype equals = parameter.indexOf('=');
+        if (equals > 0 && AsciiCase::equal(parameter.first(equals).trimmed(), "charset")) {
+            QByteArrayView charset = parameter.sliced(equals + 1).trimmed();
+            if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"')
+                charset = charset.sliced(1, charset.size() - 2);
+            if (!AsciiCase::equal(charset, "utf-8"))
+                return QStringLiteral("send the JSON body in UTF-8 (charset=utf-8 or none)");
+        }
+        if (next < 0)
+            break;
+    }
+    return std::nullopt;
+}
+
 bool hasJsonContentType(const HttpExchangePtr& exchange)
 {
-    const QByteArray contentType = exchange->header("content-type");
-    const qsizetype semicolon = contentType.indexOf(';');
-    const QByteArrayView mediaType = contentType.first(semicolon < 0 ? contentType.size() : semicolon);
-    if (!AsciiCase::equal(mediaType.trimmed(), "application/json")) {
-        exchange->respondError(415, QStringLiteral("unsupported_media_type"),
-            QStringLiteral("send the body as JSON with Content-Type: application/json"));
+    if (const std::optional<QString> problem = jsonContentTypeProblem(exchange->header("content-type"))) {
+        exchange->respondError(415, QStringLiteral("unsupported_media_type"), *problem);
         return false;
     }
     return true;
@@ -80,16 +102,31 @@ std::optional<QJsonObject> jsonObject(const HttpExchangePtr& exchange)
     return document.object();
 }
 
+std::optional<qint64> digitsValue(QStringView text, qint64 max)
+{
+    // Digits only: toLongLong() would take a sign, blanks and (for ids) leading zeros.
+    if (text.isEmpty() || text.size() > 18)
+        return std::nullopt;
+    qint64 value = 0;
+    for (const QChar c : text) {
+        if (c < u'0' || c > u'9')
+            return std::nullopt;
+        value = value * 10 + (c.unicode() - u'0');
+    }
+    return value <= max ? std::optional<qint64>(value) : std::nullopt;
+}
+
 std::optional<JobId> jobId(const HttpExchangePtr& exchange)
 {
-    bool ok = false;
-    const JobId id = exchange->pathArg().toLongLong(&ok);
-    if (!ok || id <= 0) {
+    const QString& arg = exchange->pathArg();
+    const std::optional<qint64> id
+        = arg.startsWith(u'0') ? std::nullopt : digitsValue(arg, Q_INT64_C(999999999999999999));
+    if (!id || *id <= 0) {
         exchange->respondError(
             404, QStringLiteral("not_found"), QStringLiteral("no job with id \"%1\"").arg(exchange->pathArg()));
         return std::nullopt;
     }
-    return id;
+    return *id;
 }
 
 std::optional<qint64> queryInteger(
@@ -97,13 +134,12 @@ std::optional<qint64> queryInteger(
 {
     if (!exchange->query().hasQueryItem(name))
         return fallback;
-    bool ok = false;
-    const qint64 value = exchange->query().queryItemValue(name).toLongLong(&ok);
-    if (!ok || value < min || value > max) {
+    const std::optional<qint64> value = digitsValue(exchange->query().queryItemValue(name), max);
+    if (!value || *value < min) {
         invalid(exchange, name, QStringLiteral("must be an integer from %1 to %2").arg(min).arg(max));
         return std::nullopt;
     }
-    return value;
+    return *value;
 }
 
 QByteArray jobLocation(JobId id)

@@ -16,6 +16,10 @@ void error(const HttpExchangePtr& exchange, const EngineError& error);
 void invalid(const HttpExchangePtr& exchange, const QString& field, const QString& message);
 // The request's body as a JSON object, or nullopt after answering 415/400.
 std::optional<QJsonObject> jsonBody(const HttpExchangePtr& exchange);
+// Why a body with this Content-Type is not one the API takes (JSON in UTF-8), or nullopt.
+std::optional<QString> jsonContentTypeProblem(QByteArrayView contentType);
+// A decimal number of digits only, at most `max`; nullopt for anything else (signs, blanks).
+std::optional<qint64> digitsValue(QStringView text, qint64 max);
 // jsonBody() in two steps: false after answering 415 when the body is not declared as JSON;
 bool hasJsonContentType(const HttpExchangePtr& exchange);
 // then the body parsed, or nullopt after answering 400.

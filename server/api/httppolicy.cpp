@@ -96,45 +96,52 @@ bool HttpPolicy::constantTimeEquals(QByteArrayView a, QByteArrayView b)
     return diff == 0;
 }
 
-bool HttpPolicy::checkHost(HttpExchange& exchange) const
+std::optional<HttpPolicy::Refusal> HttpPolicy::refuseHost(QByteArrayView host) const
 {
-    if (!m_loopbackOnly)
-        return true;
-    const QByteArray host = exchange.header("host");
     // No Host at all is HTTP/1.0 (the guard requires it in 1.1): not a browser, nothing to rebind.
-    if (host.isEmpty() || isLoopbackHost(host))
-        return true;
-    exchange.respondError(403, QStringLiteral("host_not_allowed"),
-        QStringLiteral("this server only answers requests addressed to localhost"));
-    return false;
+    if (!m_loopbackOnly || host.isEmpty() || isLoopbackHost(host))
+        return std::nullopt;
+    return Refusal { 403, QStringLiteral("host_not_allowed"),
+        QStringLiteral("this server only answers requests addressed to localhost"), {} };
 }
 
-bool HttpPolicy::checkOrigin(HttpExchange& exchange) const
+std::optional<HttpPolicy::Refusal> HttpPolicy::refuseOrigin(QByteArrayView origin, QByteArrayView host) const
 {
-    const QByteArray origin = exchange.header("origin");
-    if (origin.isEmpty())
-        return true; // not a cross-origin browser call
-    if (isOriginAllowed(origin, exchange.header("host"))) {
-        exchange.setCorsOrigin(origin);
-        return true;
-    }
-    exchange.respondError(403, QStringLiteral("origin_not_allowed"),
-        QStringLiteral("requests from origin %1 are not allowed").arg(QString::fromUtf8(origin)));
-    return false;
+    if (origin.isEmpty() || isOriginAllowed(origin, host))
+        return std::nullopt; // not a cross-origin browser call, or an allowed one
+    return Refusal { 403, QStringLiteral("origin_not_allowed"),
+        QStringLiteral("requests from origin %1 are not allowed").arg(QString::fromUtf8(origin)), {} };
 }
 
-bool HttpPolicy::checkToken(HttpExchange& exchange) const
+std::optional<HttpPolicy::Refusal> HttpPolicy::refuseToken(QByteArrayView authorization) const
 {
     if (m_token.isEmpty())
-        return true;
-    const QByteArray authorization = exchange.header("authorization");
+        return std::nullopt;
     const QByteArrayView scheme("Bearer ");
     if (authorization.size() > scheme.size() && AsciiCase::equal(authorization.first(scheme.size()), scheme)
         && constantTimeEquals(authorization.sliced(scheme.size()).trimmed(), m_token))
-        return true;
-    exchange.respondError(401, QStringLiteral("unauthorized"),
+        return std::nullopt;
+    return Refusal { 401, QStringLiteral("unauthorized"),
         authorization.isEmpty() ? QStringLiteral("this server needs an \"Authorization: Bearer <token>\" header")
                                 : QStringLiteral("the bearer token is wrong"),
-        { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer") } });
-    return false;
+        { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer") } } };
+}
+
+bool HttpPolicy::admit(HttpExchange& exchange, bool preflight) const
+{
+    const QByteArray host = exchange.header("host");
+    const QByteArray origin = exchange.header("origin");
+    std::optional<Refusal> refusal = refuseHost(host);
+    if (!refusal)
+        refusal = refuseOrigin(origin, host);
+    // Browsers send no credentials on a CORS preflight, so it cannot need the token.
+    if (!refusal && !preflight)
+        refusal = refuseToken(exchange.header("authorization"));
+    if (refusal) {
+        exchange.respondError(refusal->status, refusal->code, refusal->message, refusal->headers);
+        return false;
+    }
+    if (!origin.isEmpty())
+        exchange.setCorsOrigin(origin);
+    return true;
 }

@@ -1,5 +1,6 @@
 #include "httproutes.h"
 
+#include "apireply.h"
 #include "httpguard/httplogging.h"
 #include "httppolicy.h"
 
@@ -52,6 +53,32 @@ QString methodString(Method method)
     }
 }
 
+QHttpServerRequest::Method methodOf(QByteArrayView name)
+{
+    static const std::pair<const char*, Method> known[]
+        = { { "GET", Method::Get }, { "HEAD", Method::Head }, { "POST", Method::Post }, { "PUT", Method::Put },
+              { "PATCH", Method::Patch }, { "DELETE", Method::Delete }, { "OPTIONS", Method::Options } };
+    for (const auto& [text, method] : known) {
+        if (name == text)
+            return method;
+    }
+    return Method::Unknown;
+}
+
+// As QHttpServer matches "<arg>" (regexp "([^/]+)"): the argument is one whole, non-empty segment.
+bool matchesPattern(QStringView pattern, QStringView path)
+{
+    const QList<QStringView> want = pattern.split(u'/');
+    const QList<QStringView> have = path.split(u'/');
+    if (want.size() != have.size())
+        return false;
+    for (qsizetype i = 0; i < want.size(); ++i) {
+        if (want[i] == u"<arg>" ? have[i].isEmpty() : want[i] != have[i])
+            return false;
+    }
+    return true;
+}
+
 } // namespace
 
 struct HttpRoutes::Route
@@ -60,6 +87,7 @@ struct HttpRoutes::Route
     QString pattern;
     QString name;
     HttpHandler handler;
+    Body body;
 };
 
 struct HttpRoutes::Shared
@@ -76,11 +104,7 @@ struct HttpRoutes::Shared
             request, std::move(responder), arg, HttpExchange::Context { routeName, metrics, log });
     }
 
-    bool admit(HttpExchange& exchange, bool preflight) const
-    {
-        // Browsers send no credentials on a CORS preflight, so it cannot need the token.
-        return policy.checkHost(exchange) && policy.checkOrigin(exchange) && (preflight || policy.checkToken(exchange));
-    }
+    bool admit(HttpExchange& exchange, bool preflight) const { return policy.admit(exchange, preflight); }
 
     void dispatch(const Route& route, const QString& arg, const QHttpServerRequest& request,
         QHttpServerResponder&& responder) const
@@ -137,6 +161,44 @@ struct HttpRoutes::Shared
         }
     }
 
+    std::optional<HeadRefusal> refuseHead(const RequestHead& head) const
+    {
+        QByteArray joined;
+        const QByteArray host = head.header("host", &joined).toByteArray();
+        std::optional<HttpPolicy::Refusal> refusal = policy.refuseHost(host);
+        if (!refusal)
+            refusal = policy.refuseOrigin(head.header("origin", &joined), host);
+        if (!refusal)
+            refusal = policy.refuseToken(head.header("authorization", &joined));
+        if (refusal)
+            return HeadRefusal { refusal->status, refusal->code, refusal->message, refusal->headers };
+
+        const QString path = QUrl::fromEncoded(head.target).path();
+        const Method method = methodOf(head.method);
+        Methods allowed;
+        const Route* target = nullptr;
+        for (const Route& route : routes) {
+            if (!matchesPattern(route.pattern, path))
+                continue;
+            allowed |= route.methods;
+            if (!target && route.methods.testFlag(method))
+                target = &route;
+        }
+        if (!allowed)
+            return HeadRefusal { 404, QStringLiteral("not_found"), QStringLiteral("no such resource: %1").arg(path),
+                {} };
+        if (!allowed.testFlag(method)) {
+            return HeadRefusal { 405, QStringLiteral("method_not_allowed"),
+                QStringLiteral("%1 is not allowed on %2").arg(methodString(method), path),
+                { { "Allow", allowHeader(allowed) } } };
+        }
+        if (target->body == Body::Json) {
+            if (const auto problem = ApiReply::jsonContentTypeProblem(head.header("content-type", &joined)))
+                return HeadRefusal { 415, QStringLiteral("unsupported_media_type"), *problem, {} };
+        }
+        return std::nullopt;
+    }
+
     // No route's path matches (or a method QHttpServer does not know).
     void missing(const QHttpServerRequest& request, QHttpServerResponder&& responder) const
     {
@@ -163,7 +225,7 @@ HttpRoutes::HttpRoutes(const HttpConfig& config, HttpMetrics* metrics, RequestLo
 
 HttpRoutes::~HttpRoutes() = default;
 
-bool HttpRoutes::add(Methods methods, const QString& pattern, const QString& routeName, HttpHandler handler)
+bool HttpRoutes::add(Methods methods, const QString& pattern, const QString& routeName, HttpHandler handler, Body body)
 {
     if (!pattern.startsWith(QLatin1Char('/')) || pattern.count(QLatin1String("<arg>")) > 1 || !handler) {
         qCCritical(lcHttp) << "route" << pattern << "needs a handler, a leading / and at most one <arg>";
@@ -171,8 +233,14 @@ bool HttpRoutes::add(Methods methods, const QString& pattern, const QString& rou
     }
     if (methods.testFlag(Method::Get))
         methods |= Method::Head;
-    m_shared->routes.push_back({ methods, pattern, routeName, std::move(handler) });
+    m_shared->routes.push_back({ methods, pattern, routeName, std::move(handler), body });
     return true;
+}
+
+ContinueCheck HttpRoutes::continueCheck() const
+{
+    return [shared = std::shared_ptr<const Shared>(m_shared)](
+               const RequestHead& head) { return shared->refuseHead(head); };
 }
 
 bool HttpRoutes::registerWith(QHttpServer& server) const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "httpexchange.h"
+#include "httpguard/continuecheck.h"
 #include "httpguard/httpconfig.h"
 
 #include <QHttpServerRequest>
@@ -36,11 +37,16 @@ public:
     // the handler as pathArg()): "/jobs", "/jobs/<arg>", "/queues/<arg>/pause". `routeName`
     // labels metrics ("/jobs/{id}"). GET routes answer HEAD too. The first route matching a
     // request's method and path handles it. False for a malformed pattern.
-    bool add(
-        QHttpServerRequest::Methods methods, const QString& pattern, const QString& routeName, HttpHandler handler);
+    // `body`: what a request body must be; the guard refuses any other before the body is sent.
+    enum class Body { Json, Any };
+    bool add(QHttpServerRequest::Methods methods, const QString& pattern, const QString& routeName, HttpHandler handler,
+        Body body = Body::Json);
     // Registers every route with `server`, then for each path one rule for the methods it does
     // not serve, and the missing handler. False if QHttpServer refused a rule.
     bool registerWith(QHttpServer& server) const;
+    // For GuardedTcpServer::setContinueCheck(): what the routes would answer a request from its
+    // head alone (a policy refusal, 404, 405, 415), so that no body is asked for in vain.
+    ContinueCheck continueCheck() const;
 
 private:
     struct Route;

@@ -22,6 +22,7 @@ quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* 
 {
     auto* listener = new GuardedTcpServer(m_config);
     listener->setMetrics(&m_metrics); // requests refused before routing count under "(guard)"
+    listener->setContinueCheck(m_routes.continueCheck());
     if (!listener->listen(address, port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(address.toString())
@@ -37,6 +38,7 @@ quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* 
 
 void HttpService::close()
 {
+    m_jobs.answerLongPolls(); // before their connections close: an answer, not a dropped connection
     const QList<QTcpServer*> listeners = m_http.servers();
     auto open = std::make_shared<int>(int(listeners.size()));
     for (QTcpServer* server : listeners) {

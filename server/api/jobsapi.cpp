@@ -12,6 +12,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <utility>
 
 namespace {
 
@@ -147,17 +148,31 @@ void JobsApi::get(const HttpExchangePtr& exchange)
 
     // Long poll: answer when the job finishes or when wait_ms passes, whichever comes first.
     exchange->defer();
-    const quint64 handle = m_engine->waitForFinish(
-        *id, m_context, [exchange](const Job& finished) { respondJob(exchange, ApiReply::ok, finished); });
-    QTimer::singleShot(int(*waitMs), m_context, [this, exchange, handle, id = *id] {
-        m_engine->cancelWait(handle);
-        if (exchange->isAnswered())
-            return;
-        if (const auto current = m_engine->job(id))
-            respondJob(exchange, ApiReply::ok, *current);
-        else
-            exchange->respondError(404, QStringLiteral("not_found"), QStringLiteral("no job with id %1").arg(id));
+    const quint64 handle = m_engine->waitForFinish(*id, m_context, [this, exchange](const Job& finished) {
+        m_longPolls.remove(exchange.get());
+        respondJob(exchange, ApiReply::ok, finished);
     });
+    m_longPolls.insert(exchange.get(), { exchange, *id, handle });
+    QTimer::singleShot(int(*waitMs), m_context, [this, exchange] {
+        if (!exchange->isAnswered())
+            answerNow(m_longPolls.take(exchange.get()));
+    });
+}
+
+void JobsApi::answerNow(const LongPoll& poll)
+{
+    m_engine->cancelWait(poll.handle);
+    if (const auto current = m_engine->job(poll.id))
+        respondJob(poll.exchange, ApiReply::ok, *current);
+    else
+        poll.exchange->respondError(404, QStringLiteral("not_found"), QStringLiteral("no job with id %1").arg(poll.id));
+}
+
+void JobsApi::answerLongPolls()
+{
+    const auto polls = std::exchange(m_longPolls, {});
+    for (const LongPoll& poll : polls)
+        answerNow(poll);
 }
 
 void JobsApi::list(const HttpExchangePtr& exchange)
@@ -173,6 +188,13 @@ void JobsApi::list(const HttpExchangePtr& exchange)
     }
     query.queue = params.queryItemValue(QStringLiteral("queue"));
     query.type = params.queryItemValue(QStringLiteral("type"));
+    // No queue or type has a longer name: such a filter is a mistake, not an empty page.
+    if (query.queue.size() > Limits::maxQueueNameLength)
+        return ApiReply::invalid(exchange, QStringLiteral("queue"),
+            QStringLiteral("must be at most %1 characters").arg(Limits::maxQueueNameLength));
+    if (query.type.size() > Limits::maxTypeLength)
+        return ApiReply::invalid(exchange, QStringLiteral("type"),
+            QStringLiteral("must be at most %1 characters").arg(Limits::maxTypeLength));
     const auto limit
         = ApiReply::queryInteger(exchange, QStringLiteral("limit"), Limits::defaultListLimit, 1, Limits::maxListLimit);
     if (!limit)

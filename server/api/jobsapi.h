@@ -3,6 +3,8 @@
 #include "api/httpexchange.h"
 #include "engine.h"
 
+#include <QHash>
+
 class HttpRoutes;
 class PostedCalls;
 class QObject;
@@ -18,6 +20,8 @@ public:
     JobsApi(const JobsApi&) = delete;
     JobsApi& operator=(const JobsApi&) = delete;
     void addRoutes(HttpRoutes& routes);
+    // A graceful stop: every long poll still waiting gets the job as it is now.
+    void answerLongPolls();
 
 private:
     void submit(const HttpExchangePtr& exchange);
@@ -29,7 +33,16 @@ private:
     // Answers 202 once the jobs are durable: at once for the in-memory store, else after the commit.
     void acceptWhenDurable(const HttpExchangePtr& exchange, const QList<JobSpec>& specs, bool batch);
 
+    struct LongPoll
+    {
+        HttpExchangePtr exchange;
+        JobId id = 0;
+        quint64 handle = 0; // the engine's wait
+    };
+    void answerNow(const LongPoll& poll);
+
     Engine* const m_engine;
     QObject* const m_context;
     const std::shared_ptr<PostedCalls> m_durableAnswers; // commit callbacks -> HTTP thread
+    QHash<const HttpExchange*, LongPoll> m_longPolls; // HTTP thread only; answered ones leave
 };

@@ -30,11 +30,13 @@ GuardedSocket::GuardedSocket(const HttpConfig& config, GuardedTcpServer* server)
     , m_server(server)
     , m_framer(config)
     , m_lastActivityMs(nowMs())
+    , m_lastWriteMs(m_lastActivityMs)
 {
     // While requests wait (an answer is pending, or many are pipelined), the kernel holds the
     // rest: TCP flow control slows the client down instead of our memory growing.
     setReadBufferSize(Limits::readAheadBytes);
     connect(this, &QIODevice::readyRead, this, &GuardedSocket::pump);
+    connect(this, &QIODevice::bytesWritten, this, &GuardedSocket::onBytesWritten);
 }
 
 GuardedSocket::~GuardedSocket()
@@ -56,7 +58,7 @@ void GuardedSocket::pump()
     if (m_pumping)
         return; // a handler answered synchronously; the loop below goes on
     m_pumping = true;
-    while (m_mode == Mode::Serving && !m_held) {
+    while (m_mode == Mode::Serving && !m_held && !outputBacklogged()) {
         if (hasCompleteRequest()) {
             const size_t before = m_pending.size();
             dispatchFront();
@@ -70,6 +72,19 @@ void GuardedSocket::pump()
     m_pumping = false;
 }
 
+bool GuardedSocket::outputBacklogged() const
+{
+    return m_output.size() + bytesToWrite() > Limits::maxUnsentAnswerBytes;
+}
+
+void GuardedSocket::onBytesWritten()
+{
+    m_lastWriteMs = nowMs();
+    // A client that reads again gets its next answers; pump() stopped while it did not.
+    if (m_mode == Mode::Serving && !m_held && !outputBacklogged() && (hasCompleteRequest() || bytesAvailable() > 0))
+        QMetaObject::invokeMethod(this, &GuardedSocket::pump, Qt::QueuedConnection);
+}
+
 bool GuardedSocket::readRequests()
 {
     if (m_pending.size() >= size_t(Limits::maxPipelinedRequests))
@@ -79,11 +94,12 @@ bool GuardedSocket::readRequests()
         return false;
     m_lastActivityMs = nowMs();
     // Bytes are copied out of it before we return (into the pending requests), so one buffer
-    // serves every connection of the thread; it stays at most readAheadBytes long.
+    // serves every connection of the thread; it stays at most readAheadBytes long. Peeked, not
+    // read: what lies past the pipelining limit stays in the socket's buffer, unparsed.
     thread_local QByteArray scratch;
     scratch.resize(available);
-    const qint64 got = read(scratch.data(), available);
-    QByteArrayView input(scratch.constData(), qMax<qint64>(got, 0));
+    const qint64 got = qMax<qint64>(peek(scratch.data(), available), 0);
+    QByteArrayView input(scratch.constData(), got);
     bool completed = false;
     for (bool more = true; more;) {
         const QByteArrayView before = input;
@@ -103,6 +119,7 @@ bool GuardedSocket::readRequests()
         case RequestFramer::Event::Request:
             m_pending.back().complete = true;
             completed = true;
+            more = m_pending.size() < size_t(Limits::maxPipelinedRequests);
             break;
         case RequestFramer::Event::Error: {
             const RequestFramer::Rejection& rejection = m_framer.rejection();
@@ -111,6 +128,7 @@ bool GuardedSocket::readRequests()
         }
         }
     }
+    skip(got - input.size());
     if (m_framer.isIdle())
         m_requestStartMs = -1;
     else if (m_requestStartMs < 0 || completed)
@@ -134,7 +152,7 @@ void GuardedSocket::dispatchFront()
     m_channel->deliver(std::move(head), std::move(request.body));
 }
 
-void GuardedSocket::reject(int status, const QString& code, const QString& message)
+void GuardedSocket::reject(int status, const QString& code, const QString& message, const HttpHeaders& headers)
 {
     if (m_mode != Mode::Serving)
         return;
@@ -142,6 +160,7 @@ void GuardedSocket::reject(int status, const QString& code, const QString& messa
     // Requests pipelined before the bad one and not yet answered are dropped with it: the
     // connection closes after this answer, and answers must go out in request order.
     HttpResponse response = jsonError(status, code, message);
+    response.headers = headers;
     response.close = true;
     if (state() == ConnectedState) {
         queueOutput(response.serialize());
@@ -221,6 +240,8 @@ void GuardedSocket::answered(bool close, qsizetype bodySize)
     if (hasCompleteRequest())
         m_pending.pop_front();
     m_lastActivityMs = nowMs();
+    if (!outputBacklogged())
+        m_lastWriteMs = m_lastActivityMs; // from when the backlog starts, only the kernel's progress counts
     if (m_mode != Mode::Serving)
         return;
     if (state() == ConnectedState) {
@@ -298,6 +319,12 @@ void GuardedSocket::maybeSendContinue()
     if (!head.expectContinue)
         return;
     head.expectContinue = false;
+    if (m_server && m_server->m_continueCheck) {
+        if (const std::optional<HeadRefusal> refusal = m_server->m_continueCheck(head)) {
+            reject(refusal->status, refusal->code, refusal->message, refusal->headers);
+            return;
+        }
+    }
     if (state() == ConnectedState) {
         queueOutput(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
         flushOutput(); // the client waits for it
@@ -323,10 +350,10 @@ void GuardedSocket::release()
         QMetaObject::invokeMethod(this, &GuardedSocket::pump, Qt::QueuedConnection);
 }
 
-void GuardedSocket::refuse(int status, const QString& code, const QString& message)
+void GuardedSocket::refuse(int status, const QString& code, const QString& message, const HttpHeaders& headers)
 {
     m_served = false;
-    reject(status, code, message);
+    reject(status, code, message, headers);
 }
 
 void GuardedSocket::sweep(qint64 nowMs)
@@ -340,6 +367,12 @@ void GuardedSocket::sweep(qint64 nowMs)
     }
     if (state() != ConnectedState)
         return;
+    // A client that stopped reading its answers keeps no memory of ours for longer than an idle one.
+    if (outputBacklogged()) {
+        if (m_config.idleTimeoutSecs > 0 && nowMs - m_lastWriteMs >= qint64(m_config.idleTimeoutSecs) * 1000)
+            abort();
+        return;
+    }
     if (m_requestStartMs >= 0) {
         if (m_config.headerTimeoutSecs > 0 && nowMs - m_requestStartMs >= qint64(m_config.headerTimeoutSecs) * 1000)
             reject(408, QStringLiteral("request_timeout"), QStringLiteral("the request did not arrive in time"));

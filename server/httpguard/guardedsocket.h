@@ -1,6 +1,7 @@
 #pragma once
 
 #include "httpconfig.h"
+#include "httpheaders.h"
 #include "requestframer.h"
 #include "requesthead.h"
 
@@ -72,7 +73,10 @@ private:
     void pump(); // reads and dispatches until held, out of requests or out of input
     bool readRequests(); // feeds buffered input to the framer; true if a request completed
     void dispatchFront();
-    void reject(int status, const QString& code, const QString& message);
+    void reject(int status, const QString& code, const QString& message, const HttpHeaders& headers = {});
+    // Unsent answers over Limits::maxUnsentAnswerBytes: no more requests are read until they drain.
+    bool outputBacklogged() const;
+    void onBytesWritten();
     void stopServing();
     void discardInput();
     void shutdownWriteWhenFlushed();
@@ -84,7 +88,7 @@ private:
     bool hasCompleteRequest() const { return !m_pending.empty() && m_pending.front().complete; }
 
     // Called by GuardedTcpServer
-    void refuse(int status, const QString& code, const QString& message);
+    void refuse(int status, const QString& code, const QString& message, const HttpHeaders& headers);
     void sweep(qint64 nowMs);
     void drain();
 
@@ -99,6 +103,7 @@ private:
     QByteArray m_output; // answers not sent yet
     bool m_outputQueued = false; // in the listener's flush list
     qint64 m_lastActivityMs = 0;
+    qint64 m_lastWriteMs = 0; // the kernel last took answer bytes (see outputBacklogged())
     qint64 m_requestStartMs = -1; // first byte of the pending partial request, -1 if none
     qint64 m_lingerDeadlineMs = 0;
     Mode m_mode = Mode::Serving;

@@ -58,9 +58,17 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
         m_sweepTimer->start();
     if (overLimit) {
         ++m_refused;
+        // Once per burst: a flood of refused connections must not flood the log as well.
+        if (m_refusedInBurst++ == 0)
+            qCWarning(lcHttp) << "at the limit of" << m_config.maxConnections << "connections: refusing new ones";
         socket->refuse(503, QStringLiteral("too_many_connections"),
-            QStringLiteral("the server has too many open connections; retry later"));
+            QStringLiteral("the server has too many open connections; retry later"),
+            { { QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1") } });
         return;
+    }
+    if (m_refusedInBurst > 0) {
+        qCInfo(lcHttp) << "below the connection limit again after refusing" << m_refusedInBurst << "connections";
+        m_refusedInBurst = 0;
     }
     ++m_served;
     socket->m_served = true;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "continuecheck.h"
 #include "httpconfig.h"
 
 #include <QTcpServer>
@@ -24,6 +25,8 @@ public:
 
     const HttpConfig& config() const { return m_config; }
     int connectionCount() const { return m_served; } // connections served (not refused), still open
+    // Set before listening: asked before a client is told to send its body.
+    void setContinueCheck(ContinueCheck check) { m_continueCheck = std::move(check); }
     // Optional: counts the answers the guard gives itself, under the route "(guard)".
     void setMetrics(HttpMetrics* metrics) { m_metrics = metrics; }
     // Graceful stop, after close(): idle connections close now, busy ones after their answer.
@@ -48,6 +51,8 @@ private:
 
     // HTTP thread only
     HttpMetrics* m_metrics = nullptr;
+    ContinueCheck m_continueCheck;
+    int m_refusedInBurst = 0; // connections refused at the limit since it was last reached
     std::vector<GuardedSocket*> m_sockets; // every open socket, served or refused
     std::vector<GuardedSocket*> m_unflushed; // sockets with answers to send at the end of the pass
     bool m_flushPosted = false;

@@ -1,3 +1,4 @@
 #include "httplogging.h"
 
-Q_LOGGING_CATEGORY(lcHttp, "queuelab.http")
+// Info and up by default: per-request debug lines (each refusal) only when asked for with QT_LOGGING_RULES.
+Q_LOGGING_CATEGORY(lcHttp, "queuelab.http", QtInfoMsg)

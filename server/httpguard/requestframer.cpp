@@ -57,17 +57,76 @@ QByteArrayView trimmedOws(QByteArrayView text)
     return text;
 }
 
-// Host = uri-host [ ":" port ]: reg-name, IPv4 or [IP-literal] characters only.
+bool isHexDigit(char c)
+{
+    return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// Host = uri-host [ ":" port ] (RFC 9110 7.2, RFC 3986 3.2.2): an [IP-literal], or a reg-name
+// (which covers IPv4) of unreserved, pct-encoded and sub-delims characters; a port of digits.
 bool isHostValue(QByteArrayView host)
 {
-    for (const char c : host) {
-        const uchar u = uchar(c);
-        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || isDigit(c)
-            || (u && std::strchr("-._~%:[]!$&'()*+,;=", u) != nullptr);
-        if (!ok)
+    QByteArrayView port;
+    if (host.startsWith('[')) {
+        const qsizetype close = host.indexOf(']');
+        if (close < 2)
+            return false;
+        for (const char c : host.sliced(1, close - 1)) {
+            if (!isHexDigit(c) && c != ':' && c != '.')
+                return false;
+        }
+        const QByteArrayView rest = host.sliced(close + 1);
+        if (!rest.isEmpty() && !rest.startsWith(':'))
+            return false;
+        port = rest.isEmpty() ? QByteArrayView() : rest.sliced(1);
+        if (!rest.isEmpty() && port.isEmpty())
+            return false;
+    } else {
+        const qsizetype colon = host.indexOf(':');
+        if (colon >= 0) {
+            port = host.sliced(colon + 1);
+            host = host.first(colon);
+            if (port.isEmpty())
+                return false;
+        }
+        if (host.isEmpty())
+            return false;
+        for (qsizetype i = 0; i < host.size(); ++i) {
+            const uchar u = uchar(host[i]);
+            if (u == '%') {
+                if (i + 2 >= host.size() || !isHexDigit(host[i + 1]) || !isHexDigit(host[i + 2]))
+                    return false;
+                i += 2;
+                continue;
+            }
+            const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || isDigit(char(u))
+                || std::strchr("-._~!$&'()*+,;=", u) != nullptr;
+            if (!ok)
+                return false;
+        }
+    }
+    if (port.size() > 5)
+        return false;
+    for (const char c : port) {
+        if (!isDigit(c))
             return false;
     }
     return true;
+}
+
+// "%2F" would become a "/" in QHttpServer's decoded path, and "%00" a NUL: neither may reach a route.
+bool hasEncodedSlashOrNul(QByteArrayView target)
+{
+    const qsizetype query = target.indexOf('?');
+    const QByteArrayView path = query < 0 ? target : target.first(query);
+    for (qsizetype i = 0; i + 2 < path.size(); ++i) {
+        if (path[i] != '%')
+            continue;
+        const QByteArrayView code = path.sliced(i + 1, 2);
+        if (code == "00" || AsciiCase::equal(code, "2f"))
+            return true;
+    }
+    return false;
 }
 
 // Common methods share static data: no allocation per request.
@@ -98,6 +157,21 @@ RequestFramer::RequestFramer(const HttpConfig& config)
 bool RequestFramer::isIdle() const
 {
     return m_state == State::RequestLine && m_headBytes == 0;
+}
+
+void RequestFramer::useAuthorityAsHost()
+{
+    const qsizetype at = m_head.fieldBytes.size();
+    m_head.fieldBytes += "Host";
+    m_head.fieldBytes += m_authority;
+    const RequestHead::Field host { at, 4, at + 4, m_authority.size() };
+    for (RequestHead::Field& field : m_head.fields) {
+        if (AsciiCase::equal(m_head.name(field), "host")) {
+            field = host;
+            return;
+        }
+    }
+    m_head.fields.append(host);
 }
 
 void RequestFramer::consume(QByteArrayView& input, qsizetype n)
@@ -203,15 +277,35 @@ RequestFramer::Event RequestFramer::requestLine(QByteArrayView line)
     if (version.size() != 8 || !version.startsWith("HTTP/") || !isDigit(version[5]) || version[6] != '.'
         || !isDigit(version[7]))
         return fail(400, "bad_request", "malformed HTTP version");
-    if (version[5] != '1' || (version[7] != '0' && version[7] != '1'))
+    if (version[5] != '1')
         return fail(505, "version_not_supported", "only HTTP/1.0 and HTTP/1.1 are supported");
-    if (target.front() != '/' && !(target == "*" && method == "OPTIONS"))
+
+    // absolute-form (RFC 9112 3.2.2): its authority stands in for the Host header, and routes
+    // get the origin-form path.
+    m_authority.clear();
+    QByteArray origin = target.toByteArray();
+    for (const QByteArrayView scheme : { QByteArrayView("http://"), QByteArrayView("https://") }) {
+        if (target.size() <= scheme.size() || !AsciiCase::equal(target.first(scheme.size()), scheme))
+            continue;
+        const QByteArrayView rest = target.sliced(scheme.size());
+        qsizetype end = 0;
+        while (end < rest.size() && rest[end] != '/' && rest[end] != '?')
+            ++end;
+        if (!isHostValue(rest.first(end)))
+            return fail(400, "bad_request", "malformed authority in the request target");
+        m_authority = rest.first(end).toByteArray();
+        origin = (end < rest.size() && rest[end] == '/' ? QByteArray() : QByteArray("/")) + rest.sliced(end);
+    }
+    if (origin.front() != '/' && !(origin == "*" && method == "OPTIONS"))
         return fail(400, "bad_request", "the request target must be a path");
+    if (hasEncodedSlashOrNul(origin))
+        return fail(400, "bad_request", "the path must not hold an encoded \"/\" (%2F) or NUL (%00)");
 
     m_head = RequestHead();
     m_head.method = methodBytes(method);
-    m_head.target = target.toByteArray();
-    m_head.versionMinor = version[7] - '0';
+    m_head.target = std::move(origin);
+    // A later HTTP/1.x is served as HTTP/1.1 (RFC 9110 2.5).
+    m_head.versionMinor = version[7] == '0' ? 0 : 1;
     m_head.fieldBytes.reserve(256); // what clients usually send, in one allocation
     m_headerCount = 0;
     m_sawContentLength = m_sawTransferEncoding = m_sawHost = m_sawOrigin = false;
@@ -319,6 +413,8 @@ RequestFramer::Event RequestFramer::headComplete()
 {
     if (m_head.versionMinor == 1 && !m_sawHost)
         return fail(400, "bad_request", "an HTTP/1.1 request needs a Host header");
+    if (!m_authority.isEmpty())
+        useAuthorityAsHost();
     if (m_sawTransferEncoding && m_sawContentLength)
         return fail(400, "bad_request", "Content-Length and Transfer-Encoding must not come together");
     // QHttpServer 6.4.2's chunked parser has FIXMEs in its CRLF handling: rather than risk

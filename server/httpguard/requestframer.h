@@ -6,10 +6,10 @@
 #include <QByteArray>
 #include <QByteArrayView>
 
-// The HTTP/1.x request parser: finds request boundaries in a byte stream, parses each head,
-// and refuses what is over a limit or ambiguous. It frames exactly where QHttpServer 6.4.2
-// would (tst_requestframer proves it against a copy of 6.4.2's framing) and refuses every
-// input on which the two could disagree, so no client sees a difference but the speed.
+// The HTTP/1.x request parser of the guard: finds request boundaries in a byte stream, parses
+// each head, and refuses what is over a limit or ambiguous. What it lets through goes on to
+// QHttpServer in a plain form (plainrequest.h) that its parser reads the same way
+// (tst_requestframer and the fuzzer check that against the real QHttpServer).
 // Pure bytes in, decisions out: no sockets, so it can be unit-tested and fuzzed.
 //
 // Usage: feed each new chunk through next() until it returns NeedMore. Any split of the same
@@ -50,6 +50,7 @@ private:
     Event headerLine(QByteArrayView line);
     Event headComplete();
     void consume(QByteArrayView& input, qsizetype n);
+    void useAuthorityAsHost();
 
     // set at construction, immutable
     qint64 m_maxHeaderBytes;
@@ -71,6 +72,7 @@ private:
     bool m_connectionKeepAlive = false;
     bool m_connectionUpgrade = false;
     bool m_websocketUpgrade = false;
+    QByteArray m_authority; // of an absolute-form target: the request's real Host
     RequestHead m_head;
     Rejection m_rejection;
 };
