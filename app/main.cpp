@@ -85,6 +85,8 @@ int main(int argc, char* argv[])
     if (headless)
         return app->exec();
 
+    // The desktop entry's name: Wayland's app id, so the desktop matches the window to its entry and icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral(QUEUELAB_APP_ID));
     LagProbe::installFromEnvironment(); // QUEUELAB_LAG_REPORT: the benchmark's GUI lag figure
     MainWindow window(&server);
     window.setUsesToken(!options->server.token.isEmpty());

@@ -10,6 +10,8 @@ packages=(
     qt6-qpa-plugins # the offscreen platform for headless GUI tests
     libqt6svg6 # the SVG icon engine for the application icon
     xvfb xauth # screenshots and GUI runs without a display
+    help2man librsvg2-bin # the manual page from --help, the PNG icons from the SVG
+    dpkg-dev file # cpack's .deb: dpkg-shlibdeps computes the dependencies of the files it finds
 )
 if [ "${QUEUELAB_EXTRA_PACKAGES:-}" ]; then
     read -r -a extra <<<"$QUEUELAB_EXTRA_PACKAGES"
