@@ -32,6 +32,9 @@ inline constexpr int requestLogPreviewBytes = 200;
 // Jobs
 inline constexpr int maxQueued = 1000000;
 inline constexpr int maxQueueNameLength = 64;
+// Queues kept without jobs (paused, limited, or idle since their last job): idle ones beyond it
+// are forgotten, and pausing or limiting another is refused until one is deleted.
+inline constexpr int maxQueuesWithoutJobs = 1000;
 inline constexpr int maxTypeLength = 64;
 inline constexpr int maxIdempotencyKeyLength = 256;
 inline constexpr int maxBatchJobs = 10000;

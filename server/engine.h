@@ -106,8 +106,13 @@ public:
     void runDueJobs();
     EngineResult<QueueInfo> setQueuePaused(const QString& name, bool paused);
     EngineResult<QueueInfo> setQueueConcurrency(const QString& name, int limit);
+    // Forgets an empty queue and its settings (DELETE /queues/{name}): 409 while it holds jobs.
+    EngineResult<QueueInfo> deleteQueue(const QString& name);
 
     EngineStats stats() const;
+    // Why jobs cannot be stored any more (the database file was deleted, replaced or truncated
+    // while QueueLab ran): submissions answer 503 storage_lost. Empty while they can.
+    QString storageProblem() const;
     int workerCount() const;
     void setWorkerCount(int count);
     QStringList jobTypes() const;

@@ -7,6 +7,7 @@
 #include <QLocale>
 
 #include <cmath>
+#include <limits>
 
 namespace JobJson {
 
@@ -88,7 +89,12 @@ namespace {
                 out.put("false");
             return;
         case QJsonValue::Double:
-            writeDouble(out, value.toDouble());
+            // An integer is held as one (up to 2^63): written from the double, one beyond 2^53 would change.
+            if (const qint64 integer = value.toInteger(std::numeric_limits<qint64>::min());
+                integer != std::numeric_limits<qint64>::min())
+                out.putDecimal(integer);
+            else
+                writeDouble(out, value.toDouble());
             return;
         case QJsonValue::String:
             writeString(out, value.toString());

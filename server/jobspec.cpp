@@ -2,6 +2,7 @@
 
 #include "defaultlimits.h"
 #include "jobspecfields.h"
+#include "jsonfidelity.h"
 
 #include <cmath>
 
@@ -142,7 +143,14 @@ SpecResult validateJobSpec(SpecFields fields, const QString& fieldPrefix)
             return fail(QStringLiteral("idempotency_key"),
                 QStringLiteral("must be a non-empty string of at most %1 characters")
                     .arg(Limits::maxIdempotencyKeyLength));
+        if (!JsonFidelity::isExact(fields.idempotencyKey.string))
+            return fail(QStringLiteral("idempotency_key"),
+                QStringLiteral("contains a lone UTF-16 surrogate, which is not Unicode"));
         spec.idempotencyKey = std::move(fields.idempotencyKey.string);
     }
+
+    // Refused rather than stored as something else than what was sent.
+    if (const auto problem = JsonFidelity::problem(spec.payload, QStringLiteral("payload")))
+        return fail(problem->field, problem->message);
     return spec;
 }

@@ -34,6 +34,10 @@ public:
     virtual std::optional<Job> findByIdempotencyKey(const QString& key) const = 0;
     virtual JobPage list(const JobQuery& query) const = 0;
 
+    // Why the store cannot keep what it is given any more (its file was deleted, replaced or
+    // truncated under it), for good; empty while it can. Cheap: called for each submission.
+    virtual QString problem() const { return {}; }
+
     // Writes what is pending and releases the store. Nothing is accepted afterwards.
     virtual void close() = 0;
 };

@@ -55,6 +55,55 @@ public:
     }
 };
 
+// The in-memory store with a disk in between: inserts wait until the test commits them, or
+// fails them as a full or read-only disk would.
+class HeldStore : public MemoryJobStore
+{
+public:
+    HeldStore()
+        : MemoryJobStore(1000)
+    { }
+    void insert(const QList<Job>& jobs, DurableCallback onDurable) override
+    {
+        std::lock_guard lock(m_mutex);
+        m_held.append({ jobs, std::move(onDurable) });
+    }
+    qsizetype held() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_held.size();
+    }
+    // Resolves a held insert (0: the oldest): stored, or failed with `error`.
+    void resolve(qsizetype index, const QString& error = {})
+    {
+        std::unique_lock lock(m_mutex);
+        const auto [jobs, onDurable] = m_held.takeAt(index);
+        lock.unlock();
+        if (error.isEmpty())
+            MemoryJobStore::insert(jobs, onDurable);
+        else if (onDurable)
+            onDurable(error);
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    QList<std::pair<QList<Job>, DurableCallback>> m_held;
+};
+
+// What a submission's durability callback reported.
+struct Durable
+{
+    std::atomic<int> calls { 0 };
+    QString error;
+    JobStore::DurableCallback callback()
+    {
+        return [this](const QString& reported) {
+            error = reported;
+            ++calls;
+        };
+    }
+};
+
 EngineConfig recordingConfig(Recorder* recorder, int workers)
 {
     EngineConfig config;
@@ -343,6 +392,117 @@ private Q_SLOTS:
         const Job failed = *engine->job(tooLarge.id);
         QCOMPARE(failed.error->code, QStringLiteral("result_too_large"));
         QVERIFY(failed.result.isNull() || failed.result.isUndefined());
+    }
+
+    void jobsRunAndCountOnlyOnceStored()
+    {
+        Recorder recorder;
+        auto held = std::make_unique<HeldStore>();
+        HeldStore* store = held.get();
+        Engine engine(recordingConfig(&recorder, 2), std::move(held));
+        QString error;
+        QVERIFY(engine.open(&error));
+        engine.start();
+
+        Durable refused;
+        const auto batch = engine.submit(
+            { spec(QStringLiteral("record"), numbered(1)), spec(QStringLiteral("record"), numbered(2)) },
+            refused.callback(), true);
+        QVERIFY(std::holds_alternative<QList<Job>>(batch));
+        QCOMPARE(store->held(), 1);
+        // Not stored yet: neither queued, nor counted, nor visible.
+        QCOMPARE(engine.stats().queueDepth, 0);
+        QCOMPARE(engine.stats().counts[std::size_t(JobStatus::Queued)], 0);
+        QCOMPARE(engine.stats().submittedTotal, 0u);
+        QCOMPARE(engine.job(1), std::nullopt);
+        QTest::ignoreMessage(QtWarningMsg, "queuelab: storing 2 new job(s) failed: disk full");
+        store->resolve(0, QStringLiteral("disk full"));
+        QCOMPARE(refused.calls.load(), 1);
+        QCOMPARE(refused.error, QStringLiteral("disk full"));
+
+        Durable stored;
+        const Job later
+            = std::get<QList<Job>>(engine.submit({ spec(QStringLiteral("record"), numbered(3)) }, stored.callback()))
+                  .constFirst();
+        QCOMPARE(engine.stats().submittedTotal, 0u);
+        store->resolve(0);
+        QCOMPARE(stored.calls.load(), 1);
+        QCOMPARE(stored.error, QString());
+        QTRY_COMPARE(statusOf(engine, later.id), JobStatus::Succeeded);
+        // The refused batch never ran, and counts as nothing.
+        QCOMPARE(recorder.order, QList<int> { 3 });
+        QCOMPARE(engine.stats().submittedTotal, 1u);
+        QCOMPARE(engine.stats().counts[std::size_t(JobStatus::Succeeded)], 1);
+        QCOMPARE(engine.job(1), std::nullopt);
+    }
+
+    void aKeyBeingStoredIsAnsweredOnceItsCommitIsKnown()
+    {
+        auto held = std::make_unique<HeldStore>();
+        HeldStore* store = held.get();
+        Engine engine(EngineConfig {}, std::move(held));
+        QString error;
+        QVERIFY(engine.open(&error));
+        engine.start();
+        JobSpec keyed = spec(QStringLiteral("echo"));
+        keyed.idempotencyKey = QStringLiteral("once");
+
+        Durable first;
+        Durable second;
+        const JobId id = std::get<QList<Job>>(engine.submit({ keyed }, first.callback())).constFirst().id;
+        QCOMPARE(std::get<QList<Job>>(engine.submit({ keyed }, second.callback())).constFirst().id, id);
+        QCOMPARE(store->held(), 2); // the second stores nothing of its own
+        store->resolve(1); // the second's own insert, empty: it still waits for the first
+        QCOMPARE(second.calls.load(), 0);
+        QTest::ignoreMessage(QtWarningMsg, "queuelab: storing 1 new job(s) failed: read-only");
+        store->resolve(0, QStringLiteral("read-only"));
+        QCOMPARE(first.error, QStringLiteral("read-only"));
+        // The second answer named the same job: it must not promise it either.
+        QCOMPARE(second.calls.load(), 1);
+        QCOMPARE(second.error, QStringLiteral("read-only"));
+        QCOMPARE(engine.stats().submittedTotal, 0u);
+    }
+
+    void queuesWithoutJobsAreBounded()
+    {
+        auto engine = startedEngine();
+        const auto name = [](int i) { return QStringLiteral("q%1").arg(i); };
+        for (int i = 0; i < Limits::maxQueuesWithoutJobs; ++i)
+            QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(name(i), true)));
+        const auto refused = engine->setQueuePaused(QStringLiteral("one-more"), true);
+        QVERIFY(std::holds_alternative<EngineError>(refused));
+        QCOMPARE(std::get<EngineError>(refused).code, QStringLiteral("too_many_queues"));
+        QCOMPARE(std::get<EngineError>(refused).kind, EngineError::Kind::Conflict);
+        QCOMPARE(std::get<EngineError>(engine->setQueueConcurrency(QStringLiteral("one-more"), 2)).code,
+            QStringLiteral("too_many_queues"));
+        // What leaves a queue as it is by default keeps nothing.
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(QStringLiteral("other"), false)));
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueueConcurrency(QStringLiteral("other"), 0)));
+        QCOMPARE(engine->queues().size(), Limits::maxQueuesWithoutJobs + 1); // and "default"
+
+        // A deleted one makes room; one holding a job cannot be deleted.
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->deleteQueue(name(0))));
+        QCOMPARE(std::get<EngineError>(engine->deleteQueue(name(0))).kind, EngineError::Kind::NotFound);
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(QStringLiteral("one-more"), true)));
+        JobSpec held = spec(QStringLiteral("echo"));
+        held.queue = name(1);
+        const Job waiting = submitOne(*engine, held);
+        QCOMPARE(std::get<EngineError>(engine->deleteQueue(name(1))).kind, EngineError::Kind::Conflict);
+
+        // Jobs elsewhere still run, and queues that ran jobs are forgotten once idle, past the bound.
+        QList<JobSpec> spread;
+        for (int i = 0; i < 3 * Limits::maxQueuesWithoutJobs; ++i) {
+            spread.append(spec(QStringLiteral("echo")));
+            spread.last().queue = QStringLiteral("spread%1").arg(i);
+        }
+        for (const JobSpec& one : std::as_const(spread))
+            submitOne(*engine, one);
+        QTRY_COMPARE(engine->stats().counts[std::size_t(JobStatus::Succeeded)], 3 * Limits::maxQueuesWithoutJobs);
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(name(1), false)));
+        QTRY_COMPARE(statusOf(*engine, waiting.id), JobStatus::Succeeded);
+        // Kept: the 1,000 paused ones, and idle ones until twice as many are without jobs.
+        QVERIFY2(engine->queues().size() <= 2 * Limits::maxQueuesWithoutJobs + 1,
+            qPrintable(QString::number(engine->queues().size())));
     }
 
     void workerCountChangesWhileRunning()

@@ -122,6 +122,23 @@ private Q_SLOTS:
                                      << 400 << "jobs must be";
         QTest::newRow("batch not array") << QByteArray("POST") << "/jobs/batch" << QByteArray(R"({"jobs":{}})") << json
                                          << 400 << "jobs must be";
+        // What would not be stored as sent is refused, by both readers of a submission.
+        QTest::newRow("lone surrogate") << QByteArray("POST") << "/jobs"
+                                        << QByteArray(R"({"type":"echo","payload":{"s":"\ud800"}})") << json << 400
+                                        << "payload.s contains a lone UTF-16 surrogate";
+        QTest::newRow("batch lone surrogate")
+            << QByteArray("POST") << "/jobs/batch" << QByteArray(R"({"jobs":[{"type":"echo","payload":["\udfff"]}]})")
+            << json << 400 << "jobs[0].payload[0] contains a lone UTF-16 surrogate";
+        QTest::newRow("integer beyond 2^53 kept")
+            << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo","payload":{"n":9007199254740993}})")
+            << json << 202 << "{\"n\":9007199254740993}";
+        QTest::newRow("batch integer beyond 2^53 kept")
+            << QByteArray("POST") << "/jobs/batch"
+            << QByteArray(R"({"jobs":[{"type":"echo","payload":[-9007199254740993]}]})") << json << 202
+            << "[-9007199254740993]";
+        QTest::newRow("integer beyond 2^64")
+            << QByteArray("POST") << "/jobs" << QByteArray(R"({"type":"echo","payload":{"n":18446744073709551617}})")
+            << json << 400 << "payload.n is a number beyond the 64-bit integer range";
         QTest::newRow("queues") << QByteArray("GET") << "/queues" << QByteArray() << QByteArray() << 200
                                 << "\"name\":\"default\"";
         QTest::newRow("pause queue") << QByteArray("POST") << "/queues/mail/pause" << QByteArray() << json << 200
@@ -160,6 +177,24 @@ private Q_SLOTS:
             QVERIFY2(!result.errorMessage().isEmpty(), result.body.constData());
         if (status == 405)
             QVERIFY(result.header("Allow").contains("GET"));
+    }
+
+    void deleteAQueue()
+    {
+        QCOMPARE(m_http.post(QStringLiteral("/queues/mail/pause"), {}).status, 200);
+        const HttpResult deleted = m_http.request("DELETE", QStringLiteral("/queues/mail"));
+        QCOMPARE(deleted.status, 200);
+        QCOMPARE(deleted.json().value(QLatin1StringView("paused")).toBool(), false);
+        QVERIFY(!m_http.get(QStringLiteral("/queues")).body.contains("\"mail\""));
+        QCOMPARE(m_http.request("DELETE", QStringLiteral("/queues/mail")).errorCode(), QStringLiteral("not_found"));
+
+        QCOMPARE(m_http.post(QStringLiteral("/queues/held/pause"), {}).status, 200);
+        submitted({ { QStringLiteral("type"), QStringLiteral("echo") },
+            { QStringLiteral("queue"), QStringLiteral("held") } });
+        const HttpResult busy = m_http.request("DELETE", QStringLiteral("/queues/held"));
+        QCOMPARE(busy.status, 409);
+        QCOMPARE(busy.errorCode(), QStringLiteral("conflict"));
+        QCOMPARE(m_http.request("DELETE", QStringLiteral("/queues/a%20b")).status, 400);
     }
 
     void submitThenPollToSuccess()

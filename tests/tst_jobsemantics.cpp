@@ -1,5 +1,6 @@
 #include "enginetesting.h"
 #include "server.h"
+#include "store/sqlitejobstore.h"
 #include "testhttp.h"
 
 #include <QCoreApplication>
@@ -8,10 +9,12 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QSet>
+#include <QTemporaryDir>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
 #include <mutex>
 #include <thread>
 
@@ -161,6 +164,17 @@ int childProcesses(const QStringList& argv)
             ++found;
     }
     return found;
+}
+
+// Whether `pid` is a live process: a zombie (killed, its new parent not reaping) counts as gone.
+bool processAlive(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray fields = stat.readAll();
+    const QByteArray state = fields.mid(fields.lastIndexOf(')') + 2, 1);
+    return state != "Z" && state != "X";
 }
 
 } // namespace
@@ -431,6 +445,63 @@ private Q_SLOTS:
         QCOMPARE(retry(QStringLiteral("999999")).status, 404);
     }
 
+    void retryRespectsMaxQueued()
+    {
+        EngineConfig config = baseConfig();
+        config.maxQueued = 2;
+        QVERIFY(restart(config));
+        const QString failing = submittedId(jobSpec(QStringLiteral("fail")));
+        QCOMPARE(str(finished(failing), "status"), QStringLiteral("failed"));
+        m_http.post(QStringLiteral("/queues/default/pause"), {});
+        submittedId(jobSpec(QStringLiteral("echo")));
+        submittedId(jobSpec(QStringLiteral("echo")));
+        const HttpResult full = retry(failing);
+        QCOMPARE(full.status, 503);
+        QCOMPARE(full.errorCode(), QStringLiteral("queue_full"));
+        QVERIFY(!full.header("Retry-After").isEmpty());
+        QCOMPARE(statusOf(failing), QStringLiteral("failed"));
+        QCOMPARE(count(QStringLiteral("queued")), 2);
+    }
+
+    void execNeedsAllowExecAfterARestartToo()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString db = dir.filePath(QStringLiteral("jobs.db"));
+        const QString ranMarker = dir.filePath(QStringLiteral("ran"));
+        const auto sqliteStore = [&] { return std::make_unique<SqliteJobStore>(db, SqliteJobStore::Sync::Normal); };
+        QVERIFY(restart(baseConfig(), sqliteStore()));
+        const QString failed = submittedId(execSpec(QStringLiteral("/bin/false")));
+        QCOMPARE(str(finished(failed), "status"), QStringLiteral("failed"));
+        m_http.post(QStringLiteral("/queues/held/pause"), {});
+        QJsonObject queuedSpec = execSpec(QStringLiteral("/usr/bin/touch"), { ranMarker });
+        queuedSpec.insert(QStringLiteral("queue"), QStringLiteral("held"));
+        const QString queued = submittedId(queuedSpec);
+        QJsonObject delayedSpec = execSpec(QStringLiteral("/usr/bin/touch"), { ranMarker });
+        delayedSpec.insert(QStringLiteral("delay_ms"), 60000);
+        const QString delayed = submittedId(delayedSpec);
+
+        // Restored by a server without --allow-exec (a pause is not kept: the queued one would run).
+        EngineConfig withoutExec = baseConfig();
+        withoutExec.handlers.allowExec = false;
+        QVERIFY(restart(withoutExec, sqliteStore()));
+        for (const QString& id : { queued, delayed }) {
+            const QJsonObject restored = finished(id);
+            QCOMPARE(str(restored, "status"), QStringLiteral("failed"));
+            QCOMPARE(errorCode(restored), QStringLiteral("type_disabled"));
+            QVERIFY2(str(obj(restored, "error"), "message").contains(QStringLiteral("--allow-exec")),
+                qPrintable(str(obj(restored, "error"), "message")));
+        }
+        const HttpResult refused = retry(failed);
+        QCOMPARE(refused.status, 403);
+        QCOMPARE(refused.errorCode(), QStringLiteral("forbidden"));
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("--allow-exec")), qPrintable(refused.errorMessage()));
+        QCOMPARE(statusOf(failed), QStringLiteral("failed"));
+        QCOMPARE(count(QStringLiteral("queued")) + count(QStringLiteral("scheduled")), 0);
+        QVERIFY(!QFile::exists(ranMarker));
+        cleanup(); // closes the store before its directory goes
+    }
+
     // --- timeouts -------------------------------------------------------------------------------
 
     void timeoutFailsPromptlyAndFreesTheWorker_data()
@@ -531,6 +602,63 @@ private Q_SLOTS:
         QCOMPARE(str(cancelled, "status"), QStringLiteral("cancelled"));
         QVERIFY2(timer.elapsed() < 1000, qPrintable(QStringLiteral("took %1 ms").arg(timer.elapsed())));
         QCOMPARE(childProcesses(argv), 0); // killed and reaped, not left behind
+    }
+
+    void execTimeoutAndCancelEndWhatTheProgramStarted_data()
+    {
+        QTest::addColumn<bool>("cancelled"); // else timed out
+        QTest::newRow("cancel") << true;
+        QTest::newRow("timeout") << false;
+    }
+
+    void execTimeoutAndCancelEndWhatTheProgramStarted()
+    {
+        QFETCH(bool, cancelled);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString pidFile = dir.filePath(QStringLiteral("pid"));
+        // A child that would outlive its parent: killing the shell alone leaves it running.
+        QJsonObject spec = execSpec(QStringLiteral("/bin/sh"),
+            { QStringLiteral("-c"), QStringLiteral("sleep 100 & echo $! > \"$0\"; wait"), pidFile });
+        if (!cancelled)
+            spec.insert(QStringLiteral("timeout_ms"), 1000);
+        const QString id = submittedId(spec);
+        qint64 grandchild = 0;
+        QTRY_VERIFY([&] {
+            QFile file(pidFile);
+            return file.open(QIODevice::ReadOnly) && (grandchild = file.readAll().trimmed().toLongLong()) > 0;
+        }());
+        QVERIFY(processAlive(grandchild));
+        if (cancelled)
+            QCOMPARE(cancel(id).status, 202);
+        const QJsonObject done = finished(id);
+        QCOMPARE(str(done, "status"), cancelled ? QStringLiteral("cancelled") : QStringLiteral("failed"));
+        const bool gone = QTest::qWaitFor([&] { return !processAlive(grandchild); }, 5000);
+        if (!gone)
+            ::kill(pid_t(grandchild), SIGKILL); // leave nothing behind, then fail
+        QVERIFY2(gone, "the program's child outlived the job");
+    }
+
+    void execRefusesANul_data()
+    {
+        QTest::addColumn<QJsonObject>("spec");
+        QTest::addColumn<QString>("field");
+        QTest::newRow("program") << execSpec(QStringLiteral("/bin/echo") + QChar(0) + QStringLiteral("x"))
+                                 << QStringLiteral("payload.program");
+        QTest::newRow("args") << execSpec(QStringLiteral("/bin/echo"),
+            { QStringLiteral("a"), QStringLiteral("rm") + QChar(0) + QStringLiteral("-rf") })
+                              << QStringLiteral("payload.args[1]");
+    }
+
+    void execRefusesANul()
+    {
+        QFETCH(QJsonObject, spec);
+        QFETCH(QString, field);
+        const HttpResult refused = m_http.postJson(QStringLiteral("/jobs"), spec);
+        QCOMPARE(refused.status, 400);
+        QCOMPARE(refused.errorCode(), QStringLiteral("invalid_field"));
+        QVERIFY2(refused.errorMessage().contains(field), qPrintable(refused.errorMessage()));
+        QCOMPARE(stats().value(QLatin1StringView("submitted_total")).toInt(), 0);
     }
 
     // --- idempotency ----------------------------------------------------------------------------

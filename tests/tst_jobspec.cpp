@@ -41,6 +41,23 @@ private Q_SLOTS:
             << QByteArray(R"({"type":"echo","max_attempts":"2"})") << QStringLiteral("max_attempts");
         QTest::newRow("key too long") << (QByteArray(R"({"type":"echo","idempotency_key":")") + QByteArray(257, 'k')
             + "\"}") << QStringLiteral("idempotency_key");
+        // What would not be stored as sent is refused, wherever it is.
+        QTest::newRow("lone high surrogate")
+            << QByteArray(R"({"type":"echo","payload":{"s":"a\ud800b"}})") << QStringLiteral("payload.s");
+        QTest::newRow("lone low surrogate")
+            << QByteArray(R"({"type":"echo","payload":["ok","\udc00"]})") << QStringLiteral("payload[1]");
+        QTest::newRow("surrogate pair") << QByteArray(R"({"type":"echo","payload":{"s":"\ud83d\ude00"}})") << QString();
+        QTest::newRow("lone surrogate in a key")
+            << QByteArray(R"({"type":"echo","payload":{"a":{"\udbff":1}}})") << QStringLiteral("payload.a");
+        QTest::newRow("lone surrogate in idempotency_key")
+            << QByteArray(R"({"type":"echo","idempotency_key":"k\ud800"})") << QStringLiteral("idempotency_key");
+        QTest::newRow("integer beyond 2^53 kept")
+            << QByteArray(R"({"type":"echo","payload":{"n":9007199254740993}})") << QString();
+        QTest::newRow("largest int64") << QByteArray(R"({"type":"echo","payload":[-9223372036854775807]})")
+                                       << QString();
+        QTest::newRow("integer beyond 2^64") << QByteArray(R"({"type":"echo","payload":{"n":[18446744073709551617]}})")
+                                             << QStringLiteral("payload.n[0]");
+        QTest::newRow("fraction") << QByteArray(R"({"type":"echo","payload":{"x":0.1}})") << QString();
     }
 
     void validation()
@@ -127,6 +144,16 @@ private Q_SLOTS:
         QCOMPARE(spec.payload, QJsonDocument::fromJson(json).object().value(QLatin1StringView("payload")));
         QCOMPARE(
             spec.payload.toObject().value(QLatin1StringView("b")).toArray().at(2).toString(), QStringLiteral("x\"y"));
+    }
+
+    void integersBeyond2To53AreKeptExactly()
+    {
+        const QByteArray json = R"({"type":"echo","payload":{"n":9007199254740993,"m":-9223372036854775807}})";
+        for (const JobSpec& spec : { std::get<JobSpec>(*scanJobSpec(json)),
+                 std::get<JobSpec>(parseJobSpec(QJsonDocument::fromJson(json).object())) }) {
+            QCOMPARE(spec.payload[QLatin1StringView("n")].toInteger(), 9007199254740993LL);
+            QCOMPARE(spec.payload[QLatin1StringView("m")].toInteger(), -9223372036854775807LL);
+        }
     }
 
     void defaults()

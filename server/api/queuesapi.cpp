@@ -34,6 +34,8 @@ void QueuesApi::addRoutes(HttpRoutes& routes)
         [this](auto& e) { setPaused(e, false); });
     routes.add(Method::Post, QStringLiteral("/queues/<arg>/concurrency"), QStringLiteral("/queues/{name}/concurrency"),
         [this](auto& e) { setConcurrency(e); });
+    routes.add(Method::Delete, QStringLiteral("/queues/<arg>"), QStringLiteral("/queues/{name}"),
+        [this](auto& e) { answer(e, m_engine->deleteQueue(e->pathArg())); });
 }
 
 void QueuesApi::list(const HttpExchangePtr& exchange)

@@ -67,6 +67,11 @@ void SystemApi::stats(const HttpExchangePtr& exchange)
 void SystemApi::health(const HttpExchangePtr& exchange)
 {
     const EngineState state = m_engine->state();
+    if (const QString lost = m_engine->storageProblem(); !lost.isEmpty())
+        return exchange->respondJson(503,
+            QJsonObject {
+                { QStringLiteral("status"), QStringLiteral("storage_lost") }, { QStringLiteral("reason"), lost } },
+            { { "Retry-After", "5" } });
     if (state == EngineState::Running)
         return exchange->respondJson(ApiReply::ok, QJsonObject { { QStringLiteral("status"), QStringLiteral("ok") } });
     exchange->respondJson(

@@ -103,6 +103,16 @@ EngineResult<QueueInfo> Engine::setQueueConcurrency(const QString& name, int lim
     return d->setQueueConcurrency(name, limit);
 }
 
+EngineResult<QueueInfo> Engine::deleteQueue(const QString& name)
+{
+    return d->deleteQueue(name);
+}
+
+QString Engine::storageProblem() const
+{
+    return d->storageProblem();
+}
+
 EngineStats Engine::stats() const
 {
     return d->stats();

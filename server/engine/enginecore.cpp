@@ -1,6 +1,7 @@
 #include "enginecore.h"
 
 #include "defaultlimits.h"
+#include "durablejoin.h"
 #include "enginetimers.h"
 #include "jobjson.h"
 
@@ -18,6 +19,14 @@ constexpr int maxChangedPerSnapshot = 5000;
 EngineError notFound(JobId id)
 {
     return { EngineError::Kind::NotFound, QStringLiteral("not_found"), QStringLiteral("no job with id %1").arg(id),
+        {} };
+}
+
+EngineError tooManyQueues()
+{
+    return { EngineError::Kind::Conflict, QStringLiteral("too_many_queues"),
+        QStringLiteral("%1 queues exist without jobs already: delete one (DELETE /queues/{name}) first")
+            .arg(Limits::maxQueuesWithoutJobs),
         {} };
 }
 
@@ -87,6 +96,12 @@ EngineCore::~EngineCore()
         m_store->close();
 }
 
+QString EngineCore::disabledReason(const QString& type) const
+{
+    const auto handler = m_handlers.find(type);
+    return handler ? handler->disabledReason() : QString();
+}
+
 qint64 EngineCore::now() const
 {
     return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
@@ -102,6 +117,15 @@ bool EngineCore::open(QString* error)
     m_lastId = m_store->maxId();
     const qint64 t = now();
     for (Job job : m_store->loadUnfinished()) {
+        // Stored by a server whose policy allowed the type (an exec job, by one started with
+        // --allow-exec): this one does not run it, and says why.
+        if (const QString disabled = disabledReason(job.type); !disabled.isEmpty()) {
+            setStatusLocked(job, JobStatus::Failed);
+            job.error = JobError { QStringLiteral("type_disabled"), disabled };
+            job.finishedAt = t;
+            m_store->update(job);
+            continue;
+        }
         if (job.status == JobStatus::Running) {
             // The process died while it ran: that attempt is lost. Run it again if allowed.
             JobAttempt lost { job.attempts, job.startedAt, t,
@@ -343,6 +367,26 @@ void EngineCore::runDueJobs()
         m_timers->wakeSchedulerAt(next);
 }
 
+std::optional<EngineError> EngineCore::storageLost() const
+{
+    const QString lost = m_store->problem();
+    if (lost.isEmpty())
+        return std::nullopt;
+    return EngineError { EngineError::Kind::Storage, QStringLiteral("storage_lost"),
+        lost + QStringLiteral("; no job is accepted until QueueLab is restarted"), {} };
+}
+
+std::optional<EngineError> EngineCore::queueFullLocked(qint64 adding) const
+{
+    const qint64 capacity = m_config.maxQueued > 0 ? m_config.maxQueued : Limits::maxQueued;
+    const qint64 waiting
+        = m_counts[std::size_t(JobStatus::Queued)] + m_counts[std::size_t(JobStatus::Scheduled)] + m_unstored;
+    if (waiting + adding <= capacity)
+        return std::nullopt;
+    return EngineError { EngineError::Kind::QueueFull, QStringLiteral("queue_full"),
+        QStringLiteral("the queue holds %1 waiting jobs, its capacity is %2").arg(waiting).arg(capacity), {} };
+}
+
 EngineResult<QList<Job>> EngineCore::submit(
     const QList<JobSpec>& specs, JobStore::DurableCallback onDurable, bool batch)
 {
@@ -372,6 +416,9 @@ EngineResult<QList<Job>> EngineCore::submit(
         typeNames.append(typeName);
     }
 
+    if (auto lost = storageLost())
+        return *lost;
+
     // Keys not held by an active job are looked up in the store, which can mean a database read
     // (about 20 µs): done before taking the lock, so that a batch of fresh keys does not stall
     // the workers. Valid only if no keyed job was created meanwhile (checked under the lock).
@@ -390,12 +437,8 @@ EngineResult<QList<Job>> EngineCore::submit(
                                              : QStringLiteral("QueueLab is stopped and takes no new jobs"),
             {} };
     }
-    const qint64 capacity = m_config.maxQueued > 0 ? m_config.maxQueued : Limits::maxQueued;
-    const qint64 waiting = m_counts[std::size_t(JobStatus::Queued)] + m_counts[std::size_t(JobStatus::Scheduled)];
-    if (waiting + specs.size() > capacity) {
-        return EngineError { EngineError::Kind::QueueFull, QStringLiteral("queue_full"),
-            QStringLiteral("the queue holds %1 waiting jobs, its capacity is %2").arg(waiting).arg(capacity), {} };
-    }
+    if (auto full = queueFullLocked(specs.size()))
+        return *full;
 
     const qint64 t = now();
     QList<Job> created;
@@ -407,13 +450,16 @@ EngineResult<QList<Job>> EngineCore::submit(
         answer->append(job);
     };
     QHash<QString, qsizetype> createdKeys; // idempotency key -> index in `created`: linear, not quadratic
+    QVarLengthArray<JobId, 1> awaitedInserts; // existing jobs of the answer whose commit is pending
     created.reserve(specs.size());
     for (qsizetype i = 0; i < specs.size(); ++i) {
         const JobSpec& spec = specs[i];
         if (!spec.idempotencyKey.isEmpty()) {
-            const JobId existing = m_activeKeys.value(spec.idempotencyKey);
-            if (existing) {
-                answerWithExisting(m_active.value(existing).job);
+            const auto existing = m_active.constFind(m_activeKeys.value(spec.idempotencyKey));
+            if (existing != m_active.cend()) {
+                if (!existing->stored)
+                    awaitedInserts.append(existing->job.id); // answered once its commit is known
+                answerWithExisting(existing->job);
                 continue;
             }
             const std::optional<Job> stored = storedByKeyValid ? storedByKey.value(spec.idempotencyKey)
@@ -438,10 +484,8 @@ EngineResult<QList<Job>> EngineCore::submit(
         job.createdAt = t;
         job.timeoutMs = spec.timeoutMs;
         job.idempotencyKey = spec.idempotencyKey;
-        job.status = JobStatus::Queued;
-        ++m_counts[std::size_t(JobStatus::Queued)]; // the transition below moves it if delayed
-        if (spec.delayMs > 0)
-            scheduleLocked(job, t + spec.delayMs);
+        job.status = spec.delayMs > 0 ? JobStatus::Scheduled : JobStatus::Queued; // counted once stored
+        job.runAt = spec.delayMs > 0 ? t + spec.delayMs : 0;
         if (!job.idempotencyKey.isEmpty())
             createdKeys.insert(job.idempotencyKey, created.size());
         created.append(job);
@@ -449,31 +493,69 @@ EngineResult<QList<Job>> EngineCore::submit(
             answer->append(job);
     }
 
-    // Stored before anyone can see or run them, so a worker's update never overtakes the insert.
-    // The callback holds the list itself (shared, not copied): only a failure needs the ids.
-    int runnable = 0;
+    // Held back until the store has committed them: none runs, is counted or is listed in a
+    // queue before its client can be told 202. Their keys are held meanwhile, so that a second
+    // submission with the same key does not create another job.
+    for (const Job& job : std::as_const(created)) {
+        m_active.insert(job.id, ActiveJob { job, {}, false });
+        if (!job.idempotencyKey.isEmpty())
+            m_activeKeys.insert(job.idempotencyKey, job.id);
+    }
+    m_unstored += created.size();
+    if (!awaitedInserts.isEmpty()) {
+        const auto join = std::make_shared<DurableJoin>(int(awaitedInserts.size()) + 1, std::move(onDurable));
+        for (const JobId id : awaitedInserts)
+            m_awaitingInsert[id].append([join](const QString& error) { join->arrive(error); });
+        onDurable = [join](const QString& error) { join->arrive(error); };
+    }
+    lock.unlock();
+
+    // Outside the lock: the in-memory store reports durability from inside insert(). The
+    // callback holds the list itself (shared, not copied).
     m_store->insert(created, [this, created, onDurable = std::move(onDurable)](const QString& error) {
-        if (!error.isEmpty())
+        if (error.isEmpty())
+            insertStored(created);
+        else
             dropUnstored(created, error);
         if (onDurable)
             onDurable(error);
     });
+    return answer ? *answer : created;
+}
+
+void EngineCore::insertStored(const QList<Job>& jobs)
+{
+    QMutexLocker lock(&m_mutex);
+    int runnable = 0;
+    int keyed = 0;
+    QList<JobStore::DurableCallback> awaiting;
+    for (const Job& committed : jobs) {
+        auto it = m_active.find(committed.id);
+        if (it == m_active.end() || it->stored)
+            continue;
+        it->stored = true;
+        if (!m_awaitingInsert.isEmpty())
+            awaiting += m_awaitingInsert.take(committed.id);
+        --m_unstored;
+        Job& job = it->job;
+        ++m_counts[std::size_t(job.status)];
+        if (job.status == JobStatus::Scheduled)
+            scheduleLocked(job, job.runAt);
+        else if (m_queue.push(job.queue, job.priority, job.id))
+            ++runnable;
+        keyed += job.idempotencyKey.isEmpty() ? 0 : 1;
+        changedLocked(job);
+        ++m_submittedTotal;
+    }
     // Only now that the store has them: a submit that read the old count looked them up too
     // early, and learns so under the lock; one that reads the new count finds them in the store.
-    if (!createdKeys.isEmpty())
-        m_keyedJobsCreated.fetchAndAddRelease(quint64(createdKeys.size()));
-    for (const Job& job : std::as_const(created)) {
-        auto& active = m_active.insert(job.id, ActiveJob { job, {} }).value();
-        if (!job.idempotencyKey.isEmpty())
-            m_activeKeys.insert(job.idempotencyKey, job.id);
-        if (job.status == JobStatus::Queued && m_queue.push(job.queue, job.priority, job.id))
-            ++runnable;
-        changedLocked(active.job);
-    }
+    if (keyed)
+        m_keyedJobsCreated.fetchAndAddRelease(quint64(keyed));
     if (runnable)
         wakeWorkersSoonLocked(runnable);
-    m_submittedTotal += quint64(created.size());
-    return answer ? *answer : created;
+    lock.unlock();
+    for (const auto& callback : std::as_const(awaiting))
+        callback({});
 }
 
 void EngineCore::workerLoop(int slot)
@@ -623,27 +705,32 @@ void EngineCore::finishJobLocked(ActiveJob& active)
 void EngineCore::dropUnstored(const QList<Job>& jobs, const QString& error)
 {
     // The client gets an error instead of a 202, so the jobs must not run: they never existed.
+    // Being unstored, none was queued, scheduled, counted or run.
     qWarning("queuelab: storing %lld new job(s) failed: %s", qlonglong(jobs.size()), qPrintable(error));
     QMutexLocker lock(&m_mutex);
+    QList<JobStore::DurableCallback> awaiting;
+    quint64 keyed = 0;
     for (const Job& unstored : jobs) {
         auto it = m_active.find(unstored.id);
-        if (it == m_active.end())
+        if (it == m_active.end() || it->stored)
             continue;
-        Job& job = it->job;
-        if (job.status == JobStatus::Running) {
-            it->token->cancel(CancelToken::Reason::Cancelled);
-            continue; // its worker finishes it as cancelled
+        --m_unstored;
+        if (!unstored.idempotencyKey.isEmpty()) {
+            m_activeKeys.remove(unstored.idempotencyKey);
+            ++keyed;
         }
-        if (job.status == JobStatus::Queued)
-            m_queue.remove(job.queue, job.priority, job.id);
-        else if (job.status == JobStatus::Scheduled)
-            m_scheduled.erase({ job.runAt, job.id });
-        --m_counts[std::size_t(job.status)];
-        if (!job.idempotencyKey.isEmpty())
-            m_activeKeys.remove(job.idempotencyKey);
         m_active.erase(it);
-        m_dirty = true;
+        m_waiters.remove(unstored.id);
+        if (!m_awaitingInsert.isEmpty())
+            awaiting += m_awaitingInsert.take(unstored.id);
     }
+    // A submit that found one of them in the store's pending writes before taking the lock
+    // looks again under it.
+    if (keyed)
+        m_keyedJobsCreated.fetchAndAddRelease(keyed);
+    lock.unlock();
+    for (const auto& callback : std::as_const(awaiting))
+        callback(error);
 }
 
 std::optional<Job> EngineCore::job(JobId id) const
@@ -651,7 +738,7 @@ std::optional<Job> EngineCore::job(JobId id) const
     {
         QMutexLocker lock(&m_mutex);
         const auto it = m_active.constFind(id);
-        if (it != m_active.cend())
+        if (it != m_active.cend() && it->stored)
             return it->job;
     }
     return m_store->find(id);
@@ -673,6 +760,8 @@ EngineResult<Job> EngineCore::cancel(JobId id)
         return notFound(id);
     }
     Job& job = it->job;
+    if (!it->stored)
+        return conflict(job, QStringLiteral("it is being stored; cancel it once it is acknowledged"));
     if (job.status == JobStatus::Running) {
         it->token->cancel(CancelToken::Reason::Cancelled);
         return job; // the worker finishes it as cancelled in a moment
@@ -691,6 +780,8 @@ EngineResult<Job> EngineCore::cancel(JobId id)
 
 EngineResult<Job> EngineCore::retry(JobId id)
 {
+    if (auto lost = storageLost())
+        return *lost;
     QMutexLocker lock(&m_mutex);
     const auto it = m_active.constFind(id);
     if (it != m_active.cend())
@@ -702,6 +793,11 @@ EngineResult<Job> EngineCore::retry(JobId id)
         return notFound(id);
     if (stored->status != JobStatus::Failed && stored->status != JobStatus::Cancelled)
         return conflict(*stored, QStringLiteral("only failed or cancelled jobs can be retried"));
+    // The same policy as a submission: an exec job does not run again on a server without --allow-exec.
+    if (const QString disabled = disabledReason(stored->type); !disabled.isEmpty())
+        return EngineError { EngineError::Kind::Forbidden, QStringLiteral("forbidden"), disabled, {} };
+    if (auto full = queueFullLocked(1))
+        return *full;
 
     Job job = *stored;
     --m_counts[std::size_t(job.status)];
@@ -801,7 +897,8 @@ EngineResult<QueueInfo> EngineCore::setQueuePaused(const QString& name, bool pau
         return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"),
             QStringLiteral("not a valid queue name"), QStringLiteral("name") };
     QMutexLocker lock(&m_mutex);
-    m_queue.setPaused(name, paused);
+    if (!m_queue.setPaused(name, paused))
+        return tooManyQueues();
     if (!paused)
         m_workAvailable.wakeAll();
     m_dirty = true;
@@ -814,10 +911,35 @@ EngineResult<QueueInfo> EngineCore::setQueueConcurrency(const QString& name, int
         return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"),
             QStringLiteral("not a valid queue name"), QStringLiteral("name") };
     QMutexLocker lock(&m_mutex);
-    m_queue.setConcurrency(name, limit);
+    if (!m_queue.setConcurrency(name, limit))
+        return tooManyQueues();
     m_workAvailable.wakeAll();
     m_dirty = true;
     return queueInfoLocked(name);
+}
+
+EngineResult<QueueInfo> EngineCore::deleteQueue(const QString& name)
+{
+    if (!isValidQueueName(name))
+        return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"),
+            QStringLiteral("not a valid queue name"), QStringLiteral("name") };
+    QMutexLocker lock(&m_mutex);
+    const QueueInfo info = queueInfoLocked(name);
+    if (info.scheduled > 0 || info.depth > 0 || info.running > 0)
+        return EngineError { EngineError::Kind::Conflict, QStringLiteral("conflict"),
+            QStringLiteral("queue %1 holds %2 queued, %3 scheduled and %4 running jobs: only an empty queue can be "
+                           "deleted")
+                .arg(name)
+                .arg(info.depth)
+                .arg(info.scheduled)
+                .arg(info.running),
+            {} };
+    // "default" is always there: deleting it forgets its settings.
+    if (m_queue.removeQueue(name) == JobQueue::Removal::Unknown && name != QStringLiteral("default"))
+        return EngineError { EngineError::Kind::NotFound, QStringLiteral("not_found"),
+            QStringLiteral("no queue named %1").arg(name), {} };
+    m_dirty = true;
+    return QueueInfo { name, 0, 0, 0, false, 0 };
 }
 
 EngineStats EngineCore::stats() const

@@ -44,7 +44,9 @@ public:
     QList<QueueInfo> queues() const;
     EngineResult<QueueInfo> setQueuePaused(const QString& name, bool paused);
     EngineResult<QueueInfo> setQueueConcurrency(const QString& name, int limit);
+    EngineResult<QueueInfo> deleteQueue(const QString& name);
     EngineStats stats() const;
+    QString storageProblem() const { return m_store->problem(); }
     int workerCount() const;
     void setWorkerCount(int count);
     Engine::Histogram waitHistogram() const;
@@ -68,6 +70,9 @@ private:
     {
         Job job;
         std::shared_ptr<CancelToken> token; // set while running
+        // False until the store committed the job's insert: until then it is neither queued,
+        // scheduled nor counted, so a job whose client hears 503 can never have run.
+        bool stored = true;
     };
     struct Waiter
     {
@@ -76,11 +81,15 @@ private:
         std::function<void(const Job&)> callback;
     };
 
+    QString disabledReason(const QString& type) const; // empty: the type may run
+    std::optional<EngineError> queueFullLocked(qint64 adding) const; // set: --max-queued refuses them
+    std::optional<EngineError> storageLost() const; // set: the store's file is gone (storage_lost)
     void workerLoop(int slot);
     void startWorkersLocked();
     void runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& lock);
     void finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason);
     void finishJobLocked(ActiveJob& active);
+    void insertStored(const QList<Job>& jobs);
     void dropUnstored(const QList<Job>& jobs, const QString& error);
     void scheduleLocked(Job& job, qint64 runAt);
     void enqueueLocked(Job& job);
@@ -108,11 +117,15 @@ private:
     bool m_opened = false;
     bool m_quitting = false;
     JobId m_lastId = 0;
-    QHash<JobId, ActiveJob> m_active; // scheduled, queued and running jobs
+    QHash<JobId, ActiveJob> m_active; // scheduled, queued and running jobs, and those being stored
+    qint64 m_unstored = 0; // jobs in m_active whose insert awaits its commit (count toward capacity)
+    // Unstored job -> submissions answering with it (same idempotency key), told once it is stored.
+    QHash<JobId, QList<JobStore::DurableCallback>> m_awaitingInsert;
     JobQueue m_queue;
     std::set<std::pair<qint64, JobId>> m_scheduled; // (runAt, id)
     QHash<QString, JobId> m_activeKeys; // idempotency keys of active jobs
-    QAtomicInteger<quint64> m_keyedJobsCreated; // written under m_mutex, read before it too
+    // Keyed jobs stored or dropped since start: written under m_mutex, read before it too.
+    QAtomicInteger<quint64> m_keyedJobsCreated;
     QList<WorkerStatus> m_slots; // one per worker slot ever started
     int m_workerCount = 0;
     QList<bool> m_loopAlive; // per slot: its loop runs

@@ -1,33 +1,81 @@
 #include "jobqueue.h"
 
+#include "defaultlimits.h"
+
 #include <algorithm>
 
-JobQueue::Named& JobQueue::named(const QString& queue)
+JobQueue::Named* JobQueue::find(const QString& queue) const
 {
-    const auto it = m_index.constFind(queue);
-    if (it != m_index.cend())
-        return m_queues[size_t(*it)];
-    m_index.insert(queue, qsizetype(m_queues.size()));
-    return m_queues.emplace_back(Named { queue, {}, 0, 0, false });
+    const auto it = m_queues.constFind(queue);
+    return it == m_queues.cend() ? nullptr : it->get();
 }
 
-const JobQueue::Named* JobQueue::find(const QString& queue) const
+JobQueue::Named* JobQueue::named(const QString& queue)
 {
-    const auto it = m_index.constFind(queue);
-    return it == m_index.cend() ? nullptr : &m_queues[size_t(*it)];
+    if (Named* found = find(queue))
+        return found;
+    auto created = std::make_shared<Named>();
+    created->name = queue;
+    ++m_withoutJobs;
+    return m_queues.insert(queue, std::move(created))->get();
 }
 
-JobQueue::Named* JobQueue::find(const QString& queue)
+void JobQueue::changed(Named& queue, bool hadNoJobs)
 {
-    return const_cast<Named*>(std::as_const(*this).find(queue));
+    relist(queue);
+    const bool noJobs = hasNoJobs(queue);
+    if (noJobs == hadNoJobs)
+        return;
+    m_withoutJobs += noJobs ? 1 : -1;
+    if (noJobs && m_withoutJobs >= std::max<qsizetype>(m_forgetAt, Limits::maxQueuesWithoutJobs))
+        forgetIdleQueues();
+}
+
+void JobQueue::forgetIdleQueues()
+{
+    // Idle: nothing to remember. Paused and limited ones stay until deleted.
+    m_withoutJobs -= m_queues.removeIf([](const auto& entry) {
+        const Named& queue = *entry.value();
+        return hasNoJobs(queue) && !queue.paused && queue.concurrency == 0;
+    });
+    m_forgetAt = 2 * m_withoutJobs;
+}
+
+bool JobQueue::roomForAQueueWithoutJobs()
+{
+    if (m_withoutJobs >= Limits::maxQueuesWithoutJobs)
+        forgetIdleQueues();
+    return m_withoutJobs < Limits::maxQueuesWithoutJobs;
+}
+
+void JobQueue::relist(Named& queue)
+{
+    const bool takable
+        = !queue.ready.empty() && !queue.paused && (queue.concurrency == 0 || queue.running < queue.concurrency);
+    const std::optional<Key> head = takable ? std::optional<Key>(*queue.ready.begin()) : std::nullopt;
+    if (head == queue.listedHead)
+        return;
+    if (queue.listedHead && head) { // moves the node: no allocation on the hot path
+        auto node = m_runnable.extract({ *queue.listedHead, &queue });
+        node.value().first = *head;
+        m_runnable.insert(std::move(node));
+    } else if (queue.listedHead) {
+        m_runnable.erase({ *queue.listedHead, &queue });
+    } else {
+        m_runnable.insert({ *head, &queue });
+    }
+    queue.listedHead = head;
 }
 
 bool JobQueue::push(const QString& queue, int priority, JobId id)
 {
-    Named& target = named(queue);
+    Named& target = *named(queue);
+    const bool hadNoJobs = hasNoJobs(target);
     if (target.ready.insert({ -priority, id }).second)
         ++m_depth;
-    return !target.paused && (target.concurrency == 0 || target.running < target.concurrency);
+    const bool takable = !target.paused && (target.concurrency == 0 || target.running < target.concurrency);
+    changed(target, hadNoJobs);
+    return takable;
 }
 
 bool JobQueue::remove(const QString& queue, int priority, JobId id)
@@ -36,34 +84,31 @@ bool JobQueue::remove(const QString& queue, int priority, JobId id)
     if (!found || found->ready.erase({ -priority, id }) == 0)
         return false;
     --m_depth;
+    changed(*found, false);
     return true;
 }
 
 JobId JobQueue::pop(QString* queueOut)
 {
-    Named* best = nullptr;
-    for (Named& candidate : m_queues) {
-        if (candidate.ready.empty() || candidate.paused
-            || (candidate.concurrency > 0 && candidate.running >= candidate.concurrency))
-            continue;
-        if (!best || *candidate.ready.begin() < *best->ready.begin())
-            best = &candidate;
-    }
-    if (!best)
+    if (m_runnable.empty())
         return 0;
-    const JobId id = best->ready.begin()->second;
-    best->ready.erase(best->ready.begin());
-    ++best->running;
+    Named& best = *m_runnable.begin()->second;
+    const JobId id = best.ready.begin()->second;
+    best.ready.erase(best.ready.begin());
+    ++best.running;
     --m_depth;
-    *queueOut = best->name;
+    *queueOut = best.name;
+    changed(best, false);
     return id;
 }
 
 void JobQueue::finishedRunning(const QString& queue)
 {
     Named* found = find(queue);
-    if (found && found->running > 0)
+    if (found && found->running > 0) {
         --found->running;
+        changed(*found, false);
+    }
 }
 
 qint64 JobQueue::depth(const QString& queue) const
@@ -90,22 +135,54 @@ int JobQueue::concurrency(const QString& queue) const
     return found ? found->concurrency : 0;
 }
 
-void JobQueue::setPaused(const QString& queue, bool paused)
+bool JobQueue::setPaused(const QString& queue, bool paused)
 {
-    named(queue).paused = paused;
+    Named* target = find(queue);
+    if (!target) {
+        if (!paused)
+            return true; // nothing to remember
+        if (!roomForAQueueWithoutJobs())
+            return false;
+        target = named(queue);
+    }
+    const bool hadNoJobs = hasNoJobs(*target);
+    target->paused = paused;
+    changed(*target, hadNoJobs);
+    return true;
 }
 
-void JobQueue::setConcurrency(const QString& queue, int limit)
+bool JobQueue::setConcurrency(const QString& queue, int limit)
 {
-    named(queue).concurrency = std::max(0, limit);
+    limit = std::max(0, limit);
+    Named* target = find(queue);
+    if (!target) {
+        if (limit == 0)
+            return true; // nothing to remember
+        if (!roomForAQueueWithoutJobs())
+            return false;
+        target = named(queue);
+    }
+    const bool hadNoJobs = hasNoJobs(*target);
+    target->concurrency = limit;
+    changed(*target, hadNoJobs);
+    return true;
+}
+
+JobQueue::Removal JobQueue::removeQueue(const QString& queue)
+{
+    const Named* found = find(queue);
+    if (!found)
+        return Removal::Unknown;
+    if (!hasNoJobs(*found))
+        return Removal::NotEmpty;
+    m_queues.remove(queue); // not in m_runnable: it has no ready job
+    --m_withoutJobs;
+    return Removal::Removed;
 }
 
 QStringList JobQueue::names() const
 {
-    QStringList names;
-    names.reserve(qsizetype(m_queues.size()));
-    for (const Named& queue : m_queues)
-        names.append(queue.name);
+    QStringList names = m_queues.keys();
     names.sort();
     return names;
 }

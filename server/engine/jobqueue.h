@@ -6,12 +6,17 @@
 #include <QString>
 #include <QStringList>
 
+#include <memory>
+#include <optional>
 #include <set>
 #include <utility>
-#include <vector>
 
 // Jobs ready to run, by named queue: higher priority first, then submission order (id).
 // Queues can be paused and limited in concurrency. Not thread-safe: the engine's mutex guards it.
+//
+// A queue exists while it has jobs or settings; one whose jobs are all done is kept (listed)
+// until more than Limits::maxQueuesWithoutJobs exist, then forgotten. Paused and limited queues
+// are kept until deleted, and at most that many of them can be made without a job.
 class JobQueue
 {
 public:
@@ -28,9 +33,12 @@ public:
     int running(const QString& queue) const;
     bool isPaused(const QString& queue) const;
     int concurrency(const QString& queue) const;
-    void setPaused(const QString& queue, bool paused);
-    void setConcurrency(const QString& queue, int limit); // 0: unlimited
-    QStringList names() const; // every queue that has been used or configured, sorted
+    // False, changing nothing, when `queue` is new and too many queues exist already.
+    bool setPaused(const QString& queue, bool paused);
+    bool setConcurrency(const QString& queue, int limit); // 0: unlimited
+    enum class Removal { Removed, Unknown, NotEmpty };
+    Removal removeQueue(const QString& queue); // forgets its settings; only without ready or running jobs
+    QStringList names() const; // every queue that exists, sorted
 
 private:
     using Key = std::pair<int, JobId>; // (-priority, id): std::set's order is the run order
@@ -41,14 +49,24 @@ private:
         int running = 0;
         int concurrency = 0;
         bool paused = false;
+        std::optional<Key> listedHead; // its entry in m_runnable, if any
     };
-    Named& named(const QString& queue); // created on first use
-    const Named* find(const QString& queue) const; // null if never used
-    Named* find(const QString& queue);
+    static bool hasNoJobs(const Named& queue) { return queue.ready.empty() && queue.running == 0; }
+    Named* find(const QString& queue) const; // null if it does not exist
+    Named* named(const QString& queue); // created if need be
+    // After any change to `queue`, which was without jobs before it or not: relists it, counts
+    // it, and may forget idle queues (`queue` too: callers do not use it afterwards).
+    void changed(Named& queue, bool hadNoJobs);
+    // Lists the queue in m_runnable under its current head, or not at all when no worker may take from it.
+    void relist(Named& queue);
+    bool roomForAQueueWithoutJobs();
+    void forgetIdleQueues();
 
-    // pop() looks at every queue for each job: a vector walks only them, where a QHash walks
-    // its buckets (128 at least), which made pop() cost about 3,000 instructions.
-    std::vector<Named> m_queues; // never shrinks: names() lists every queue ever used
-    QHash<QString, qsizetype> m_index; // name -> position in m_queues
+    QHash<QString, std::shared_ptr<Named>> m_queues; // shared_ptr: a QHash rehash moves its values
+    // The head of every queue a worker may take from now, best first: pop() looks at one entry,
+    // however many queues are idle, paused or saturated.
+    std::set<std::pair<Key, Named*>> m_runnable;
+    qsizetype m_withoutJobs = 0; // queues with no ready and no running job
+    qsizetype m_forgetAt = 0; // m_withoutJobs at which idle ones are forgotten (amortized: 2x the kept ones)
     qint64 m_depth = 0;
 };

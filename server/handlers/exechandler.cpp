@@ -7,6 +7,10 @@
 #include <QJsonArray>
 #include <QProcess>
 
+#include <csignal>
+#include <sys/types.h>
+#include <unistd.h>
+
 namespace {
 
 constexpr int pollMs = 10; // how often a running program is checked for cancel and output
@@ -38,6 +42,15 @@ struct CappedOutput
     }
 };
 
+// The program and every process it started that is still in its group. While the program has
+// not been reaped (it is running), its pid is its group's id and cannot have been reused.
+void killGroup(QProcess& process)
+{
+    if (const qint64 pid = process.processId(); pid > 0 && process.state() != QProcess::NotRunning)
+        ::kill(-pid_t(pid), SIGKILL);
+    process.kill();
+}
+
 } // namespace
 
 QString ExecHandler::disabledReason() const
@@ -53,13 +66,19 @@ QString ExecHandler::validatePayload(const QJsonValue& payload) const
     if (!payload.isObject() || !object.value(QLatin1StringView("program")).isString()
         || object.value(QLatin1StringView("program")).toString().isEmpty())
         return QStringLiteral("payload.program must be the program to run (no shell is involved)");
+    // execve() ends each string at a NUL: what ran would be shorter than what was stored.
+    if (object.value(QLatin1StringView("program")).toString().contains(QChar(0)))
+        return QStringLiteral("payload.program must not contain a NUL character");
     const QJsonValue args = object.value(QLatin1StringView("args"));
     if (!args.isUndefined()) {
         if (!args.isArray())
             return QStringLiteral("payload.args must be an array of strings");
-        for (const QJsonValue& arg : args.toArray()) {
-            if (!arg.isString())
+        const QJsonArray list = args.toArray();
+        for (qsizetype i = 0; i < list.size(); ++i) {
+            if (!list.at(i).isString())
                 return QStringLiteral("payload.args must be an array of strings");
+            if (list.at(i).toString().contains(QChar(0)))
+                return QStringLiteral("payload.args[%1] must not contain a NUL character").arg(i);
         }
     }
     const QJsonValue input = object.value(QLatin1StringView("stdin"));
@@ -85,6 +104,8 @@ JobOutcome ExecHandler::run(const JobContext& context) const
     const QDeadlineTimer deadline = timeoutMs < 0 ? QDeadlineTimer(QDeadlineTimer::Forever) : QDeadlineTimer(timeoutMs);
 
     QProcess process; // used without an event loop: the waitFor* calls drive it on this thread
+    // A group of its own, so that a timeout or cancel ends what the program started too.
+    process.setChildProcessModifier([] { ::setpgid(0, 0); });
     process.start(payload.value(QLatin1StringView("program")).toString(), args, QIODevice::ReadWrite);
     if (!process.waitForStarted(5000))
         return JobOutcome::failure(QStringLiteral("exec_failed"), process.errorString());
@@ -101,7 +122,7 @@ JobOutcome ExecHandler::run(const JobContext& context) const
             if (deadline.hasExpired())
                 stopped = JobError { QStringLiteral("timeout"),
                     QStringLiteral("the program ran longer than payload.timeout_ms = %1").arg(timeoutMs) };
-            process.kill();
+            killGroup(process);
             process.waitForFinished(5000);
             break;
         }

@@ -21,6 +21,8 @@ namespace {
 
 // Retention deletes at most this many rows per transaction, so a batch never waits long.
 constexpr int pruneChunkRows = 500;
+// An idle writer checks this often that its file is still there (a busy one at each commit).
+constexpr auto fileCheckInterval = std::chrono::seconds(1);
 
 QString connectionPrefix()
 {
@@ -129,7 +131,11 @@ void SqliteJobStore::runWriter(SqliteWriter& writer)
         std::shared_ptr<const StoreBatch> batch;
         {
             std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [&] { return m_hasWork || m_stopping || pruning; });
+            if (!m_wake.wait_for(lock, fileCheckInterval, [&] { return m_hasWork || m_stopping || pruning; })) {
+                lock.unlock();
+                noticeLostFile();
+                continue;
+            }
             if (m_hasWork || (m_stopping && !m_pending->isEmpty())) {
                 // Everything that arrived while the previous batch committed: one transaction.
                 batch = std::shared_ptr<const StoreBatch>(std::move(m_pending));
@@ -175,9 +181,39 @@ void SqliteJobStore::updateWalStats(const SqliteWriter& writer)
     m_stats.walPages = writer.walPages();
 }
 
+bool SqliteJobStore::noticeLostFile()
+{
+    if (m_lost.load(std::memory_order_acquire))
+        return true;
+    const QString problem = m_lock->fileProblem();
+    if (problem.isEmpty())
+        return false;
+    qCCritical(
+        lcStore, "%ls: nothing more is accepted; restart QueueLab once the file is back", qUtf16Printable(problem));
+    std::lock_guard lock(m_mutex);
+    m_lostReason = problem;
+    m_lost.store(true, std::memory_order_release);
+    return true;
+}
+
+QString SqliteJobStore::problem() const
+{
+    if (!m_lost.load(std::memory_order_acquire))
+        return {};
+    std::lock_guard lock(m_mutex);
+    return m_lostReason;
+}
+
 void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const StoreBatch>& batch)
 {
-    const SqliteWriter::Outcome outcome = writer.write(*batch, m_failWrites);
+    SqliteWriter::Outcome outcome;
+    if (noticeLostFile()) {
+        // Committed into a file nobody can open again, the jobs would be lost at the next start.
+        outcome.error = problem();
+        outcome.insertErrors = QStringList(batch->inserts().size(), outcome.error);
+    } else {
+        outcome = writer.write(*batch, m_failWrites);
+    }
     const bool failed = !outcome.error.isEmpty();
     {
         std::lock_guard lock(m_mutex);
@@ -199,7 +235,7 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
         updateWalStats(writer);
     }
 
-    if (failed) {
+    if (failed && !m_lost.load(std::memory_order_relaxed)) { // a lost file was reported once
         qCWarning(lcStore, "Writing to %ls failed: %ls", qUtf16Printable(m_path), qUtf16Printable(outcome.error));
         Q_EMIT writeFailed(outcome.error);
     }

@@ -64,6 +64,7 @@ public:
     std::optional<Job> findByIdempotencyKey(const QString& key) const override;
     JobPage list(const JobQuery& query) const override;
 
+    QString problem() const override;
     void close() override;
 
     QString path() const { return m_path; }
@@ -78,6 +79,9 @@ Q_SIGNALS:
 
 private:
     void runWriter(SqliteWriter& writer);
+    // Checks that the path still names the file the writer writes to; once it does not, the
+    // store is lost for good (problem()). Writer thread.
+    bool noticeLostFile();
     void commit(SqliteWriter& writer, const std::shared_ptr<const StoreBatch>& batch);
     // Returns whether more is to be pruned.
     bool pruneChunk(SqliteWriter& writer);
@@ -109,6 +113,8 @@ private:
     JobId m_maxId = 0;
     StatusCounts m_counts {};
     Stats m_stats;
+    QString m_lostReason;
 
     std::atomic<bool> m_failWrites { false }; // any thread
+    std::atomic<bool> m_lost { false }; // any thread; m_lostReason (under m_mutex) says why
 };

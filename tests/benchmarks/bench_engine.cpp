@@ -85,10 +85,23 @@ private Q_SLOTS:
         }
     }
 
+    void enqueueDequeue_data()
+    {
+        QTest::addColumn<int>("pausedQueues"); // each holding a job: pop() must not look at them
+        QTest::newRow("1 queue") << 0;
+        QTest::newRow("+100,000 paused queues") << 100000;
+    }
+
     void enqueueDequeue()
     {
+        QFETCH(int, pausedQueues);
         JobQueue queue;
         JobId id = 0;
+        for (int i = 0; i < pausedQueues; ++i) {
+            const QString paused = QStringLiteral("paused-%1").arg(i);
+            queue.push(paused, 0, ++id);
+            queue.setPaused(paused, true);
+        }
         QString name;
         QBENCHMARK
         {
