@@ -8,7 +8,7 @@ JobQueue::Named& JobQueue::named(const QString& queue)
     if (it != m_index.cend())
         return m_queues[size_t(*it)];
     m_index.insert(queue, qsizetype(m_queues.size()));
-    return m_queues.emplace_back(Named { queue, {}, 0, 0, false });
+    return m_queues.emplace_back(Named { queue, {}, {}, 0, 0, false });
 }
 
 const JobQueue::Named* JobQueue::find(const QString& queue) const
@@ -22,10 +22,10 @@ JobQueue::Named* JobQueue::find(const QString& queue)
     return const_cast<Named*>(std::as_const(*this).find(queue));
 }
 
-bool JobQueue::push(const QString& queue, int priority, JobId id)
+bool JobQueue::push(const QString& queue, int priority, JobId id, bool external)
 {
     Named& target = named(queue);
-    if (target.ready.insert({ -priority, id }).second)
+    if ((external ? target.external : target.ready).insert({ -priority, id }).second)
         ++m_depth;
     return !target.paused && (target.concurrency == 0 || target.running < target.concurrency);
 }
@@ -33,7 +33,7 @@ bool JobQueue::push(const QString& queue, int priority, JobId id)
 bool JobQueue::remove(const QString& queue, int priority, JobId id)
 {
     Named* found = find(queue);
-    if (!found || found->ready.erase({ -priority, id }) == 0)
+    if (!found || (found->ready.erase({ -priority, id }) == 0 && found->external.erase({ -priority, id }) == 0))
         return false;
     --m_depth;
     return true;
@@ -59,6 +59,19 @@ JobId JobQueue::pop(QString* queueOut)
     return id;
 }
 
+JobId JobQueue::popExternal(const QString& queue)
+{
+    Named* found = find(queue);
+    if (!found || found->external.empty() || found->paused
+        || (found->concurrency > 0 && found->running >= found->concurrency))
+        return 0;
+    const JobId id = found->external.begin()->second;
+    found->external.erase(found->external.begin());
+    ++found->running;
+    --m_depth;
+    return id;
+}
+
 void JobQueue::finishedRunning(const QString& queue)
 {
     Named* found = find(queue);
@@ -69,7 +82,7 @@ void JobQueue::finishedRunning(const QString& queue)
 qint64 JobQueue::depth(const QString& queue) const
 {
     const Named* found = find(queue);
-    return found ? qint64(found->ready.size()) : 0;
+    return found ? qint64(found->ready.size() + found->external.size()) : 0;
 }
 
 int JobQueue::running(const QString& queue) const
