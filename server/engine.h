@@ -150,7 +150,7 @@ public:
     // Leases up to `request.max` ready jobs of the request's queues, in the order given. When none
     // is ready, waits up to `request.waitMs` for one. `callback` runs on `context`'s thread, always
     // asynchronously, once the leases are committed to the store (an empty list: none came in
-    // time, the worker is quiet, or the engine is not running). Returns a handle for
+    // time, or the engine is not running; a quiet worker gets none, after waitMs). Returns a handle for
     // cancelLease() (a client that went away), 0 if the answer is already on its way.
     using LeaseCallback = std::function<void(const EngineResult<QList<LeaseGrant>>&)>;
     quint64 lease(const LeaseRequest& request, QObject* context, LeaseCallback callback);

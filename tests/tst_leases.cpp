@@ -523,7 +523,7 @@ private Q_SLOTS:
         QVERIFY(isError(m_engine->beat(QStringLiteral("nobody")), "unknown_worker"));
     }
 
-    void aQuietedWorkersLongPollEndsEmpty()
+    void aQuietWorkersLongPollWaitsAndGetsNoJob()
     {
         Answer<EngineResult<QList<LeaseGrant>>> answer;
         LeaseRequest request;
@@ -532,9 +532,21 @@ private Q_SLOTS:
         m_engine->lease(request, &m_context, [&answer](const auto& result) { answer.value = result; });
         valueOf(m_engine->setWorkerDirective(QStringLiteral("w1"), WorkerDirective::Quiet));
         const Job job = submitMail();
+        QCoreApplication::processEvents();
+        QVERIFY(!answer.arrived()); // no busy loop of empty answers
+        advance(30000);
         QTRY_VERIFY(answer.arrived());
         QVERIFY(valueOf(*answer.value).isEmpty());
         QCOMPARE(statusOf(*m_engine, job.id), JobStatus::Queued);
+
+        // Told Ok while it waits: the job is its.
+        answer.value.reset();
+        m_engine->lease(request, &m_context, [&answer](const auto& result) { answer.value = result; });
+        QCoreApplication::processEvents();
+        QVERIFY(!answer.arrived());
+        valueOf(m_engine->setWorkerDirective(QStringLiteral("w1"), WorkerDirective::Ok));
+        QTRY_VERIFY(answer.arrived());
+        QCOMPARE(valueOf(*answer.value).constFirst().job.id, job.id);
     }
 
     void registrationIsValidated()

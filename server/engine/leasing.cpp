@@ -154,11 +154,14 @@ quint64 EngineCore::lease(const LeaseRequest& requested, QObject* context, Engin
     m_dirty = true;
     if (request.queues.isEmpty())
         request.queues = worker->registration.queues;
-    if (m_state != EngineState::Running || directiveLocked(*worker) != WorkerDirective::Ok) {
+    if (m_state != EngineState::Running) {
         post(context, callback, Answer(QList<LeaseGrant>()));
         return 0;
     }
-    QList<LeaseGrant> grants = grantLeasesLocked(request, t);
+    // A quiet worker's long poll waits out its time (no busy loop of empty answers), unless
+    // it is told Ok meanwhile.
+    const bool quiet = directiveLocked(*worker) != WorkerDirective::Ok;
+    QList<LeaseGrant> grants = quiet ? QList<LeaseGrant>() : grantLeasesLocked(request, t);
     if (!grants.isEmpty()) {
         answerLeaseLater(std::move(grants), context, std::move(callback));
         return 0;
@@ -249,8 +252,7 @@ void EngineCore::serveLeaseWaitersLocked()
             continue;
         }
         if (directiveLocked(*worker) != WorkerDirective::Ok) {
-            post(it->context.data(), it->callback, EngineResult<QList<LeaseGrant>>(QList<LeaseGrant>()));
-            it = m_leaseWaiters.erase(it);
+            ++it;
             continue;
         }
         QList<LeaseGrant> grants = grantLeasesLocked(it->request, t);
