@@ -69,6 +69,10 @@ std::optional<Options> parseOptions(const QStringList& arguments)
         valueOption("drain-timeout", "Seconds running jobs get to finish on a graceful stop (default 30).", "s",
             QString::number(Limits::drainTimeoutSecs)),
         { QStringLiteral("allow-exec"), QStringLiteral("Enable the exec job type (runs programs, no shell).") },
+        valueOption("job-type",
+            "Accept jobs of this type for your own workers (repeatable; remembered in the database).", "name"),
+        valueOption("worker-gone", "Seconds without a sign of life after which a worker is gone (default 60).", "s",
+            QString::number(Limits::workerGoneMs / 1000)),
         valueOption("token", "Require 'Authorization: Bearer T' on every request.", "T"),
         valueOption("allow-origin", "Let browser pages from this origin call the API (repeatable).", "origin"),
         valueOption("max-body", "Largest request body in bytes (default 1048576).", "bytes",
@@ -107,8 +111,18 @@ std::optional<Options> parseOptions(const QStringList& arguments)
     const auto maxConnections = number(parser, QStringLiteral("max-connections"), 1, 100000);
     const auto headerTimeout = number(parser, QStringLiteral("header-timeout"), 1, 3600);
     const auto idleTimeout = number(parser, QStringLiteral("idle-timeout"), 1, 24 * 3600);
-    if (!port || !maxQueued || !keep || !drain || !maxBody || !maxConnections || !headerTimeout || !idleTimeout)
+    const auto workerGone = number(parser, QStringLiteral("worker-gone"), 1, 24 * 3600);
+    if (!port || !maxQueued || !keep || !drain || !maxBody || !maxConnections || !headerTimeout || !idleTimeout
+        || !workerGone)
         return std::nullopt;
+    options.engine.workerGoneMs = *workerGone * 1000;
+    for (const QString& type : parser.values(QStringLiteral("job-type"))) {
+        if (type.isEmpty() || type.size() > Limits::maxTypeLength) {
+            fail(QStringLiteral("--job-type needs a name of 1 to %1 characters").arg(Limits::maxTypeLength));
+            return std::nullopt;
+        }
+        options.engine.declaredJobTypes.append(type);
+    }
     options.server.port = quint16(*port);
     options.server.maxBodyBytes = *maxBody;
     options.server.maxConnections = int(*maxConnections);

@@ -54,6 +54,18 @@ inline constexpr int maxWorkers = 256;
 inline constexpr qint64 retryBaseMs = 500;
 inline constexpr qint64 retryMaxMs = 60000;
 
+// External workers (leases)
+inline constexpr qint64 defaultReserveForMs = 30LL * 60 * 1000; // a lease's life unless the worker asks
+inline constexpr qint64 minReserveForMs = 1000;
+inline constexpr qint64 maxReserveForMs = 24LL * 3600 * 1000;
+inline constexpr int maxLeaseBatch = 1000; // jobs in one lease answer
+inline constexpr qint64 maxLeaseWaitMs = 60000; // a lease request's long poll
+inline constexpr qint64 workerGoneMs = 60000; // a worker unseen this long is gone, its leases expire
+inline constexpr int rememberedGoneWorkers = 100;
+inline constexpr int maxWorkerIdLength = 128;
+inline constexpr int maxWorkerTextLength = 1024; // hostname, a label, a progress message
+inline constexpr int maxWorkerFailureBytes = 64 * 1024; // a failure's message and details together
+
 // exec job type
 inline constexpr qint64 maxExecOutputBytes = 64 * 1024; // each of stdout and stderr
 

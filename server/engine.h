@@ -5,6 +5,7 @@
 #include "jobspec.h"
 #include "jobstore.h"
 #include "snapshot.h"
+#include "workers.h"
 
 #include <QObject>
 
@@ -28,6 +29,12 @@ struct EngineConfig
     std::function<qint64()> clock;
     qint64 retryBaseMs = 0; // 0: Limits::retryBaseMs; backoff base * 2^(attempt-1), +-20% jitter
     qint64 retryMaxMs = 0; // 0: Limits::retryMaxMs; the cap of one backoff
+    // An external worker not seen (beat, lease, extend, ...) for this long is gone: its leases
+    // expire. 0: Limits::workerGoneMs.
+    qint64 workerGoneMs = 0;
+    // Job types without a built-in handler that submissions may use (--job-type): their jobs
+    // wait for external workers.
+    QStringList declaredJobTypes;
 };
 
 // Why the engine refused an operation, mapped 1:1 to an HTTP status by the API layer.
@@ -131,6 +138,49 @@ public:
     };
     Histogram waitHistogram() const;
     Histogram runHistogram() const;
+
+    // --- External workers (see workers.h) -------------------------------------------------------
+    // A job whose type has no built-in handler waits in its queue for an external worker; no
+    // built-in slot ever takes it. Each call below from a worker counts as a sign of life.
+    //
+    // Errors: Invalid (a bad argument, `field` names it), NotFound with code "unknown_worker" (not
+    // registered, or forgotten: register again), Conflict with code "lease_lost" (the token is not
+    // the job's current lease: it expired, ended, or belongs to another attempt; 409 in HTTP).
+
+    // Accepts a type without a built-in handler from now on (and persists it where the store can).
+    EngineResult<QString> declareJobType(const QString& type);
+    QStringList declaredJobTypes() const;
+
+    EngineResult<ExternalWorkerStatus> registerWorker(const WorkerRegistration& registration);
+    // Leases up to `request.max` ready jobs of the request's queues, in the order given. When none
+    // is ready, waits up to `request.waitMs` for one. `callback` runs on `context`'s thread, always
+    // asynchronously, once the leases are committed to the store (an empty list: none came in
+    // time, or the engine is not running; a quiet worker gets none, after waitMs). Returns a handle for
+    // cancelLease() (a client that went away), 0 if the answer is already on its way.
+    using LeaseCallback = std::function<void(const EngineResult<QList<LeaseGrant>>&)>;
+    quint64 lease(const LeaseRequest& request, QObject* context, LeaseCallback callback);
+    void cancelLease(quint64 handle);
+    // Moves the lease's expiry to now + `reserveForMs` (0: the lease's own reserve_for).
+    EngineResult<LeaseStatus> extendLease(JobId id, const QString& token, qint64 reserveForMs = 0);
+    // `fraction` in 0..1; the message is shown beside the job.
+    EngineResult<LeaseStatus> reportProgress(JobId id, const QString& token, double fraction, const QString& message);
+    // Ends the attempt; `callback` runs on `context`'s thread once the outcome is committed, with
+    // the job as it is then (succeeded; or cancelled if it was cancelled meanwhile; for fail():
+    // scheduled for a retry or failed).
+    using FinishCallback = std::function<void(const EngineResult<Job>&)>;
+    void completeLease(
+        JobId id, const QString& token, const QJsonValue& result, QObject* context, FinishCallback callback);
+    void failLease(
+        JobId id, const QString& token, const WorkerFailure& failure, QObject* context, FinishCallback callback);
+    EngineResult<BeatAnswer> beat(const QString& workerId);
+
+    QList<ExternalWorkerStatus> externalWorkers() const; // by id, gone ones included
+    WorkerCounts workerCounts() const;
+    // Quiet and Stop for one worker (the answer to its next beat), or for all; Ok resumes.
+    EngineResult<ExternalWorkerStatus> setWorkerDirective(const QString& workerId, WorkerDirective directive);
+    void setAllWorkersDirective(WorkerDirective directive);
+    // "Expire lease now": the attempt fails with lease_expired and the job follows its retries.
+    EngineResult<Job> expireLease(JobId id);
 
 Q_SIGNALS:
     void stateChanged(EngineState state);

@@ -13,13 +13,21 @@ QJsonValue timestampToJson(qint64 msecsSinceEpoch)
     return msecsSinceEpoch > 0 ? QJsonValue(formatTimestamp(msecsSinceEpoch)) : QJsonValue(QJsonValue::Null);
 }
 
+QJsonObject JobError::toJson() const
+{
+    QJsonObject object { { QStringLiteral("code"), code }, { QStringLiteral("message"), message } };
+    if (!details.isEmpty())
+        object.insert(QStringLiteral("details"), details);
+    return object;
+}
+
 std::optional<JobError> JobError::fromJson(const QJsonValue& value)
 {
     if (!value.isObject())
         return std::nullopt;
     const QJsonObject object = value.toObject();
     return JobError { object.value(QLatin1StringView("code")).toString(),
-        object.value(QLatin1StringView("message")).toString() };
+        object.value(QLatin1StringView("message")).toString(), object.value(QLatin1StringView("details")).toString() };
 }
 
 QJsonObject JobAttempt::toJson() const
@@ -29,6 +37,7 @@ QJsonObject JobAttempt::toJson() const
         { QStringLiteral("started_at"), timestampToJson(startedAt) },
         { QStringLiteral("finished_at"), timestampToJson(finishedAt) },
         { QStringLiteral("error"), error ? QJsonValue(error->toJson()) : QJsonValue(QJsonValue::Null) },
+        { QStringLiteral("worker"), worker.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(worker) },
     };
 }
 
@@ -43,13 +52,14 @@ JobAttempt JobAttempt::fromJson(const QJsonObject& object)
     attempt.startedAt = time(QLatin1StringView("started_at"));
     attempt.finishedAt = time(QLatin1StringView("finished_at"));
     attempt.error = JobError::fromJson(object.value(QLatin1StringView("error")));
+    attempt.worker = object.value(QLatin1StringView("worker")).toString();
     return attempt;
 }
 
 bool JobAttempt::operator==(const JobAttempt& other) const
 {
     return number == other.number && startedAt == other.startedAt && finishedAt == other.finishedAt
-        && error == other.error;
+        && error == other.error && worker == other.worker;
 }
 
 QJsonObject Job::toJson() const
@@ -77,6 +87,7 @@ QJsonObject Job::toJson() const
         { QStringLiteral("timeout_ms"), timeoutMs >= 0 ? QJsonValue(timeoutMs) : QJsonValue(QJsonValue::Null) },
         { QStringLiteral("idempotency_key"),
             idempotencyKey.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(idempotencyKey) },
+        { QStringLiteral("worker"), worker.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(worker) },
         { QStringLiteral("history"), attemptsJson },
     };
 }
@@ -88,5 +99,5 @@ bool Job::operator==(const Job& other) const
         && payload == other.payload && result == other.result && error == other.error && progress == other.progress
         && createdAt == other.createdAt && runAt == other.runAt && startedAt == other.startedAt
         && finishedAt == other.finishedAt && timeoutMs == other.timeoutMs && idempotencyKey == other.idempotencyKey
-        && history == other.history;
+        && worker == other.worker && history == other.history;
 }

@@ -15,21 +15,42 @@ using JobId = qint64;
 // Why a job (or one attempt of it) failed: a machine-readable code and a message for people.
 struct JobError
 {
+    JobError() = default;
+    JobError(QString code, QString message, QString details = {})
+        : code(std::move(code))
+        , message(std::move(message))
+        , details(std::move(details))
+    { }
+
     QString code;
     QString message;
+    QString details; // e.g. an external worker's backtrace; empty for most errors
 
-    QJsonObject toJson() const { return { { QStringLiteral("code"), code }, { QStringLiteral("message"), message } }; }
+    QJsonObject toJson() const;
     static std::optional<JobError> fromJson(const QJsonValue& value);
-    bool operator==(const JobError& other) const { return code == other.code && message == other.message; }
+    bool operator==(const JobError& other) const
+    {
+        return code == other.code && message == other.message && details == other.details;
+    }
 };
 
 // One finished attempt, kept in the job's history so retries stay explainable.
 struct JobAttempt
 {
+    JobAttempt() = default;
+    JobAttempt(int number, qint64 startedAt, qint64 finishedAt, std::optional<JobError> error, QString worker = {})
+        : number(number)
+        , startedAt(startedAt)
+        , finishedAt(finishedAt)
+        , error(std::move(error))
+        , worker(std::move(worker))
+    { }
+
     int number = 0;
     qint64 startedAt = 0; // ms since the epoch
     qint64 finishedAt = 0;
     std::optional<JobError> error;
+    QString worker; // the external worker that ran it; empty: a built-in worker slot
 
     QJsonObject toJson() const;
     static JobAttempt fromJson(const QJsonObject& object);
@@ -57,6 +78,7 @@ struct Job
     qint64 finishedAt = 0;
     qint64 timeoutMs = -1; // -1: no timeout
     QString idempotencyKey;
+    QString worker; // while an external worker holds it: that worker's id
     QList<JobAttempt> history;
 
     QJsonObject toJson() const;

@@ -165,6 +165,14 @@ namespace {
         out.put(rest, sizeof(rest) - 1);
     }
 
+    void writeOptionalString(ByteWriter& out, const QString& text)
+    {
+        if (text.isEmpty())
+            out.put("null");
+        else
+            writeString(out, text);
+    }
+
     void writeError(ByteWriter& out, const std::optional<JobError>& error)
     {
         if (!error) {
@@ -175,6 +183,10 @@ namespace {
         writeString(out, error->code);
         out.put(",\"message\":");
         writeString(out, error->message);
+        if (!error->details.isEmpty()) {
+            out.put(",\"details\":");
+            writeString(out, error->details);
+        }
         out.put('}');
     }
 
@@ -221,6 +233,8 @@ namespace {
             out.put("null");
         else
             writeString(out, job.idempotencyKey);
+        out.put(",\"worker\":");
+        writeOptionalString(out, job.worker);
         out.put(",\"history\":[");
         for (qsizetype i = 0; i < job.history.size(); ++i) {
             const JobAttempt& attempt = job.history[i];
@@ -234,6 +248,8 @@ namespace {
             writeTimestamp(out, attempt.finishedAt);
             out.put(",\"error\":");
             writeError(out, attempt.error);
+            out.put(",\"worker\":");
+            writeOptionalString(out, attempt.worker);
             out.put('}');
         }
         out.put("]}");

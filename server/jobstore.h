@@ -29,6 +29,15 @@ public:
     virtual void insert(const QList<Job>& jobs, DurableCallback onDurable) = 0;
     // A job changed (status, progress, result). Writes may be coalesced; reads see the newest.
     virtual void update(const Job& job) = 0;
+    // Calls `onDurable` once every insert() and update() made before this call survives a crash
+    // (error empty), or with the error if their commit failed (updates are retried with later
+    // writes, so the state is not lost, but not durable yet either). Any thread, like insert().
+    virtual void whenDurable(DurableCallback onDurable) = 0;
+
+    // Job types the user declared for external workers (Engine::declareJobType), kept across
+    // restarts. The set is written with the next commit.
+    virtual QStringList declaredJobTypes() const = 0;
+    virtual void setDeclaredJobTypes(const QStringList& types) = 0;
 
     virtual std::optional<Job> find(JobId id) const = 0;
     virtual std::optional<Job> findByIdempotencyKey(const QString& key) const = 0;

@@ -2,6 +2,7 @@
 
 #include "job.h"
 #include "jobquery.h"
+#include "workers.h"
 
 #include <QList>
 #include <QMetaType>
@@ -47,6 +48,7 @@ struct EngineSnapshot
     int workerCount = 0;
     int busyWorkers = 0;
     QList<WorkerStatus> workers;
+    QList<ExternalWorkerStatus> externalWorkers; // by id, gone ones included
     Throughput throughput;
     qint64 drainDeadline = 0; // while Draining: when running jobs get cancelled (ms since the epoch)
     // Jobs that changed since the previous snapshot, newest state, at most a few thousand; when

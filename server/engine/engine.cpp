@@ -148,3 +148,95 @@ Engine::Histogram Engine::runHistogram() const
 {
     return d->runHistogram();
 }
+
+QLatin1StringView workerStateName(WorkerState state)
+{
+    switch (state) {
+    case WorkerState::Idle:
+        return QLatin1StringView("idle");
+    case WorkerState::Busy:
+        return QLatin1StringView("busy");
+    case WorkerState::Quiet:
+        return QLatin1StringView("quiet");
+    case WorkerState::Gone:
+        return QLatin1StringView("gone");
+    }
+    Q_UNREACHABLE();
+}
+
+QLatin1StringView directiveName(WorkerDirective directive)
+{
+    switch (directive) {
+    case WorkerDirective::Ok:
+        return QLatin1StringView("ok");
+    case WorkerDirective::Quiet:
+        return QLatin1StringView("quiet");
+    case WorkerDirective::Terminate:
+        return QLatin1StringView("terminate");
+    }
+    Q_UNREACHABLE();
+}
+
+EngineResult<QString> Engine::declareJobType(const QString& type)
+{
+    return d->declareJobType(type);
+}
+QStringList Engine::declaredJobTypes() const
+{
+    return d->declaredJobTypes();
+}
+EngineResult<ExternalWorkerStatus> Engine::registerWorker(const WorkerRegistration& registration)
+{
+    return d->registerWorker(registration);
+}
+quint64 Engine::lease(const LeaseRequest& request, QObject* context, LeaseCallback callback)
+{
+    return d->lease(request, context, std::move(callback));
+}
+void Engine::cancelLease(quint64 handle)
+{
+    d->cancelLease(handle);
+}
+EngineResult<LeaseStatus> Engine::extendLease(JobId id, const QString& token, qint64 reserveForMs)
+{
+    return d->extendLease(id, token, reserveForMs);
+}
+EngineResult<LeaseStatus> Engine::reportProgress(
+    JobId id, const QString& token, double fraction, const QString& message)
+{
+    return d->reportProgress(id, token, fraction, message);
+}
+void Engine::completeLease(
+    JobId id, const QString& token, const QJsonValue& result, QObject* context, FinishCallback callback)
+{
+    d->completeLease(id, token, result, context, std::move(callback));
+}
+void Engine::failLease(
+    JobId id, const QString& token, const WorkerFailure& failure, QObject* context, FinishCallback callback)
+{
+    d->failLease(id, token, failure, context, std::move(callback));
+}
+EngineResult<BeatAnswer> Engine::beat(const QString& workerId)
+{
+    return d->beat(workerId);
+}
+QList<ExternalWorkerStatus> Engine::externalWorkers() const
+{
+    return d->externalWorkers();
+}
+WorkerCounts Engine::workerCounts() const
+{
+    return d->workerCounts();
+}
+EngineResult<ExternalWorkerStatus> Engine::setWorkerDirective(const QString& workerId, WorkerDirective directive)
+{
+    return d->setWorkerDirective(workerId, directive);
+}
+void Engine::setAllWorkersDirective(WorkerDirective directive)
+{
+    d->setAllWorkersDirective(directive);
+}
+EngineResult<Job> Engine::expireLease(JobId id)
+{
+    return d->expireLease(id);
+}

@@ -60,10 +60,13 @@ EngineCore::EngineCore(Engine* q, const EngineConfig& config, std::unique_ptr<Jo
     : q(q)
     , m_config(config)
     , m_store(std::move(store))
+    , m_workers(config.workerGoneMs > 0 ? config.workerGoneMs : Limits::workerGoneMs)
 {
     registerBuiltinHandlers(m_handlers, config.handlers);
     if (config.registerHandlers)
         config.registerHandlers(m_handlers);
+    for (const QString& type : config.declaredJobTypes)
+        m_workers.declareType(type);
     m_workerCount
         = std::clamp(config.workers > 0 ? config.workers : QThread::idealThreadCount(), 1, Limits::maxWorkers);
     m_pool.setObjectName(QStringLiteral("queuelab-workers"));
@@ -115,6 +118,8 @@ bool EngineCore::open(QString* error)
     QMutexLocker lock(&m_mutex);
     m_counts = m_store->countByStatus();
     m_lastId = m_store->maxId();
+    for (const QString& type : m_store->declaredJobTypes())
+        m_workers.declareType(type);
     const qint64 t = now();
     for (Job job : m_store->loadUnfinished()) {
         // Stored by a server whose policy allowed the type (an exec job, by one started with
@@ -126,10 +131,19 @@ bool EngineCore::open(QString* error)
             m_store->update(job);
             continue;
         }
+        const bool external = !m_handlers.find(job.type);
+        if (external)
+            m_workers.declareType(job.type); // accepted once, its jobs still wait for a worker
         if (job.status == JobStatus::Running) {
-            // The process died while it ran: that attempt is lost. Run it again if allowed.
+            // The process died while it ran: that attempt is lost. Run it again if allowed. A
+            // lease lived in memory only, so the worker's token is void: its attempt expired.
             JobAttempt lost { job.attempts, job.startedAt, t,
-                JobError { QStringLiteral("interrupted"), QStringLiteral("QueueLab stopped while the job ran") } };
+                external
+                    ? JobError { QStringLiteral("lease_expired"),
+                        QStringLiteral("QueueLab stopped while an external worker held the job") }
+                    : JobError { QStringLiteral("interrupted"), QStringLiteral("QueueLab stopped while the job ran") },
+                job.worker };
+            job.worker.clear();
             job.history.append(lost);
             job.startedAt = 0;
             job.progress = 0;
@@ -142,20 +156,21 @@ bool EngineCore::open(QString* error)
             }
         }
         const JobStatus loaded = job.status;
-        m_active.insert(job.id, ActiveJob { job, {} });
-        Job& stored = m_active[job.id].job;
+        ActiveJob& active = m_active.insert(job.id, ActiveJob { job, {}, external }).value();
+        Job& stored = active.job;
         --m_counts[std::size_t(stored.status)]; // re-counted by the transition below
         ++m_counts[std::size_t(JobStatus::Queued)];
         stored.status = JobStatus::Queued;
         if (stored.runAt > t && loaded == JobStatus::Scheduled)
             scheduleLocked(stored, stored.runAt);
         else
-            enqueueLocked(stored);
+            enqueueLocked(active);
         if (!stored.idempotencyKey.isEmpty())
             m_activeKeys.insert(stored.idempotencyKey, stored.id);
         if (stored.status != loaded)
             m_store->update(stored); // only what changed: a million queued jobs need no rewrite
     }
+    m_store->setDeclaredJobTypes(m_workers.declaredTypes()); // with those of the command line
     m_opened = true;
     m_timers->startSnapshots();
     if (!m_scheduled.empty())
@@ -202,6 +217,7 @@ void EngineCore::stop(int deadlineMs)
     QMutexLocker lock(&m_mutex);
     if (m_state == EngineState::Stopped)
         return;
+    answerLeaseWaitersEmptyLocked(); // leasing stops with intake
     if (deadlineMs < 0)
         deadlineMs = 1000 * (m_config.drainTimeoutSecs >= 0 ? m_config.drainTimeoutSecs : Limits::drainTimeoutSecs);
     if (m_state == EngineState::Running) {
@@ -226,12 +242,13 @@ void EngineCore::drainDeadlinePassed()
         if (active.token)
             active.token->cancel(CancelToken::Reason::Shutdown);
     }
+    revokeLeasesLocked();
     maybeStoppedLocked();
 }
 
 void EngineCore::maybeStoppedLocked()
 {
-    if (m_state == EngineState::Draining && m_running == 0) {
+    if (m_state == EngineState::Draining && m_running == 0 && m_leases.isEmpty()) {
         m_timers->cancelDrainDeadline();
         m_drainDeadline = 0;
         setStateLocked(EngineState::Stopped);
@@ -283,11 +300,22 @@ void EngineCore::changedLocked(const Job& job)
         m_changesTruncated = true;
 }
 
-void EngineCore::enqueueLocked(Job& job)
+void EngineCore::enqueueLocked(ActiveJob& active)
 {
-    setStatusLocked(job, JobStatus::Queued);
-    if (m_queue.push(job.queue, job.priority, job.id))
+    setStatusLocked(active.job, JobStatus::Queued);
+    pushLocked(active);
+}
+
+void EngineCore::pushLocked(const ActiveJob& active)
+{
+    const Job& job = active.job;
+    const bool runnable = m_queue.push(job.queue, job.priority, job.id, active.external);
+    if (!runnable)
+        return;
+    if (!active.external)
         wakeIdleWorkerLocked();
+    else
+        m_externalReady = true; // the caller serves the lease waiters once it is done
 }
 
 void EngineCore::wakeIdleWorkerLocked()
@@ -347,17 +375,22 @@ qint64 EngineCore::promoteDueJobs()
 {
     QMutexLocker lock(&m_mutex);
     const qint64 t = now();
+    const qint64 nextLeaseEvent = sweepLeasesLocked(t);
     while (!m_scheduled.empty() && m_scheduled.begin()->first <= t) {
         const JobId id = m_scheduled.begin()->second;
         m_scheduled.erase(m_scheduled.begin());
         auto it = m_active.find(id);
         if (it == m_active.end() || it->job.status != JobStatus::Scheduled)
             continue;
-        enqueueLocked(it->job);
+        enqueueLocked(*it);
         m_store->update(it->job);
         changedLocked(it->job);
     }
-    return m_scheduled.empty() ? 0 : m_scheduled.begin()->first;
+    serveLeaseWaitersLocked();
+    const qint64 nextDue = m_scheduled.empty() ? 0 : m_scheduled.begin()->first;
+    if (nextDue == 0 || nextLeaseEvent == 0)
+        return std::max(nextDue, nextLeaseEvent);
+    return std::min(nextDue, nextLeaseEvent);
 }
 
 void EngineCore::runDueJobs()
@@ -392,6 +425,7 @@ EngineResult<QList<Job>> EngineCore::submit(
 {
     // The registry's own copy of each type name (static): the jobs hold it, not the client's.
     QVarLengthArray<QString, 1> typeNames;
+    QVarLengthArray<bool, 1> externalTypes; // no built-in handler: for external workers
     for (qsizetype i = 0; i < specs.size(); ++i) {
         const JobSpec& spec = specs[i];
         const auto field = [&](const char* name) -> QString { // built on the error path only
@@ -401,8 +435,17 @@ EngineResult<QList<Job>> EngineCore::submit(
         QString typeName;
         const auto handler = m_handlers.find(spec.type, &typeName);
         if (!handler) {
+            QMutexLocker lock(&m_mutex);
+            if (m_workers.acceptsType(spec.type)) {
+                typeNames.append(spec.type);
+                externalTypes.append(true);
+                continue;
+            }
+            lock.unlock();
             return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"),
-                QStringLiteral("unknown job type \"%1\"; known types: %2")
+                QStringLiteral("unknown job type \"%1\"; built-in types: %2. To run it on your own workers, declare it "
+                               "(start QueueLab with --job-type %1, or declare it in the window), or register a "
+                               "worker that names it")
                     .arg(spec.type, m_handlers.types().join(QStringLiteral(", "))),
                 field("type") };
         }
@@ -414,6 +457,7 @@ EngineResult<QList<Job>> EngineCore::submit(
             return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"), problem,
                 field("payload") };
         typeNames.append(typeName);
+        externalTypes.append(false);
     }
 
     if (auto lost = storageLost())
@@ -451,6 +495,7 @@ EngineResult<QList<Job>> EngineCore::submit(
     };
     QHash<QString, qsizetype> createdKeys; // idempotency key -> index in `created`: linear, not quadratic
     QVarLengthArray<JobId, 1> awaitedInserts; // existing jobs of the answer whose commit is pending
+    QVarLengthArray<bool, 1> createdExternal;
     created.reserve(specs.size());
     for (qsizetype i = 0; i < specs.size(); ++i) {
         const JobSpec& spec = specs[i];
@@ -489,6 +534,7 @@ EngineResult<QList<Job>> EngineCore::submit(
         if (!job.idempotencyKey.isEmpty())
             createdKeys.insert(job.idempotencyKey, created.size());
         created.append(job);
+        createdExternal.append(externalTypes[i]);
         if (answer)
             answer->append(job);
     }
@@ -496,8 +542,9 @@ EngineResult<QList<Job>> EngineCore::submit(
     // Held back until the store has committed them: none runs, is counted or is listed in a
     // queue before its client can be told 202. Their keys are held meanwhile, so that a second
     // submission with the same key does not create another job.
-    for (const Job& job : std::as_const(created)) {
-        m_active.insert(job.id, ActiveJob { job, {}, false });
+    for (qsizetype i = 0; i < created.size(); ++i) {
+        const Job& job = created[i];
+        m_active.insert(job.id, ActiveJob { job, {}, createdExternal[i], false });
         if (!job.idempotencyKey.isEmpty())
             m_activeKeys.insert(job.idempotencyKey, job.id);
     }
@@ -541,8 +588,12 @@ void EngineCore::insertStored(const QList<Job>& jobs)
         ++m_counts[std::size_t(job.status)];
         if (job.status == JobStatus::Scheduled)
             scheduleLocked(job, job.runAt);
-        else if (m_queue.push(job.queue, job.priority, job.id))
-            ++runnable;
+        else if (m_queue.push(job.queue, job.priority, job.id, it->external)) {
+            if (it->external)
+                m_externalReady = true;
+            else
+                ++runnable;
+        }
         keyed += job.idempotencyKey.isEmpty() ? 0 : 1;
         changedLocked(job);
         ++m_submittedTotal;
@@ -553,6 +604,7 @@ void EngineCore::insertStored(const QList<Job>& jobs)
         m_keyedJobsCreated.fetchAndAddRelease(quint64(keyed));
     if (runnable)
         wakeWorkersSoonLocked(runnable);
+    serveLeaseWaitersLocked();
     lock.unlock();
     for (const auto& callback : std::as_const(awaiting))
         callback({});
@@ -630,7 +682,7 @@ void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& loc
     maybeStoppedLocked();
 }
 
-void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason)
+void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState)
 {
     ActiveJob& active = m_active[id];
     Job& job = active.job;
@@ -643,14 +695,18 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
         --job.attempts;
         job.startedAt = 0;
         job.progress = 0;
+        job.worker.clear();
         setStatusLocked(job, JobStatus::Queued);
-        m_queue.push(job.queue, job.priority, job.id);
+        m_queue.push(job.queue, job.priority, job.id, active.external);
         m_store->update(job);
         changedLocked(job);
+        if (finalState)
+            *finalState = job;
         return;
     }
 
-    JobAttempt attempt { job.attempts, job.startedAt, t, outcome.error };
+    JobAttempt attempt { job.attempts, job.startedAt, t, outcome.error, job.worker };
+    job.worker.clear();
     if (reason == CancelToken::Reason::Cancelled)
         attempt.error = JobError { QStringLiteral("cancelled"), QStringLiteral("cancelled by request") };
     else if (reason == CancelToken::Reason::TimedOut)
@@ -669,6 +725,8 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
         scheduleLocked(job, t + backoffMs(job.attempts, base, cap));
         m_store->update(job);
         changedLocked(job);
+        if (finalState)
+            *finalState = job;
         return;
     } else if (attempt.error) {
         setStatusLocked(job, JobStatus::Failed);
@@ -681,6 +739,8 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
         job.progress = 1.0;
     }
     job.finishedAt = t;
+    if (finalState)
+        *finalState = job;
     finishJobLocked(active);
 }
 
@@ -762,9 +822,18 @@ EngineResult<Job> EngineCore::cancel(JobId id)
     Job& job = it->job;
     if (!it->stored)
         return conflict(job, QStringLiteral("it is being stored; cancel it once it is acknowledged"));
-    if (job.status == JobStatus::Running) {
+    if (job.status == JobStatus::Running && it->token) {
         it->token->cancel(CancelToken::Reason::Cancelled);
         return job; // the worker finishes it as cancelled in a moment
+    }
+    if (job.status == JobStatus::Running) {
+        // Leased: the worker hears of it on its next beat, extend or progress, and the job ends
+        // cancelled then (or when it finishes it, or when the lease expires).
+        if (Lease* lease = m_leases.find(id); lease && !lease->cancelRequested) {
+            lease->cancelRequested = true;
+            m_dirty = true;
+        }
+        return job;
     }
     if (job.status == JobStatus::Queued)
         m_queue.remove(job.queue, job.priority, job.id);
@@ -810,11 +879,11 @@ EngineResult<Job> EngineCore::retry(JobId id)
     job.finishedAt = 0;
     job.progress = 0;
     job.runAt = 0;
-    auto& active = m_active.insert(id, ActiveJob { job, {} }).value();
+    auto& active = m_active.insert(id, ActiveJob { job, {}, !m_handlers.find(job.type) }).value();
     if (!job.idempotencyKey.isEmpty())
         m_activeKeys.insert(job.idempotencyKey, id);
-    if (m_queue.push(job.queue, job.priority, id))
-        wakeIdleWorkerLocked();
+    pushLocked(active);
+    serveLeaseWaitersLocked();
     m_store->update(active.job);
     changedLocked(active.job);
     return active.job;
@@ -899,8 +968,11 @@ EngineResult<QueueInfo> EngineCore::setQueuePaused(const QString& name, bool pau
     QMutexLocker lock(&m_mutex);
     if (!m_queue.setPaused(name, paused))
         return tooManyQueues();
-    if (!paused)
+    if (!paused) {
         m_workAvailable.wakeAll();
+        m_externalReady = true;
+        serveLeaseWaitersLocked();
+    }
     m_dirty = true;
     return queueInfoLocked(name);
 }
@@ -914,6 +986,8 @@ EngineResult<QueueInfo> EngineCore::setQueueConcurrency(const QString& name, int
     if (!m_queue.setConcurrency(name, limit))
         return tooManyQueues();
     m_workAvailable.wakeAll();
+    m_externalReady = true;
+    serveLeaseWaitersLocked();
     m_dirty = true;
     return queueInfoLocked(name);
 }
@@ -1000,6 +1074,8 @@ std::optional<EngineSnapshot> EngineCore::takeSnapshot()
     snapshot.workerCount = m_workerCount;
     snapshot.busyWorkers = m_running;
     snapshot.workers = m_slots.mid(0, m_workerCount);
+    for (const WorkerRegistry::Entry& worker : m_workers.all())
+        snapshot.externalWorkers.append(workerStatusLocked(worker, t));
     snapshot.throughput = throughput;
     snapshot.drainDeadline = m_drainDeadline;
     snapshot.changedJobs = m_changed.values();

@@ -2,8 +2,10 @@
 
 #include "engine.h"
 #include "jobqueue.h"
+#include "leasetable.h"
 #include "spinningmutex.h"
 #include "throughputstats.h"
+#include "workerregistry.h"
 
 #include <QAtomicInteger>
 #include <QHash>
@@ -56,6 +58,25 @@ public:
     // From now on, snapshots list the jobs that changed (the first one asks for a reload).
     void trackChangedJobs();
 
+    // External workers (leasing.cpp)
+    EngineResult<QString> declareJobType(const QString& type);
+    QStringList declaredJobTypes() const;
+    EngineResult<ExternalWorkerStatus> registerWorker(const WorkerRegistration& registration);
+    quint64 lease(const LeaseRequest& request, QObject* context, Engine::LeaseCallback callback);
+    void cancelLease(quint64 handle);
+    EngineResult<LeaseStatus> extendLease(JobId id, const QString& token, qint64 reserveForMs);
+    EngineResult<LeaseStatus> reportProgress(JobId id, const QString& token, double fraction, const QString& message);
+    void completeLease(
+        JobId id, const QString& token, const QJsonValue& result, QObject* context, Engine::FinishCallback callback);
+    void failLease(JobId id, const QString& token, const WorkerFailure& failure, QObject* context,
+        Engine::FinishCallback callback);
+    EngineResult<BeatAnswer> beat(const QString& workerId);
+    QList<ExternalWorkerStatus> externalWorkers() const;
+    WorkerCounts workerCounts() const;
+    EngineResult<ExternalWorkerStatus> setWorkerDirective(const QString& workerId, WorkerDirective directive);
+    void setAllWorkersDirective(WorkerDirective directive);
+    EngineResult<Job> expireLease(JobId id);
+
     void runDueJobs();
     // The engine's clock (EngineConfig::clock), ms since the epoch. Any thread.
     qint64 now() const;
@@ -69,10 +90,19 @@ private:
     struct ActiveJob
     {
         Job job;
-        std::shared_ptr<CancelToken> token; // set while running
+        std::shared_ptr<CancelToken> token; // set while a built-in slot runs it
+        bool external = false; // no built-in handler: only a lease takes it
         // False until the store committed the job's insert: until then it is neither queued,
         // scheduled nor counted, so a job whose client hears 503 can never have run.
         bool stored = true;
+    };
+    struct LeaseWaiter
+    {
+        quint64 handle;
+        LeaseRequest request; // queues resolved
+        qint64 deadline;
+        QPointer<QObject> context;
+        Engine::LeaseCallback callback;
     };
     struct Waiter
     {
@@ -87,12 +117,30 @@ private:
     void workerLoop(int slot);
     void startWorkersLocked();
     void runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& lock);
-    void finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason);
+    // `finalState`: the job after the attempt, when the caller needs it (a lease's answer).
+    void finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState = nullptr);
     void finishJobLocked(ActiveJob& active);
     void insertStored(const QList<Job>& jobs);
     void dropUnstored(const QList<Job>& jobs, const QString& error);
     void scheduleLocked(Job& job, qint64 runAt);
-    void enqueueLocked(Job& job);
+    void enqueueLocked(ActiveJob& active);
+    void pushLocked(const ActiveJob& active); // into the ready set of its queue
+    // leasing.cpp
+    QList<LeaseGrant> grantLeasesLocked(const LeaseRequest& request, qint64 now);
+    void answerLeaseLater(QList<LeaseGrant> grants, QObject* context, Engine::LeaseCallback callback);
+    void releaseLeases(const QList<LeaseGrant>& grants); // granted, but never answered
+    void finishLease(
+        JobId id, const QString& token, const JobOutcome& outcome, QObject* context, Engine::FinishCallback callback);
+    void serveLeaseWaitersLocked();
+    void endLeaseLocked(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState = nullptr);
+    void expireLeaseLocked(JobId id, const QString& why, Job* finalState = nullptr);
+    void revokeLeasesLocked(); // the drain deadline: leased jobs go back to the queue
+    qint64 sweepLeasesLocked(qint64 now); // returns the next time something is due, or 0
+    void answerLeaseWaitersEmptyLocked();
+    WorkerDirective directiveLocked(const WorkerRegistry::Entry& worker) const;
+    ExternalWorkerStatus workerStatusLocked(const WorkerRegistry::Entry& worker, qint64 now) const;
+    EngineResult<Lease*> leaseForCallLocked(JobId id, const QString& token, qint64 now);
+    std::optional<EngineError> validateLeaseRequest(LeaseRequest& request) const;
     void wakeIdleWorkerLocked();
     void wakeWorkersSoonLocked(int jobs);
     void setStatusLocked(Job& job, JobStatus status);
@@ -142,6 +190,13 @@ private:
     quint64 m_finishedTotal = 0;
     QMultiHash<JobId, Waiter> m_waiters;
     quint64 m_nextWaitHandle = 1;
+    // external workers
+    WorkerRegistry m_workers;
+    LeaseTable m_leases;
+    QList<LeaseWaiter> m_leaseWaiters; // oldest first: served in the order they asked
+    bool m_externalReady = false; // an external job became ready since the waiters were served
+    quint64 m_leasesGranted = 0;
+    quint64 m_leaseExpiries = 0;
     // for the next snapshot
     bool m_trackChanges = false; // snapshots have a receiver, so m_changed is read
     QHash<JobId, Job> m_changed;

@@ -67,11 +67,11 @@ void JobQueue::relist(Named& queue)
     queue.listedHead = head;
 }
 
-bool JobQueue::push(const QString& queue, int priority, JobId id)
+bool JobQueue::push(const QString& queue, int priority, JobId id, bool external)
 {
     Named& target = *named(queue);
     const bool hadNoJobs = hasNoJobs(target);
-    if (target.ready.insert({ -priority, id }).second)
+    if ((external ? target.external : target.ready).insert({ -priority, id }).second)
         ++m_depth;
     const bool takable = !target.paused && (target.concurrency == 0 || target.running < target.concurrency);
     changed(target, hadNoJobs);
@@ -81,7 +81,7 @@ bool JobQueue::push(const QString& queue, int priority, JobId id)
 bool JobQueue::remove(const QString& queue, int priority, JobId id)
 {
     Named* found = find(queue);
-    if (!found || found->ready.erase({ -priority, id }) == 0)
+    if (!found || (found->ready.erase({ -priority, id }) == 0 && found->external.erase({ -priority, id }) == 0))
         return false;
     --m_depth;
     changed(*found, false);
@@ -102,6 +102,20 @@ JobId JobQueue::pop(QString* queueOut)
     return id;
 }
 
+JobId JobQueue::popExternal(const QString& queue)
+{
+    Named* found = find(queue);
+    if (!found || found->external.empty() || found->paused
+        || (found->concurrency > 0 && found->running >= found->concurrency))
+        return 0;
+    const JobId id = found->external.begin()->second;
+    found->external.erase(found->external.begin());
+    ++found->running;
+    --m_depth;
+    changed(*found, false);
+    return id;
+}
+
 void JobQueue::finishedRunning(const QString& queue)
 {
     Named* found = find(queue);
@@ -114,7 +128,7 @@ void JobQueue::finishedRunning(const QString& queue)
 qint64 JobQueue::depth(const QString& queue) const
 {
     const Named* found = find(queue);
-    return found ? qint64(found->ready.size()) : 0;
+    return found ? qint64(found->ready.size() + found->external.size()) : 0;
 }
 
 int JobQueue::running(const QString& queue) const

@@ -12,7 +12,9 @@
 #include <utility>
 
 // Jobs ready to run, by named queue: higher priority first, then submission order (id).
-// Queues can be paused and limited in concurrency. Not thread-safe: the engine's mutex guards it.
+// Queues can be paused and limited in concurrency. Jobs for external workers wait beside the
+// others in their queue, but only lease requests take them (popExternal), never pop().
+// Not thread-safe: the engine's mutex guards it.
 //
 // A queue exists while it has jobs or settings; one whose jobs are all done is kept (listed)
 // until more than Limits::maxQueuesWithoutJobs exist, then forgotten. Paused and limited queues
@@ -21,11 +23,13 @@ class JobQueue
 {
 public:
     // True when a worker could take the job now (its queue is neither paused nor saturated).
-    bool push(const QString& queue, int priority, JobId id);
+    bool push(const QString& queue, int priority, JobId id, bool external = false);
     bool remove(const QString& queue, int priority, JobId id);
     // The next job any worker may take: the best head among queues that are neither paused
     // nor at their concurrency limit. Marks it running in its queue. 0 when there is none.
     JobId pop(QString* queueOut);
+    // The next job of `queue` for an external worker, under the same rules. 0 when there is none.
+    JobId popExternal(const QString& queue);
     void finishedRunning(const QString& queue);
 
     qint64 depth() const { return m_depth; }
@@ -46,12 +50,16 @@ private:
     {
         QString name;
         std::set<Key> ready;
+        std::set<Key> external; // for external workers only: never in m_runnable
         int running = 0;
         int concurrency = 0;
         bool paused = false;
         std::optional<Key> listedHead; // its entry in m_runnable, if any
     };
-    static bool hasNoJobs(const Named& queue) { return queue.ready.empty() && queue.running == 0; }
+    static bool hasNoJobs(const Named& queue)
+    {
+        return queue.ready.empty() && queue.external.empty() && queue.running == 0;
+    }
     Named* find(const QString& queue) const; // null if it does not exist
     Named* named(const QString& queue); // created if need be
     // After any change to `queue`, which was without jobs before it or not: relists it, counts

@@ -55,7 +55,10 @@ QByteArray historyText(const QList<JobAttempt>& history)
             text += ',';
         text += '[' + QByteArray::number(attempt.number) + ',' + QByteArray::number(attempt.startedAt) + ','
             + QByteArray::number(attempt.finishedAt) + ','
-            + (attempt.error ? jsonText(attempt.error->toJson()) : QByteArrayLiteral("null")) + ']';
+            + (attempt.error ? jsonText(attempt.error->toJson()) : QByteArrayLiteral("null"));
+        if (!attempt.worker.isEmpty()) // an older QueueLab reads the first four elements only
+            text += ',' + jsonText(attempt.worker);
+        text += ']';
     }
     return text + ']';
 }
@@ -68,7 +71,7 @@ QList<JobAttempt> history(const QByteArray& column)
     for (const QJsonValue& value : array) {
         const QJsonArray attempt = value.toArray();
         attempts.append(JobAttempt { attempt.at(0).toInt(), attempt.at(1).toInteger(), attempt.at(2).toInteger(),
-            JobError::fromJson(attempt.at(3)) });
+            JobError::fromJson(attempt.at(3)), attempt.at(4).toString() });
     }
     return attempts;
 }
@@ -88,6 +91,10 @@ void bindMutable(RowBinder& row, const Job& job, int first)
     row.bindInt(first + 9, job.finishedAt);
     row.bindInt(first + 10, job.timeoutMs);
     row.bindUtf8(first + 11, historyText(job.history));
+    if (job.worker.isEmpty())
+        row.bindNull(first + 12);
+    else
+        row.bindText(first + 12, job.worker);
 }
 
 } // namespace
@@ -96,19 +103,20 @@ namespace JobRow {
 
 const QLatin1StringView columns("id, type, queue, status, priority, attempts, max_attempts, payload, result, error, "
                                 "progress, created_at, run_at, started_at, finished_at, timeout_ms, "
-                                "idempotency_key, history");
+                                "idempotency_key, history, worker");
 
 QString insertSql()
 {
     return u"INSERT INTO jobs (id, type, queue, payload, created_at, idempotency_key, status, priority, attempts, "
-           "max_attempts, result, error, progress, run_at, started_at, finished_at, timeout_ms, history) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
+           "max_attempts, result, error, progress, run_at, started_at, finished_at, timeout_ms, history, worker) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
 }
 
 QString updateSql()
 {
     return u"UPDATE jobs SET status = ?, priority = ?, attempts = ?, max_attempts = ?, result = ?, error = ?, "
-           "progress = ?, run_at = ?, started_at = ?, finished_at = ?, timeout_ms = ?, history = ? WHERE id = ?"_s;
+           "progress = ?, run_at = ?, started_at = ?, finished_at = ?, timeout_ms = ?, history = ?, worker = ? "
+           "WHERE id = ?"_s;
 }
 
 void bindInsert(RowBinder& row, const Job& job)
@@ -128,7 +136,7 @@ void bindInsert(RowBinder& row, const Job& job)
 void bindUpdate(RowBinder& row, const Job& job)
 {
     bindMutable(row, job, 0);
-    row.bindInt(12, job.id);
+    row.bindInt(13, job.id);
 }
 
 Job read(const ReadStatement& row)
@@ -152,6 +160,7 @@ Job read(const ReadStatement& row)
     job.timeoutMs = row.integer(15);
     job.idempotencyKey = row.text(16);
     job.history = history(row.utf8(17));
+    job.worker = row.text(18);
     return job;
 }
 

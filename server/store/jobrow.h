@@ -9,8 +9,8 @@ class RowBinder;
 
 // How a Job maps onto a row of the `jobs` table: the one place that knows the column order.
 // JSON fields are stored as compact JSON text, times as integer milliseconds (also in the
-// history: [[attempt, started_at, finished_at, error], ...]), and an empty idempotency key as
-// NULL, so that the unique index ignores it.
+// history: [[attempt, started_at, finished_at, error, worker], ...], worker only for external
+// workers), and an empty idempotency key or worker as NULL, so that the unique index ignores it.
 namespace JobRow {
 
 // The columns that read() expects, for "SELECT " % JobRow::columns % " FROM jobs ...".

@@ -112,3 +112,15 @@ JobPage MemoryJobStore::list(const JobQuery& query) const
     }
     return page;
 }
+
+QStringList MemoryJobStore::declaredJobTypes() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_declaredTypes;
+}
+
+void MemoryJobStore::setDeclaredJobTypes(const QStringList& types)
+{
+    QMutexLocker lock(&m_mutex);
+    m_declaredTypes = types;
+}

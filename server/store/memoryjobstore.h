@@ -26,6 +26,9 @@ public:
     StatusCounts countByStatus() const override;
     void insert(const QList<Job>& jobs, DurableCallback onDurable) override;
     void update(const Job& job) override;
+    void whenDurable(DurableCallback onDurable) override { onDurable(QString()); }
+    QStringList declaredJobTypes() const override;
+    void setDeclaredJobTypes(const QStringList& types) override;
     std::optional<Job> find(JobId id) const override;
     std::optional<Job> findByIdempotencyKey(const QString& key) const override;
     JobPage list(const JobQuery& query) const override;
@@ -40,4 +43,5 @@ private:
     std::map<JobId, Job> m_jobs; // ordered: lists walk it newest first
     std::deque<JobId> m_finished; // ids of finished jobs, ascending, for pruning: no tree to rebalance
     QHash<QString, JobId> m_keys;
+    QStringList m_declaredTypes;
 };

@@ -72,6 +72,7 @@ bool SqliteJobStore::open(QString* error)
             std::lock_guard lock(m_mutex);
             m_counts = writer.counts();
             m_maxId = writer.maxId();
+            m_declaredTypes = writer.declaredTypes();
             m_stats.nativeApi = writer.usesNativeApi();
             m_stats.checkpointsApart = writer.checkpointsApart();
             m_accepting = true;
@@ -226,6 +227,8 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
             if (!m_stopping) {
                 for (qsizetype position : batch->updates())
                     m_pending->restoreUpdate(batch->entries().at(position).job);
+                if (batch->declaredTypes() && !m_pending->declaredTypes())
+                    m_pending->setDeclaredTypes(*batch->declaredTypes());
             }
         } else {
             ++m_stats.commits;
@@ -246,6 +249,8 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
         if (calls.at(i).onDurable)
             calls.at(i).onDurable(outcome.insertErrors.at(i));
     }
+    for (const DurableCallback& onDurable : batch->barriers())
+        onDurable(outcome.error);
 }
 
 void SqliteJobStore::insert(const QList<Job>& jobs, DurableCallback onDurable)
@@ -282,6 +287,48 @@ void SqliteJobStore::update(const Job& job)
             return;
         }
         m_pending->addUpdate(job);
+        m_hasWork = true;
+    }
+    m_wake.notify_one();
+}
+
+void SqliteJobStore::whenDurable(DurableCallback onDurable)
+{
+    {
+        std::unique_lock lock(m_mutex);
+        if (!m_accepting) {
+            lock.unlock();
+            onDurable(u"The job store is closed."_s);
+            return;
+        }
+        if (!m_pending->isEmpty() || m_inflight) {
+            // Whatever came before is in one of these two batches: the pending one commits last.
+            m_pending->addBarrier(std::move(onDurable));
+            m_hasWork = true;
+            onDurable = nullptr;
+        }
+    }
+    if (onDurable) {
+        onDurable(QString()); // everything before is committed already
+        return;
+    }
+    m_wake.notify_one();
+}
+
+QStringList SqliteJobStore::declaredJobTypes() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_declaredTypes;
+}
+
+void SqliteJobStore::setDeclaredJobTypes(const QStringList& types)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_accepting || types == m_declaredTypes)
+            return;
+        m_declaredTypes = types;
+        m_pending->setDeclaredTypes(types);
         m_hasWork = true;
     }
     m_wake.notify_one();

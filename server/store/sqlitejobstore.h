@@ -59,6 +59,9 @@ public:
 
     void insert(const QList<Job>& jobs, DurableCallback onDurable) override;
     void update(const Job& job) override;
+    void whenDurable(DurableCallback onDurable) override;
+    QStringList declaredJobTypes() const override;
+    void setDeclaredJobTypes(const QStringList& types) override;
 
     std::optional<Job> find(JobId id) const override;
     std::optional<Job> findByIdempotencyKey(const QString& key) const override;
@@ -111,6 +114,7 @@ private:
     bool m_accepting = false;
     bool m_stopping = false;
     JobId m_maxId = 0;
+    QStringList m_declaredTypes; // newest, committed or not
     StatusCounts m_counts {};
     Stats m_stats;
     QString m_lostReason;

@@ -32,6 +32,12 @@ QList<QLatin1StringView> migration(int toVersion)
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID"_L1,
             "INSERT INTO meta (key, value) VALUES ('max_id', 0)"_L1,
         };
+    case 2:
+        return {
+            // The external worker that holds a running job, so that the attempt a crash cut short
+            // still names it after a restart.
+            "ALTER TABLE jobs ADD COLUMN worker TEXT"_L1,
+        };
     default:
         Q_UNREACHABLE();
     }

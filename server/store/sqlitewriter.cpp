@@ -139,6 +139,13 @@ bool SqliteWriter::loadCounts(QString* error)
     }
     m_maxId = query.value(0).toLongLong();
 
+    if (!query.exec(u"SELECT value FROM meta WHERE key = 'declared_types'"_s)) {
+        *error = query.lastError().databaseText();
+        return false;
+    }
+    if (query.next())
+        m_declaredTypes = QString(query.value(0).toString()).split(u'\n', Qt::SkipEmptyParts);
+
     if (!query.exec(u"SELECT status, count(*) FROM jobs GROUP BY status"_s)) {
         *error = query.lastError().databaseText();
         return false;
@@ -288,6 +295,16 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, bool simulate
         if (s.update.changes() > 0 && before) {
             ++outcome.updated;
             changes.change(id, *before, job.status);
+        }
+    }
+
+    if (batch.declaredTypes()) {
+        // One name per line: a type name holds no control characters (Engine::declareJobType).
+        s.setDeclaredTypes.bindValue(0, batch.declaredTypes()->join(u'\n'));
+        if (!s.setDeclaredTypes.exec()) {
+            fail(outcome,
+                u"Cannot store the declared job types: %1"_s.arg(s.setDeclaredTypes.lastError().databaseText()));
+            return outcome;
         }
     }
 

@@ -23,9 +23,15 @@ public:
         JobStore::DurableCallback onDurable;
     };
 
-    bool isEmpty() const { return m_entries.isEmpty(); }
+    bool isEmpty() const { return m_entries.isEmpty() && m_barriers.isEmpty() && !m_declaredTypes; }
     void addInsert(const QList<Job>& jobs, JobStore::DurableCallback onDurable);
     void addUpdate(const Job& job);
+    // Told the batch's outcome after its commit, like an insert call (JobStore::whenDurable).
+    void addBarrier(JobStore::DurableCallback onDurable) { m_barriers.append(std::move(onDurable)); }
+    const QList<JobStore::DurableCallback>& barriers() const { return m_barriers; }
+    // The declared job types to write, if they changed (the newest set wins).
+    void setDeclaredTypes(const QStringList& types) { m_declaredTypes = types; }
+    const std::optional<QStringList>& declaredTypes() const { return m_declaredTypes; }
     // Puts back an update of a failed batch unless this batch already holds a newer state.
     void restoreUpdate(const Job& job);
 
@@ -42,4 +48,6 @@ private:
     QHash<JobId, qsizetype> m_positions; // id -> its newest entry
     QHash<QString, JobId> m_idempotencyKeys;
     QList<InsertCall> m_inserts;
+    QList<JobStore::DurableCallback> m_barriers;
+    std::optional<QStringList> m_declaredTypes;
 };

@@ -16,6 +16,7 @@ WriterStatements::WriterStatements(const QSqlDatabase& db, const std::optional<N
     , release(db)
     , rollbackTo(db)
     , setMaxId(db)
+    , setDeclaredTypes(db)
     , status(db)
     , oldestFinished(db)
     , prune(db)
@@ -33,6 +34,7 @@ bool WriterStatements::prepare(QString* error)
         { &release, u"RELEASE insert_call"_s },
         { &rollbackTo, u"ROLLBACK TO insert_call"_s },
         { &setMaxId, u"UPDATE meta SET value = ? WHERE key = 'max_id'"_s },
+        { &setDeclaredTypes, u"INSERT OR REPLACE INTO meta (key, value) VALUES ('declared_types', ?)"_s },
         { &status, u"SELECT status FROM jobs WHERE id = ?"_s },
         // The first k of each finished status' index range, merged: no scan over unfinished jobs.
         { &oldestFinished,

@@ -21,6 +21,7 @@ struct WriterStatements
     QSqlQuery release;
     QSqlQuery rollbackTo;
     QSqlQuery setMaxId;
+    QSqlQuery setDeclaredTypes;
     QSqlQuery status; // of one job
     QSqlQuery oldestFinished; // (id, status) of the k oldest finished jobs
     QSqlQuery prune; // finished jobs up to an id

@@ -52,6 +52,59 @@ private:
         return count / (double(timer.nsecsElapsed()) / 1e9);
     }
 
+    // The same, through the lease core (no HTTP): `workers` simulated external workers lease up to
+    // `batch` jobs at a time and complete each one, every answer waiting for its commit.
+    static double leaseThroughput(std::unique_ptr<JobStore> store, int count, int workers, int batch)
+    {
+        EngineConfig config;
+        config.declaredJobTypes = { QStringLiteral("noop") };
+        Engine engine(config, std::move(store));
+        QString error;
+        if (!engine.open(&error))
+            qFatal("%s", qPrintable(error));
+        engine.start();
+        QObject context;
+        int finished = 0;
+        std::function<void(const QString&)> leaseMore = [&](const QString& worker) {
+            LeaseRequest request;
+            request.workerId = worker;
+            request.max = batch;
+            engine.lease(request, &context, [&, worker](const EngineResult<QList<LeaseGrant>>& result) {
+                const auto* grants = std::get_if<QList<LeaseGrant>>(&result);
+                if (!grants || grants->isEmpty())
+                    return; // the others hold the rest
+                auto pending = std::make_shared<qsizetype>(grants->size());
+                for (const LeaseGrant& grant : *grants) {
+                    engine.completeLease(grant.job.id, grant.lease.token, QJsonValue(true), &context,
+                        [&, pending, worker](const EngineResult<Job>&) {
+                            ++finished;
+                            if (--*pending == 0)
+                                leaseMore(worker);
+                        });
+                }
+            });
+        };
+        JobSpec spec;
+        spec.type = QStringLiteral("noop");
+        const QList<JobSpec> jobs(1000, spec);
+        QSemaphore durable;
+        QElapsedTimer timer;
+        timer.start();
+        for (int i = 0; i < count / 1000; ++i)
+            engine.submit(
+                jobs, [&durable](const QString&) { durable.release(); }, true);
+        durable.acquire(count / 1000);
+        for (int i = 0; i < workers; ++i) {
+            WorkerRegistration registration;
+            registration.id = QStringLiteral("bench-%1").arg(i);
+            engine.registerWorker(registration);
+            leaseMore(registration.id);
+        }
+        while (finished < count)
+            QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents);
+        return count / (double(timer.nsecsElapsed()) / 1e9);
+    }
+
 private Q_SLOTS:
     void parseSubmission()
     {
@@ -145,6 +198,26 @@ private Q_SLOTS:
             std::make_unique<SqliteJobStore>(dir.filePath(QStringLiteral("e2e.db")), SqliteJobStore::Sync::Normal),
             200000);
         qInfo("engine, SQLite store: %.0f echo jobs/s (submit in batches of 1000, run, finish)", rate);
+    }
+
+    void leasesInMemory()
+    {
+        for (const int batch : { 1, 100 }) {
+            const double rate = leaseThroughput(std::make_unique<MemoryJobStore>(100000), 100000, 4, batch);
+            qInfo("leases, in-memory store: %.0f jobs/s (4 workers, lease %d at a time, complete each)", rate, batch);
+        }
+    }
+
+    void leasesSqlite()
+    {
+        for (const int batch : { 1, 100 }) {
+            QTemporaryDir dir;
+            const double rate
+                = leaseThroughput(std::make_unique<SqliteJobStore>(
+                                      dir.filePath(QStringLiteral("leases.db")), SqliteJobStore::Sync::Normal),
+                    100000, 4, batch);
+            qInfo("leases, SQLite store: %.0f jobs/s (4 workers, lease %d at a time, complete each)", rate, batch);
+        }
     }
 };
 
