@@ -34,6 +34,13 @@ struct Throughput
     double runP95Ms = 0.0;
 };
 
+// A job's newest state and the number of the change that made it (see EngineSnapshot).
+struct JobChange
+{
+    quint64 seq = 0;
+    Job job;
+};
+
 enum class EngineState { Stopped, Running, Draining };
 QLatin1StringView stateName(EngineState state);
 
@@ -49,9 +56,15 @@ struct EngineSnapshot
     QList<WorkerStatus> workers;
     Throughput throughput;
     qint64 drainDeadline = 0; // while Draining: when running jobs get cancelled (ms since the epoch)
-    // Jobs that changed since the previous snapshot, newest state, at most a few thousand; when
-    // more changed, `changesTruncated` tells views to reload what they show from the store.
-    QList<Job> changedJobs;
+    // The engine numbers every change of every job, one sequence for all. This snapshot covers
+    // the changes after `previousChangeSeq` up to `changeSeq`: a receiver whose last snapshot
+    // had another `changeSeq` missed some and must reconcile what it shows.
+    quint64 previousChangeSeq = 0;
+    quint64 changeSeq = 0;
+    // Jobs that changed in that span, newest state, newest id first, at most a few thousand; when
+    // more changed, `changesTruncated` says that some are missing: views reconcile what they
+    // show with Engine::currentJobs().
+    QList<JobChange> changedJobs;
     bool changesTruncated = false;
 };
 

@@ -266,12 +266,12 @@ private Q_SLOTS:
 
         const auto result = m_engine->submit(QList<JobSpec>(300, spec(QStringLiteral("echo"))));
         QVERIFY(std::holds_alternative<QList<Job>>(result));
-        QTRY_VERIFY(!panel.isReloading());
+        QTRY_VERIFY(!panel.isReconciling());
         QCOMPARE(panel.model()->rowCount(), 1);
 
         EngineSnapshot truncated;
         truncated.changesTruncated = true;
-        QSignalSpy reloaded(&panel, &JobsPanel::reloaded);
+        QSignalSpy reloaded(&panel, &JobsPanel::reconciled);
         panel.applySnapshot(truncated);
         QTRY_COMPARE(reloaded.count(), 1);
         QCOMPARE(panel.model()->rowCount(), 301);

@@ -56,7 +56,7 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     , m_retry(new QAction(tr("Retry"), this))
     , m_copyId(new QAction(tr("Copy ID"), this))
     , m_copyCurl(new QAction(tr("Copy as curl"), this))
-    , m_reload(pool, this)
+    , m_reconcileRead(pool, this)
     , m_lookup(pool, this)
     , m_actions(pool, this)
 {
@@ -160,78 +160,92 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
 
     updateActions();
     updateCount();
-    reload();
+    reconcile();
 }
 
 void JobsPanel::applySnapshot(const EngineSnapshot& snapshot)
 {
-    if (m_reload.isBusy()) {
-        for (const Job& job : snapshot.changedJobs)
-            m_changedDuringReload.insert(job.id);
+    const bool missedChanges = snapshot.changesTruncated || snapshot.previousChangeSeq != m_lastChangeSeq;
+    m_lastChangeSeq = snapshot.changeSeq;
+    if (!snapshot.changedJobs.isEmpty()) {
+        for (const JobChange& change : snapshot.changedJobs)
+            noteFilterValues(change.job);
+        m_model->applyChanges(snapshot.changedJobs);
+        updateCount();
     }
-    merge(snapshot.changedJobs);
-    if (snapshot.changesTruncated)
-        reload();
+    if (missedChanges)
+        reconcile();
 }
 
-void JobsPanel::merge(const QList<Job>& jobs)
+void JobsPanel::reconcile()
 {
-    if (jobs.isEmpty())
-        return;
-    noteFilterValues(jobs);
-    m_model->mergeJobs(jobs);
-    updateCount();
-}
-
-void JobsPanel::reload()
-{
-    // One reload at a time: restarting it on every truncated snapshot could starve it.
-    if (m_reload.isBusy()) {
-        m_reloadAgain = true;
+    // One pass at a time, and a whole one: restarting on every truncated snapshot of a long
+    // burst would never reach the oldest rows.
+    if (m_reconciling) {
+        m_reconcileAgain = true;
         return;
     }
-    m_changedDuringReload.clear();
-    m_reload.run(
-        [engine = m_engine] {
-            QList<Job> jobs;
-            JobQuery query;
-            query.limit = 1000;
-            while (jobs.size() < reloadRows) {
-                const JobPage page = engine->listJobs(query);
-                jobs += page.jobs;
-                if (!page.nextCursor || page.jobs.isEmpty())
-                    break;
-                query.before = page.nextCursor;
-            }
-            return jobs;
-        },
-        [this](QList<Job> jobs) { onReloaded(std::move(jobs)); });
+    m_reconciling = true;
+    m_reconcilePlan = planReconcile();
+    readNextRange();
 }
 
-void JobsPanel::onReloaded(QList<Job> jobs)
+QList<JobsPanel::IdRange> JobsPanel::planReconcile() const
 {
-    // Snapshots merged while the reload ran carry newer states than the store's answer.
-    jobs.removeIf([this](const Job& job) { return m_changedDuringReload.contains(job.id); });
-    m_changedDuringReload.clear();
-    merge(jobs);
-    Q_EMIT reloaded();
-    if (m_reloadAgain) {
-        m_reloadAgain = false;
-        reload();
+    // Every id from the newest job down to the oldest row held (ids are dense: a job the table
+    // lacks in between is missing from it), at most as many as the table holds...
+    QList<IdRange> plan;
+    const JobId top = m_engine->lastJobId();
+    const int rows = m_model->rowCount();
+    JobId low = top - newestRows + 1;
+    if (rows > 0)
+        low = std::min(low, m_model->jobAt(rows - 1).id);
+    low = std::max({ low, top - JobId(m_model->maxRows()) + 1, JobId(1) });
+    for (JobId to = top; to >= low; to -= idsPerRead)
+        plan.append({ std::max(low, to - idsPerRead + 1), to, true });
+    // ...and the rows below that (old jobs found by id), in ranges around them only.
+    int row = 0;
+    while (row < rows && m_model->jobAt(row).id >= low)
+        ++row;
+    while (row < rows) {
+        const JobId to = m_model->jobAt(row).id;
+        JobId from = to;
+        for (++row; row < rows && to - m_model->jobAt(row).id < idsPerRead; ++row)
+            from = m_model->jobAt(row).id;
+        plan.append({ from, to, false });
     }
+    return plan;
 }
 
-void JobsPanel::noteFilterValues(const QList<Job>& jobs)
+void JobsPanel::readNextRange()
 {
-    for (const Job& job : jobs) {
-        if (!m_knownQueues.contains(job.queue)) {
-            m_knownQueues.insert(job.queue);
-            addSorted(m_queue, job.queue);
-        }
-        if (!m_knownTypes.contains(job.type)) {
-            m_knownTypes.insert(job.type);
-            addSorted(m_type, job.type);
-        }
+    if (m_reconcilePlan.isEmpty()) {
+        m_reconciling = false;
+        Q_EMIT reconciled();
+        if (std::exchange(m_reconcileAgain, false))
+            reconcile();
+        return;
+    }
+    const IdRange range = m_reconcilePlan.takeFirst();
+    m_reconcileRead.run([engine = m_engine, range] { return engine->currentJobs(range.from, range.to); },
+        [this, range](const CurrentJobs& current) {
+            for (const Job& job : current.jobs)
+                noteFilterValues(job);
+            m_model->reconcile(range.from, range.to, current, range.insertMissing);
+            updateCount();
+            readNextRange();
+        });
+}
+
+void JobsPanel::noteFilterValues(const Job& job)
+{
+    if (!m_knownQueues.contains(job.queue)) {
+        m_knownQueues.insert(job.queue);
+        addSorted(m_queue, job.queue);
+    }
+    if (!m_knownTypes.contains(job.type)) {
+        m_knownTypes.insert(job.type);
+        addSorted(m_type, job.type);
     }
 }
 
@@ -261,14 +275,15 @@ void JobsPanel::searchId()
         return;
     }
     // Not among the recent rows: ask the engine, which may hold it in its store.
-    m_lookup.run([engine = m_engine, id] { return engine->job(id); },
-        [this, id, select](std::optional<Job> job) {
-            if (!job) {
+    m_lookup.run([engine = m_engine, id] { return engine->currentJobs(id, id); },
+        [this, id, select](const CurrentJobs& current) {
+            if (current.jobs.isEmpty()) {
                 Q_EMIT message(tr("No job with id %1").arg(id));
                 return;
             }
-            if (m_model->rowOf(id) < 0) // a snapshot may have brought a newer state meanwhile
-                merge({ *job });
+            noteFilterValues(current.jobs.constFirst());
+            m_model->reconcile(id, id, current, true);
+            updateCount();
             select();
         });
 }

@@ -251,10 +251,14 @@ void EngineCore::trackChangedJobs()
 void EngineCore::changedLocked(const Job& job)
 {
     m_dirty = true;
+    ++m_changeSeq;
     if (!m_trackChanges)
         return;
-    if (m_changed.size() < maxChangedPerSnapshot || m_changed.contains(job.id))
-        m_changed.insert(job.id, job);
+    const auto it = m_changed.find(job.id);
+    if (it != m_changed.end())
+        *it = JobChange { m_changeSeq, job };
+    else if (m_changed.size() < maxChangedPerSnapshot)
+        m_changed.insert(job.id, JobChange { m_changeSeq, job });
     else
         m_changesTruncated = true;
 }
@@ -642,6 +646,9 @@ void EngineCore::dropUnstored(const QList<Job>& jobs, const QString& error)
         if (!job.idempotencyKey.isEmpty())
             m_activeKeys.remove(job.idempotencyKey);
         m_active.erase(it);
+        // Views that showed it drop it when they reconcile.
+        ++m_changeSeq;
+        m_changesTruncated = true;
         m_dirty = true;
     }
 }
@@ -655,6 +662,45 @@ std::optional<Job> EngineCore::job(JobId id) const
             return it->job;
     }
     return m_store->find(id);
+}
+
+CurrentJobs EngineCore::currentJobs(JobId fromId, JobId toId) const
+{
+    CurrentJobs result;
+    QList<qsizetype> unheld; // positions in result.jobs of jobs the engine no longer holds
+    {
+        QMutexLocker lock(&m_mutex);
+        result.changeSeq = m_changeSeq;
+        toId = std::min(toId, m_lastId);
+        fromId = std::max({ fromId, JobId(1), toId - Engine::maxCurrentJobs + 1 });
+        result.jobs.reserve(std::max<qsizetype>(0, toId - fromId + 1));
+        for (JobId id = toId; id >= fromId; --id) {
+            const auto it = m_active.constFind(id);
+            if (it != m_active.cend()) {
+                result.jobs.append(it->job);
+            } else {
+                unheld.append(result.jobs.size());
+                result.jobs.append(Job {});
+                result.jobs.last().id = id;
+            }
+        }
+    }
+    // Finished (or never stored): the store has its newest state, pending writes included.
+    // Every job up to m_lastId was handed to the store before the lock was released.
+    for (const qsizetype position : std::as_const(unheld)) {
+        if (std::optional<Job> stored = m_store->find(result.jobs[position].id))
+            result.jobs[position] = std::move(*stored);
+        else
+            result.jobs[position].id = 0;
+    }
+    result.jobs.removeIf([](const Job& job) { return job.id == 0; });
+    return result;
+}
+
+JobId EngineCore::lastJobId() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_lastId;
 }
 
 JobPage EngineCore::listJobs(const JobQuery& query) const
@@ -880,9 +926,12 @@ std::optional<EngineSnapshot> EngineCore::takeSnapshot()
     snapshot.workers = m_slots.mid(0, m_workerCount);
     snapshot.throughput = throughput;
     snapshot.drainDeadline = m_drainDeadline;
+    snapshot.previousChangeSeq = m_publishedChangeSeq;
+    snapshot.changeSeq = m_changeSeq;
+    m_publishedChangeSeq = m_changeSeq;
     snapshot.changedJobs = m_changed.values();
     std::sort(snapshot.changedJobs.begin(), snapshot.changedJobs.end(),
-        [](const Job& a, const Job& b) { return a.id > b.id; });
+        [](const JobChange& a, const JobChange& b) { return a.job.id > b.job.id; });
     snapshot.changesTruncated = m_changesTruncated;
     m_changed.clear();
     m_changesTruncated = false;
