@@ -66,6 +66,7 @@ struct EngineStats
     EngineState state = EngineState::Stopped;
     StatusCounts counts {};
     qint64 queueDepth = 0;
+    qint64 runnable = 0; // of queueDepth, not held by a paused queue or a concurrency limit
     int workerCount = 0;
     int busyWorkers = 0;
     Throughput throughput;

@@ -24,14 +24,20 @@ struct WorkerStatus
     }
 };
 
-// Rolling figures over the last minute of finished jobs.
+// Rolling figures of finished jobs.
 struct Throughput
 {
-    double jobsPerSecond = 0.0;
+    double jobsPerSecond = 0.0; // over the last 5 whole seconds
+    qint64 finishedLastMinute = 0; // over the last 60 whole seconds
+    // Percentiles of wait (created or due, to started) and run time over the newest
+    // `percentileJobs` finished jobs (at most 2,048).
+    int percentileJobs = 0;
     double waitP50Ms = 0.0;
     double waitP95Ms = 0.0;
+    double waitP99Ms = 0.0;
     double runP50Ms = 0.0;
     double runP95Ms = 0.0;
+    double runP99Ms = 0.0;
 };
 
 // A job's newest state and the number of the change that made it (see EngineSnapshot).
@@ -51,6 +57,7 @@ struct EngineSnapshot
     qint64 takenAt = 0; // ms since the epoch
     StatusCounts counts {}; // jobs in each status, including stored history
     qint64 queueDepth = 0; // queued jobs (ready to run, waiting for a worker)
+    qint64 runnable = 0; // of those, not held by a paused queue or a queue's concurrency limit
     int workerCount = 0;
     int busyWorkers = 0;
     QList<WorkerStatus> workers;

@@ -359,6 +359,30 @@ private Q_SLOTS:
         QVERIFY(engine->currentJobs(21, 30).jobs.isEmpty());
     }
 
+    void throughputCountsTheLastMinute()
+    {
+        std::atomic<qint64> clock { 1700000000000 };
+        EngineConfig config;
+        config.clock = [&clock] { return clock.load(); };
+        auto engine = startedEngine(config);
+        QVERIFY(std::holds_alternative<QList<Job>>(engine->submit(QList<JobSpec>(30, spec(QStringLiteral("echo"))))));
+        QTRY_COMPARE(engine->stats().counts[std::size_t(JobStatus::Succeeded)], 30);
+
+        clock += 1000; // the second they finished in is whole now
+        Throughput rates = engine->stats().throughput;
+        QCOMPARE(rates.finishedLastMinute, 30);
+        QCOMPARE(rates.jobsPerSecond, 30.0 / 5);
+        QCOMPARE(rates.percentileJobs, 30);
+        QVERIFY(rates.runP99Ms >= rates.runP95Ms && rates.runP95Ms >= rates.runP50Ms);
+
+        clock += 30000; // past the 5 s rate, within the minute
+        rates = engine->stats().throughput;
+        QCOMPARE(rates.jobsPerSecond, 0.0);
+        QCOMPARE(rates.finishedLastMinute, 30);
+        clock += 30000; // past the minute
+        QCOMPARE(engine->stats().throughput.finishedLastMinute, 0);
+    }
+
     void resultsOverTheLimitFailTheJob()
     {
         EngineConfig config;

@@ -135,6 +135,43 @@ private Q_SLOTS:
         QCOMPARE(m_window->submitAction()->shortcut(), QKeySequence(QStringLiteral("Ctrl+N")));
     }
 
+    void tilesSayWhatTheyCount()
+    {
+        SummaryTiles* tiles = m_window->summaryTiles();
+        const auto value = [&](SummaryTiles::Tile tile) { return tiles->tile(tile)->value(); };
+        const auto caption = [&](SummaryTiles::Tile tile) { return tiles->tile(tile)->caption(); };
+        // Jobs of a paused queue are queued but not ready to run.
+        QVERIFY(std::holds_alternative<QueueInfo>(m_engine->setQueuePaused(QStringLiteral("held"), true)));
+        JobSpec held = spec(QStringLiteral("echo"));
+        held.queue = QStringLiteral("held");
+        submitOne(*m_engine, held);
+        submitOne(*m_engine, held);
+        const Job cancelled = submitOne(*m_engine, held);
+        QVERIFY(std::holds_alternative<Job>(m_engine->cancel(cancelled.id)));
+        QTRY_COMPARE(value(SummaryTiles::Queued), QStringLiteral("2"));
+        QCOMPARE(caption(SummaryTiles::Queued), QStringLiteral("0 ready · 2 held"));
+        // Cancelled jobs have a tile of their own.
+        QTRY_COMPARE(value(SummaryTiles::Cancelled), QStringLiteral("1"));
+        QCOMPARE(value(SummaryTiles::Succeeded), QStringLiteral("0"));
+
+        submitOne(*m_engine, spec(QStringLiteral("echo")));
+        QTRY_COMPARE(value(SummaryTiles::Succeeded), QStringLiteral("1"));
+        QCOMPARE(caption(SummaryTiles::Rate), QStringLiteral("finished, last 60 s"));
+        QTRY_VERIFY2(caption(SummaryTiles::WaitTime).contains(QStringLiteral("p99")),
+            qPrintable(caption(SummaryTiles::WaitTime)));
+        QVERIFY2(caption(SummaryTiles::RunTime).endsWith(QStringLiteral(", the last job")),
+            qPrintable(caption(SummaryTiles::RunTime)));
+        QVERIFY(!tiles->tile(SummaryTiles::Queued)->toolTip().isEmpty());
+
+        // A limit of one running job holds the rest of its queue.
+        QVERIFY(std::holds_alternative<QueueInfo>(m_engine->setQueueConcurrency(QStringLiteral("slow"), 1)));
+        JobSpec slow = spec(QStringLiteral("sleep"), sleepMs(60000));
+        slow.queue = QStringLiteral("slow");
+        for (int i = 0; i < 3; ++i)
+            submitOne(*m_engine, slow);
+        QTRY_COMPARE(caption(SummaryTiles::Queued), QStringLiteral("0 ready · 4 held"));
+    }
+
     void invalidJsonDisablesSubmit()
     {
         SubmitPanel* submit = m_window->submitPanel();

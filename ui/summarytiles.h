@@ -8,11 +8,12 @@ struct EngineSnapshot;
 class StatTile;
 
 // The overview's row of figures: jobs per status, throughput, wait and run time percentiles.
+// Each tile says what it counts and over which window; its tooltip says it in full.
 class SummaryTiles : public QWidget
 {
     Q_OBJECT
 public:
-    enum Tile { Queued, Scheduled, Running, Succeeded, Failed, Rate, WaitTime, RunTime, TileCount };
+    enum Tile { Queued, Scheduled, Running, Succeeded, Failed, Cancelled, Rate, WaitTime, RunTime, TileCount };
 
     explicit SummaryTiles(QWidget* parent = nullptr);
 

@@ -873,6 +873,7 @@ EngineStats EngineCore::stats() const
     stats.state = m_state;
     stats.counts = m_counts;
     stats.queueDepth = m_queue.depth();
+    stats.runnable = m_queue.runnable();
     stats.workerCount = m_workerCount;
     stats.busyWorkers = m_running;
     stats.throughput = m_throughput.current(now());
@@ -914,13 +915,15 @@ std::optional<EngineSnapshot> EngineCore::takeSnapshot()
     QMutexLocker lock(&m_mutex);
     const qint64 t = now();
     const Throughput throughput = m_throughput.current(t);
-    if (!m_dirty && throughput.jobsPerSecond == m_lastPublishedRate)
+    if (!m_dirty && throughput.jobsPerSecond == m_lastPublishedRate
+        && throughput.finishedLastMinute == m_lastPublishedMinute)
         return std::nullopt;
     EngineSnapshot snapshot;
     snapshot.state = m_state;
     snapshot.takenAt = t;
     snapshot.counts = m_counts;
     snapshot.queueDepth = m_queue.depth();
+    snapshot.runnable = m_queue.runnable();
     snapshot.workerCount = m_workerCount;
     snapshot.busyWorkers = m_running;
     snapshot.workers = m_slots.mid(0, m_workerCount);
@@ -937,5 +940,6 @@ std::optional<EngineSnapshot> EngineCore::takeSnapshot()
     m_changesTruncated = false;
     m_dirty = false;
     m_lastPublishedRate = throughput.jobsPerSecond;
+    m_lastPublishedMinute = throughput.finishedLastMinute;
     return snapshot;
 }

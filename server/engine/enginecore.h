@@ -139,4 +139,5 @@ private:
     bool m_changesTruncated = false;
     bool m_dirty = true;
     double m_lastPublishedRate = -1;
+    qint64 m_lastPublishedMinute = -1;
 };
