@@ -14,6 +14,9 @@
 #include "workermodel.h"
 
 #include <QAbstractButton>
+#include <QAbstractScrollArea>
+#include <QAbstractSpinBox>
+#include <QAccessible>
 #include <QComboBox>
 #include <QFile>
 #include <QImageReader>
@@ -170,6 +173,48 @@ private Q_SLOTS:
         for (int i = 0; i < 3; ++i)
             submitOne(*m_engine, slow);
         QTRY_COMPARE(caption(SummaryTiles::Queued), QStringLiteral("0 ready · 4 held"));
+    }
+
+    void everyControlHasAnAccessibleName()
+    {
+        // What a screen reader announces, read through the accessibility tree.
+        QStringList unnamed;
+        for (QWidget* widget : m_window->findChildren<QWidget*>()) {
+            if (widget->focusPolicy() == Qt::NoFocus)
+                continue;
+            // The editor of a spin box, the popup of a combo box and the viewport of a scroll area
+            // are parts of a control named as a whole.
+            QWidget* parent = widget->parentWidget();
+            const auto partOf = [widget]() {
+                for (QWidget* ancestor = widget->parentWidget(); ancestor; ancestor = ancestor->parentWidget()) {
+                    if (qobject_cast<QAbstractSpinBox*>(ancestor) || qobject_cast<QComboBox*>(ancestor))
+                        return true;
+                }
+                const auto* area = qobject_cast<QAbstractScrollArea*>(widget->parentWidget());
+                return area && area->viewport() == widget;
+            };
+            if (partOf())
+                continue;
+            QAccessibleInterface* accessible = QAccessible::queryAccessibleInterface(widget);
+            if (!accessible || accessible->text(QAccessible::Name).trimmed().isEmpty())
+                unnamed.append(QStringLiteral("%1 \"%2\" in %3")
+                                   .arg(QLatin1StringView(widget->metaObject()->className()), widget->objectName(),
+                                       QLatin1StringView(parent ? parent->metaObject()->className() : "nothing")));
+        }
+        QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(QStringLiteral("; "))));
+
+        const auto nameOf
+            = [](QWidget* widget) { return QAccessible::queryAccessibleInterface(widget)->text(QAccessible::Name); };
+        QCOMPARE(nameOf(m_window->serverControls()->urlField()), QStringLiteral("Listening URL"));
+        QCOMPARE(nameOf(m_window->serverControls()->workerSpinBox()), QStringLiteral("Workers"));
+        QAccessibleInterface* table = QAccessible::queryAccessibleInterface(m_window->jobsPanel()->view());
+        QCOMPARE(table->text(QAccessible::Name), QStringLiteral("Jobs"));
+        QAccessibleTableInterface* cells = table->tableInterface();
+        QVERIFY(cells);
+        QCOMPARE(cells->columnCount(), int(JobModel::ColumnCount));
+        for (int column = 0; column < cells->columnCount(); ++column)
+            QVERIFY2(!cells->columnDescription(column).isEmpty(), qPrintable(QString::number(column)));
+        QCOMPARE(cells->columnDescription(JobModel::DurationColumn), QStringLiteral("Run time"));
     }
 
     void invalidJsonDisablesSubmit()

@@ -68,6 +68,11 @@ JobDetails::JobDetails(QWidget* parent)
     m_history->setRootIsDecorated(false);
     m_history->setAlternatingRowColors(true);
 
+    m_payload->setAccessibleName(tr("Payload"));
+    m_result->setAccessibleName(tr("Result"));
+    m_error->setAccessibleName(tr("Error"));
+    m_history->setAccessibleName(tr("Attempts"));
+    m_tabs->setAccessibleName(tr("Job details"));
     m_tabs->addTab(m_payload, tr("Payload"));
     m_tabs->addTab(m_result, tr("Result"));
     m_tabs->addTab(m_error, tr("Error"));

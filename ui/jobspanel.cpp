@@ -73,6 +73,10 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     }
     m_queue->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_type->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_status->setAccessibleName(tr("Filter by status"));
+    m_queue->setAccessibleName(tr("Filter by queue"));
+    m_type->setAccessibleName(tr("Filter by type"));
+    m_idSearch->setAccessibleName(tr("Find job by id"));
     m_idSearch->setPlaceholderText(tr("Find job by id"));
     m_idSearch->setClearButtonEnabled(true);
     m_idSearch->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{0,18}")), this));
@@ -103,6 +107,8 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     actions->addActions({ m_cancel, m_retry, m_copyId, m_copyCurl });
 
     m_view->setModel(m_proxy);
+    m_view->setAccessibleName(tr("Jobs"));
+    m_count->setAccessibleName(tr("Jobs shown"));
     m_view->setItemDelegateForColumn(JobModel::ProgressColumn, new ProgressDelegate(m_view));
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);

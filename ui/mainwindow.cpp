@@ -70,6 +70,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
 
     auto* tabs = new QTabWidget(this);
     tabs->setDocumentMode(true);
+    tabs->setAccessibleName(tr("Jobs, queues and HTTP requests"));
     tabs->addTab(m_jobs, tr("Jobs"));
     tabs->addTab(m_queues, tr("Queues"));
     tabs->addTab(m_requests, tr("HTTP requests"));

@@ -61,6 +61,7 @@ ServerToolBar::ServerToolBar(Server* server, QWidget* parent)
     addSeparator();
 
     m_stateLabel->setObjectName(QStringLiteral("serverState"));
+    m_stateLabel->setAccessibleName(tr("Server state"));
     m_stateLabel->setMinimumWidth(90);
     m_stateLabel->setAlignment(Qt::AlignCenter);
     addWidget(m_stateLabel);
@@ -74,13 +75,17 @@ ServerToolBar::ServerToolBar(Server* server, QWidget* parent)
     m_url->setReadOnly(true);
     m_url->setMinimumWidth(190);
     m_url->setToolTip(tr("Where the HTTP API listens"));
+    m_url->setAccessibleName(tr("Listening URL"));
     addWidget(m_url);
     QAction* copyUrl = addAction(tr("Copy URL"));
     copyUrl->setToolTip(tr("Copy the listening URL"));
     connect(copyUrl, &QAction::triggered, this, [this] { QApplication::clipboard()->setText(m_url->text()); });
     addSeparator();
 
-    addWidget(new QLabel(tr("Workers "), this));
+    auto* workersLabel = new QLabel(tr("&Workers "), this);
+    workersLabel->setBuddy(m_workers);
+    addWidget(workersLabel);
+    m_workers->setAccessibleName(tr("Workers"));
     m_workers->setRange(1, Limits::maxWorkers);
     m_workers->setKeyboardTracking(false); // one change per Enter or arrow click, not per digit
     m_workers->setToolTip(tr("Worker pool size; changes apply while running"));
