@@ -217,6 +217,72 @@ private Q_SLOTS:
         QCOMPARE(cells->columnDescription(JobModel::DurationColumn), QStringLiteral("Run time"));
     }
 
+    void smallThingsUsersNotice()
+    {
+        JobsPanel* panel = m_window->jobsPanel();
+        // An empty table says how to begin, with this server's address.
+        QTRY_VERIFY(panel->emptyHint()->isVisible());
+        const QString url = m_server->url().toString();
+        QVERIFY2(panel->emptyHint()->text().contains(QStringLiteral("curl -s %1/jobs").arg(url)),
+            qPrintable(panel->emptyHint()->text()));
+        QVERIFY(panel->emptyHint()->text().contains(QStringLiteral("%1/openapi.json").arg(url)));
+
+        // One job is "1 job"; the hint goes.
+        const Job job = submitOne(*m_engine, spec(QStringLiteral("echo")));
+        QTRY_COMPARE(panel->countLabel()->text(), QStringLiteral("1 recent job"));
+        QVERIFY(!panel->emptyHint()->isVisible());
+
+        // Copying says it copied.
+        panel->view()->setCurrentIndex(panel->view()->model()->index(0, 0));
+        QSignalSpy messages(panel, &JobsPanel::message);
+        panel->copyIdAction()->trigger();
+        QCOMPARE(messages.count(), 1);
+        QCOMPARE(messages.constFirst().constFirst().toString(), QStringLiteral("Copied the id %1").arg(job.id));
+        panel->copyCurlAction()->trigger();
+        QVERIFY(messages.constLast().constFirst().toString().startsWith(QStringLiteral("Copied a curl command")));
+
+        // Ctrl+F finds; Stop now has a shortcut.
+        QCOMPARE(m_window->findAction()->shortcut(), QKeySequence(QKeySequence::Find));
+        m_window->activateWindow();
+        m_window->findAction()->trigger();
+        QTRY_VERIFY(panel->idSearch()->hasFocus());
+        QCOMPARE(m_window->serverControls()->stopNowAction()->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+X")));
+    }
+
+    void fitsInASmallWindow()
+    {
+        // 1024x640: no tile caption and no details row is cut off, and the window keeps its size.
+        m_window->resize(1024, 640);
+        JobsPanel* panel = m_window->jobsPanel();
+        const Job job = submitOne(*m_engine, spec(QStringLiteral("sleep"), sleepMs(60000)));
+        QTRY_COMPARE(panel->model()->rowCount(), 1);
+        panel->view()->setCurrentIndex(panel->view()->model()->index(0, 0));
+        QTRY_COMPARE(panel->details()->job()->status, JobStatus::Running);
+        QTRY_VERIFY(m_window->snapshotsApplied() > 3);
+        const QString path = qEnvironmentVariable("QUEUELAB_GRAB"); // look at it: QUEUELAB_GRAB=file.png
+        if (!path.isEmpty())
+            m_window->grab().save(path);
+        QCOMPARE(m_window->size(), QSize(1024, 640));
+
+        QStringList cut;
+        const auto check = [&](QLabel* label) {
+            if (!label->isVisible() || label->text().isEmpty())
+                return;
+            const int needed
+                = label->wordWrap() ? label->heightForWidth(label->contentsRect().width()) : label->sizeHint().height();
+            const int neededWidth = label->wordWrap() ? 0 : label->fontMetrics().horizontalAdvance(label->text());
+            if (label->contentsRect().height() < needed - 1 || label->contentsRect().width() < neededWidth)
+                cut.append(
+                    QStringLiteral("\"%1\" (%2x%3)").arg(label->text()).arg(label->width()).arg(label->height()));
+        };
+        for (QLabel* label : m_window->summaryTiles()->findChildren<QLabel*>())
+            check(label);
+        for (QLabel* label : panel->details()->findChildren<QLabel*>())
+            check(label);
+        QVERIFY2(cut.isEmpty(), qPrintable(cut.join(QStringLiteral(", "))));
+        Q_UNUSED(job);
+    }
+
     void invalidJsonDisablesSubmit()
     {
         SubmitPanel* submit = m_window->submitPanel();

@@ -8,6 +8,7 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QScrollArea>
 #include <QTabWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -78,9 +79,18 @@ JobDetails::JobDetails(QWidget* parent)
     m_tabs->addTab(m_error, tr("Error"));
     m_tabs->addTab(m_history, tr("Attempts"));
 
+    // The timeline scrolls in a short pane rather than being cut off, and leaves the tabs room.
+    auto* timeline = new QWidget;
+    timeline->setLayout(m_timeline);
+    auto* timelineArea = new QScrollArea(this);
+    timelineArea->setWidget(timeline);
+    timelineArea->setWidgetResizable(true);
+    timelineArea->setFrameShape(QFrame::NoFrame);
+    timelineArea->setMinimumHeight(2 * fontMetrics().lineSpacing());
+    timelineArea->setAccessibleName(tr("Timeline"));
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_title);
-    layout->addLayout(m_timeline);
+    layout->addWidget(timelineArea, 1);
     layout->addWidget(m_tabs, 1);
     setJob(std::nullopt);
 }
@@ -140,7 +150,7 @@ void JobDetails::showTimeline(const Job& job)
             qobject_cast<QLabel*>(m_timeline->itemAt(row, QFormLayout::LabelRole)->widget())->setText(label);
             qobject_cast<QLabel*>(m_timeline->itemAt(row, QFormLayout::FieldRole)->widget())->setText(value);
         } else {
-            auto* field = new QLabel(value, this);
+            auto* field = new QLabel(value);
             field->setTextInteractionFlags(Qt::TextSelectableByMouse);
             m_timeline->addRow(label, field);
         }

@@ -10,6 +10,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -99,6 +100,8 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
         for (JobId id : selectedIds())
             ids.append(QString::number(id));
         QApplication::clipboard()->setText(ids.join(QLatin1Char('\n')));
+        Q_EMIT message(
+            ids.size() == 1 ? tr("Copied the id %1").arg(ids.constFirst()) : tr("Copied %1 ids").arg(ids.size()));
     });
     connect(m_copyCurl, &QAction::triggered, this, &JobsPanel::copyCurl);
 
@@ -107,6 +110,16 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     actions->addActions({ m_cancel, m_retry, m_copyId, m_copyCurl });
 
     m_view->setModel(m_proxy);
+    m_emptyHint = new QLabel(m_view->viewport());
+    m_emptyHint->setObjectName(QStringLiteral("emptyJobsHint"));
+    m_emptyHint->setAccessibleName(tr("How to begin"));
+    m_emptyHint->setAlignment(Qt::AlignCenter);
+    m_emptyHint->setWordWrap(true);
+    m_emptyHint->setTextFormat(Qt::RichText);
+    m_emptyHint->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    m_emptyHint->setOpenExternalLinks(true);
+    m_emptyHint->setContentsMargins(16, 16, 16, 16);
+    m_view->viewport()->installEventFilter(this);
     m_view->setAccessibleName(tr("Jobs"));
     m_count->setAccessibleName(tr("Jobs shown"));
     m_view->setItemDelegateForColumn(JobModel::ProgressColumn, new ProgressDelegate(m_view));
@@ -227,6 +240,7 @@ void JobsPanel::readNextRange()
 {
     if (m_reconcilePlan.isEmpty()) {
         m_reconciling = false;
+        updateCount();
         Q_EMIT reconciled();
         if (std::exchange(m_reconcileAgain, false))
             reconcile();
@@ -326,11 +340,14 @@ void JobsPanel::updateActions()
 
 void JobsPanel::updateCount()
 {
-    const QString held = QLocale::system().toString(m_model->rowCount());
+    const int held = m_model->rowCount();
+    const QString heldText
+        = held == 1 ? tr("1 recent job") : tr("%1 recent jobs").arg(QLocale::system().toString(held));
     if (m_proxy->isFiltering())
-        m_count->setText(tr("%1 of %2 recent jobs").arg(QLocale::system().toString(m_proxy->rowCount()), held));
+        m_count->setText(tr("%1 of %2").arg(QLocale::system().toString(m_proxy->rowCount()), heldText));
     else
-        m_count->setText(tr("%1 recent jobs").arg(held));
+        m_count->setText(heldText);
+    updateEmptyHint();
 }
 
 void JobsPanel::applyToSelection(EngineResult<Job> (Engine::*operation)(JobId), const QString& done)
@@ -351,15 +368,52 @@ void JobsPanel::applyToSelection(EngineResult<Job> (Engine::*operation)(JobId), 
             return outcome;
         },
         [this, done](const ActionOutcome& outcome) {
-            QString text = tr("%1 %2 of %3 jobs").arg(done).arg(outcome.done).arg(outcome.done + outcome.errors.size());
+            const qsizetype asked = outcome.done + outcome.errors.size();
+            QString text = asked == 1 ? tr("%1 %2 of 1 job").arg(done).arg(outcome.done)
+                                      : tr("%1 %2 of %3 jobs").arg(done).arg(outcome.done).arg(asked);
             if (!outcome.errors.isEmpty())
                 text += QStringLiteral(" — ") + outcome.errors.mid(0, 3).join(QStringLiteral("; "));
             Q_EMIT message(text);
         });
 }
 
+bool JobsPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
+        m_emptyHint->resize(m_view->viewport()->size());
+    return QWidget::eventFilter(watched, event);
+}
+
+void JobsPanel::setServerUrl(const QUrl& url)
+{
+    m_serverUrl = url;
+    updateEmptyHint();
+}
+
+void JobsPanel::updateEmptyHint()
+{
+    // Over the empty table: how to begin, with this server's real address.
+    const bool empty = m_proxy->rowCount() == 0 && !m_reconciling;
+    m_emptyHint->setVisible(empty);
+    if (!empty)
+        return;
+    if (m_proxy->isFiltering() || m_model->rowCount() > 0) {
+        m_emptyHint->setText(tr("No recent job matches the filters."));
+    } else {
+        const QString url = m_serverUrl.toString();
+        m_emptyHint->setText(tr("<p><b>No jobs yet.</b> Submit one with the Submit form (Ctrl+N), or over HTTP:</p>"
+                                "<pre>curl -s %1/jobs -H 'Content-Type: application/json' \\\n"
+                                "     -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}'</pre>"
+                                "<p>The whole API is described at <a href=\"%1/openapi.json\">%1/openapi.json</a>.</p>")
+                                 .arg(url.toHtmlEscaped()));
+    }
+    m_emptyHint->resize(m_view->viewport()->size());
+}
+
 void JobsPanel::copyCurl()
 {
-    if (const std::optional<Job> job = currentJob())
+    if (const std::optional<Job> job = currentJob()) {
         QApplication::clipboard()->setText(curlCommand(m_serverUrl, *job, m_usesToken));
+        Q_EMIT message(tr("Copied a curl command that submits a copy of job %1").arg(job->id));
+    }
 }

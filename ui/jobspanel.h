@@ -33,7 +33,7 @@ public:
     void reconcile();
     bool isReconciling() const { return m_reconciling; }
 
-    void setServerUrl(const QUrl& url) { m_serverUrl = url; }
+    void setServerUrl(const QUrl& url);
     void setUsesToken(bool usesToken) { m_usesToken = usesToken; }
 
     JobModel* model() const { return m_model; }
@@ -43,6 +43,8 @@ public:
     QSplitter* splitter() const { return m_splitter; }
     QComboBox* statusFilter() const { return m_status; }
     QLineEdit* idSearch() const { return m_idSearch; }
+    QLabel* emptyHint() const { return m_emptyHint; }
+    QLabel* countLabel() const { return m_count; }
     QAction* cancelAction() const { return m_cancel; }
     QAction* retryAction() const { return m_retry; }
     QAction* copyIdAction() const { return m_copyId; }
@@ -52,6 +54,9 @@ public:
 
     static constexpr int newestRows = 10000;
     static constexpr int idsPerRead = 1000; // a few milliseconds of reading and merging each
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 Q_SIGNALS:
     void message(const QString& text);
@@ -72,6 +77,7 @@ private:
     void updateDetails();
     void updateActions();
     void updateCount();
+    void updateEmptyHint();
     void applyToSelection(EngineResult<Job> (Engine::*operation)(JobId), const QString& done);
     void copyCurl();
 
@@ -84,6 +90,7 @@ private:
     QComboBox* m_type;
     QLineEdit* m_idSearch;
     QLabel* m_count;
+    QLabel* m_emptyHint = nullptr; // on the table's viewport
     QTableView* m_view;
     JobDetails* m_details;
     QSplitter* m_splitter;

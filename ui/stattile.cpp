@@ -37,7 +37,7 @@ StatTile::StatTile(const QString& title, const QColor& accent, QWidget* parent)
     m_caption->setForegroundRole(QPalette::PlaceholderText);
 
     auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(10, 6, 10, 6);
+    layout->setContentsMargins(10, 4, 10, 4);
     layout->setSpacing(0);
     layout->addWidget(titleLabel);
     layout->addWidget(m_value);

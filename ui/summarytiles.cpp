@@ -5,7 +5,8 @@
 #include "snapshot.h"
 #include "stattile.h"
 
-#include <QHBoxLayout>
+#include <QGridLayout>
+#include <QResizeEvent>
 
 SummaryTiles::SummaryTiles(QWidget* parent)
     : QWidget(parent)
@@ -34,10 +35,42 @@ SummaryTiles::SummaryTiles(QWidget* parent)
         new StatTile(tr("Wait p50"), neutral, this),
         new StatTile(tr("Run time p50"), neutral, this),
     };
-    auto* layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
+    m_layout = new QGridLayout(this);
+    m_layout->setContentsMargins(0, 0, 0, 0);
+    arrange(int(m_tiles.size()));
+}
+
+void SummaryTiles::arrange(int columns)
+{
+    if (columns == m_columns)
+        return;
+    m_columns = columns;
     for (StatTile* tile : m_tiles)
-        layout->addWidget(tile);
+        m_layout->removeWidget(tile);
+    for (int i = 0; i < int(m_tiles.size()); ++i)
+        m_layout->addWidget(m_tiles[std::size_t(i)], i / columns, i % columns);
+    for (int column = 0; column < int(m_tiles.size()); ++column)
+        m_layout->setColumnStretch(column, column < columns ? 1 : 0); // tiles of one width
+}
+
+QSize SummaryTiles::minimumSizeHint() const
+{
+    // In as many rows as a narrow window needs: never wider than a few tiles.
+    const QSize tile = m_tiles.front()->minimumSizeHint();
+    return { 3 * (tile.width() + m_layout->horizontalSpacing()), QWidget::minimumSizeHint().height() };
+}
+
+void SummaryTiles::resizeEvent(QResizeEvent* event)
+{
+    int widest = 0;
+    for (const StatTile* tile : m_tiles)
+        widest = std::max(widest, tile->minimumSizeHint().width());
+    const int spacing = std::max(0, m_layout->horizontalSpacing());
+    const int fit = std::max(1, (event->size().width() + spacing) / (widest + spacing));
+    const int count = int(m_tiles.size());
+    const int rows = (count + std::min(fit, count) - 1) / std::min(fit, count);
+    arrange((count + rows - 1) / rows); // rows of even length
+    QWidget::resizeEvent(event);
 }
 
 void SummaryTiles::setSnapshot(const EngineSnapshot& snapshot)
@@ -65,9 +98,9 @@ void SummaryTiles::setSnapshot(const EngineSnapshot& snapshot)
         tr("Jobs finished per second over the last 60 whole seconds (%1 jobs); over the "
            "last 5 seconds: %2")
             .arg(DisplayFormat::count(rates.finishedLastMinute), DisplayFormat::rate(rates.jobsPerSecond)));
-    const QString window = rates.percentileJobs == 1
-        ? tr("the last job")
-        : tr("last %1 jobs").arg(DisplayFormat::count(rates.percentileJobs));
+    const QString window = rates.percentileJobs == 0 ? tr("no job finished yet")
+        : rates.percentileJobs == 1                  ? tr("the last job")
+                                    : tr("last %1 jobs").arg(DisplayFormat::count(rates.percentileJobs));
     const auto percentiles = [&](StatTile* tile, double p50, double p95, double p99, const QString& what) {
         tile->setValue(DisplayFormat::duration(p50));
         tile->setCaption(

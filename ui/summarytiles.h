@@ -5,6 +5,7 @@
 #include <array>
 
 struct EngineSnapshot;
+class QGridLayout;
 class StatTile;
 
 // The overview's row of figures: jobs per status, throughput, wait and run time percentiles.
@@ -19,7 +20,15 @@ public:
 
     void setSnapshot(const EngineSnapshot& snapshot);
     StatTile* tile(Tile which) const { return m_tiles[which]; }
+    QSize minimumSizeHint() const override;
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
+    void arrange(int columns);
+
     std::array<StatTile*, TileCount> m_tiles;
+    QGridLayout* m_layout = nullptr;
+    int m_columns = 0;
 };
