@@ -59,11 +59,21 @@ struct QueueInfo
     int concurrency = 0; // 0: no limit beyond the worker count
 };
 
+// The newest state of a range of jobs, for views that reconcile what they show.
+struct CurrentJobs
+{
+    // The engine's last change (EngineSnapshot::changeSeq) before the jobs were read: each
+    // state is at least this new, so a view keeps a row it learnt from a later change.
+    quint64 changeSeq = 0;
+    QList<Job> jobs; // newest id first; ids without a job (never stored, or pruned) are left out
+};
+
 struct EngineStats
 {
     EngineState state = EngineState::Stopped;
     StatusCounts counts {};
     qint64 queueDepth = 0;
+    qint64 runnable = 0; // of queueDepth, not held by a paused queue or a concurrency limit
     int workerCount = 0;
     int busyWorkers = 0;
     Throughput throughput;
@@ -101,6 +111,12 @@ public:
     JobPage listJobs(const JobQuery& query) const;
     EngineResult<Job> cancel(JobId id);
     EngineResult<Job> retry(JobId id);
+    // The newest state of every job with an id in [fromId, toId], whether its last change is
+    // stored yet or not (listJobs() may lag a commit behind). At most maxCurrentJobs ids: a
+    // larger range is cut at its low end. Reads the store: call it off the GUI thread.
+    CurrentJobs currentJobs(JobId fromId, JobId toId) const;
+    static constexpr int maxCurrentJobs = 10000;
+    JobId lastJobId() const; // the highest id given so far
 
     // Calls `callback(job)` on `context`'s thread once the job is finished (at once if it is).
     // Returns a handle for cancelWait(); 0 when the job is unknown.

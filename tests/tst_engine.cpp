@@ -368,11 +368,68 @@ private Q_SLOTS:
         const JobId id = std::get<QList<Job>>(after).constFirst().id;
         const auto finishedIn = [&](const QList<QVariant>& arguments) {
             const auto snapshot = arguments.at(0).value<EngineSnapshot>();
-            return std::any_of(snapshot.changedJobs.cbegin(), snapshot.changedJobs.cend(),
-                [&](const Job& job) { return job.id == id && job.status == JobStatus::Succeeded; });
+            return std::any_of(
+                snapshot.changedJobs.cbegin(), snapshot.changedJobs.cend(), [&](const JobChange& change) {
+                    return change.job.id == id && change.job.status == JobStatus::Succeeded;
+                });
         };
         QTRY_VERIFY(std::any_of(snapshots.cbegin(), snapshots.cend(), finishedIn));
         QVERIFY(!snapshots.constLast().at(0).value<EngineSnapshot>().changesTruncated);
+    }
+
+    void snapshotsNumberEveryChangeAndCurrentJobsReadTheNewest()
+    {
+        EngineConfig config;
+        config.snapshotIntervalMs = 50;
+        auto engine = startedEngine(config);
+        QSignalSpy snapshots(engine.get(), &Engine::snapshotReady);
+        QVERIFY(std::holds_alternative<QList<Job>>(engine->submit(QList<JobSpec>(20, spec(QStringLiteral("echo"))))));
+        const auto lastSnapshot = [&] { return snapshots.constLast().at(0).value<EngineSnapshot>(); };
+        QTRY_VERIFY(!snapshots.isEmpty() && lastSnapshot().counts[std::size_t(JobStatus::Succeeded)] == 20);
+
+        // Each snapshot starts where the previous one ended, and its changes lie in its span.
+        quint64 previous = snapshots.constFirst().at(0).value<EngineSnapshot>().previousChangeSeq;
+        for (const QList<QVariant>& arguments : std::as_const(snapshots)) {
+            const auto snapshot = arguments.at(0).value<EngineSnapshot>();
+            QCOMPARE(snapshot.previousChangeSeq, previous);
+            for (const JobChange& change : snapshot.changedJobs)
+                QVERIFY(change.seq > snapshot.previousChangeSeq && change.seq <= snapshot.changeSeq);
+            previous = snapshot.changeSeq;
+        }
+        QVERIFY(previous >= 60); // created, started, finished: three changes a job
+
+        const CurrentJobs current = engine->currentJobs(0, 1000);
+        QCOMPARE(current.changeSeq, previous);
+        QCOMPARE(current.jobs.size(), 20);
+        QCOMPARE(current.jobs.constFirst().id, engine->lastJobId());
+        for (const Job& job : current.jobs)
+            QCOMPARE(job.status, JobStatus::Succeeded);
+        QCOMPARE(engine->currentJobs(5, 7).jobs.size(), 3);
+        QVERIFY(engine->currentJobs(21, 30).jobs.isEmpty());
+    }
+
+    void throughputCountsTheLastMinute()
+    {
+        std::atomic<qint64> clock { 1700000000000 };
+        EngineConfig config;
+        config.clock = [&clock] { return clock.load(); };
+        auto engine = startedEngine(config);
+        QVERIFY(std::holds_alternative<QList<Job>>(engine->submit(QList<JobSpec>(30, spec(QStringLiteral("echo"))))));
+        QTRY_COMPARE(engine->stats().counts[std::size_t(JobStatus::Succeeded)], 30);
+
+        clock += 1000; // the second they finished in is whole now
+        Throughput rates = engine->stats().throughput;
+        QCOMPARE(rates.finishedLastMinute, 30);
+        QCOMPARE(rates.jobsPerSecond, 30.0 / 5);
+        QCOMPARE(rates.percentileJobs, 30);
+        QVERIFY(rates.runP99Ms >= rates.runP95Ms && rates.runP95Ms >= rates.runP50Ms);
+
+        clock += 30000; // past the 5 s rate, within the minute
+        rates = engine->stats().throughput;
+        QCOMPARE(rates.jobsPerSecond, 0.0);
+        QCOMPARE(rates.finishedLastMinute, 30);
+        clock += 30000; // past the minute
+        QCOMPARE(engine->stats().throughput.finishedLastMinute, 0);
     }
 
     void resultsOverTheLimitFailTheJob()

@@ -147,6 +147,11 @@ private Q_SLOTS:
             << QByteArray("POST") << "/queues/a%20b/pause" << QByteArray() << json << 400 << "invalid_field";
         QTest::newRow("stats") << QByteArray("GET") << "/stats" << QByteArray() << QByteArray() << 200
                                << "\"queue_depth\"";
+        QTest::newRow("stats runnable") << QByteArray("GET") << "/stats" << QByteArray() << QByteArray() << 200
+                                        << "\"runnable\":0";
+        QTest::newRow("stats p99") << QByteArray("GET") << "/stats" << QByteArray() << QByteArray() << 200 << "\"p99\"";
+        QTest::newRow("stats last minute")
+            << QByteArray("GET") << "/stats" << QByteArray() << QByteArray() << 200 << "\"finished_last_minute\"";
         QTest::newRow("health") << QByteArray("GET") << "/health" << QByteArray() << QByteArray() << 200
                                 << "{\"status\":\"ok\"}";
         QTest::newRow("metrics") << QByteArray("GET") << "/metrics" << QByteArray() << QByteArray() << 200

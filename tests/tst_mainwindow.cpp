@@ -14,6 +14,9 @@
 #include "workermodel.h"
 
 #include <QAbstractButton>
+#include <QAbstractScrollArea>
+#include <QAbstractSpinBox>
+#include <QAccessible>
 #include <QComboBox>
 #include <QFile>
 #include <QImageReader>
@@ -133,6 +136,151 @@ private Q_SLOTS:
         QVERIFY(controls->stopAction()->shortcuts().contains(QKeySequence(QStringLiteral("Ctrl+."))));
         QVERIFY(controls->stopAction()->shortcuts().contains(QKeySequence(QStringLiteral("Ctrl+Shift+S"))));
         QCOMPARE(m_window->submitAction()->shortcut(), QKeySequence(QStringLiteral("Ctrl+N")));
+    }
+
+    void tilesSayWhatTheyCount()
+    {
+        SummaryTiles* tiles = m_window->summaryTiles();
+        const auto value = [&](SummaryTiles::Tile tile) { return tiles->tile(tile)->value(); };
+        const auto caption = [&](SummaryTiles::Tile tile) { return tiles->tile(tile)->caption(); };
+        // Jobs of a paused queue are queued but not ready to run.
+        QVERIFY(std::holds_alternative<QueueInfo>(m_engine->setQueuePaused(QStringLiteral("held"), true)));
+        JobSpec held = spec(QStringLiteral("echo"));
+        held.queue = QStringLiteral("held");
+        submitOne(*m_engine, held);
+        submitOne(*m_engine, held);
+        const Job cancelled = submitOne(*m_engine, held);
+        QVERIFY(std::holds_alternative<Job>(m_engine->cancel(cancelled.id)));
+        QTRY_COMPARE(value(SummaryTiles::Queued), QStringLiteral("2"));
+        QCOMPARE(caption(SummaryTiles::Queued), QStringLiteral("0 ready · 2 held"));
+        // Cancelled jobs have a tile of their own.
+        QTRY_COMPARE(value(SummaryTiles::Cancelled), QStringLiteral("1"));
+        QCOMPARE(value(SummaryTiles::Succeeded), QStringLiteral("0"));
+
+        submitOne(*m_engine, spec(QStringLiteral("echo")));
+        QTRY_COMPARE(value(SummaryTiles::Succeeded), QStringLiteral("1"));
+        QCOMPARE(caption(SummaryTiles::Rate), QStringLiteral("finished, last 60 s"));
+        QTRY_VERIFY2(caption(SummaryTiles::WaitTime).contains(QStringLiteral("p99")),
+            qPrintable(caption(SummaryTiles::WaitTime)));
+        QVERIFY2(caption(SummaryTiles::RunTime).endsWith(QStringLiteral(", the last job")),
+            qPrintable(caption(SummaryTiles::RunTime)));
+        QVERIFY(!tiles->tile(SummaryTiles::Queued)->toolTip().isEmpty());
+
+        // A limit of one running job holds the rest of its queue.
+        QVERIFY(std::holds_alternative<QueueInfo>(m_engine->setQueueConcurrency(QStringLiteral("slow"), 1)));
+        JobSpec slow = spec(QStringLiteral("sleep"), sleepMs(60000));
+        slow.queue = QStringLiteral("slow");
+        for (int i = 0; i < 3; ++i)
+            submitOne(*m_engine, slow);
+        QTRY_COMPARE(caption(SummaryTiles::Queued), QStringLiteral("0 ready · 4 held"));
+    }
+
+    void everyControlHasAnAccessibleName()
+    {
+        // What a screen reader announces, read through the accessibility tree.
+        QStringList unnamed;
+        for (QWidget* widget : m_window->findChildren<QWidget*>()) {
+            if (widget->focusPolicy() == Qt::NoFocus)
+                continue;
+            // The editor of a spin box, the popup of a combo box and the viewport of a scroll area
+            // are parts of a control named as a whole.
+            QWidget* parent = widget->parentWidget();
+            const auto partOf = [widget]() {
+                for (QWidget* ancestor = widget->parentWidget(); ancestor; ancestor = ancestor->parentWidget()) {
+                    if (qobject_cast<QAbstractSpinBox*>(ancestor) || qobject_cast<QComboBox*>(ancestor))
+                        return true;
+                }
+                const auto* area = qobject_cast<QAbstractScrollArea*>(widget->parentWidget());
+                return area && area->viewport() == widget;
+            };
+            if (partOf())
+                continue;
+            QAccessibleInterface* accessible = QAccessible::queryAccessibleInterface(widget);
+            if (!accessible || accessible->text(QAccessible::Name).trimmed().isEmpty())
+                unnamed.append(QStringLiteral("%1 \"%2\" in %3")
+                                   .arg(QLatin1StringView(widget->metaObject()->className()), widget->objectName(),
+                                       QLatin1StringView(parent ? parent->metaObject()->className() : "nothing")));
+        }
+        QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(QStringLiteral("; "))));
+
+        const auto nameOf
+            = [](QWidget* widget) { return QAccessible::queryAccessibleInterface(widget)->text(QAccessible::Name); };
+        QCOMPARE(nameOf(m_window->serverControls()->urlField()), QStringLiteral("Listening URL"));
+        QCOMPARE(nameOf(m_window->serverControls()->workerSpinBox()), QStringLiteral("Workers"));
+        QAccessibleInterface* table = QAccessible::queryAccessibleInterface(m_window->jobsPanel()->view());
+        QCOMPARE(table->text(QAccessible::Name), QStringLiteral("Jobs"));
+        QAccessibleTableInterface* cells = table->tableInterface();
+        QVERIFY(cells);
+        QCOMPARE(cells->columnCount(), int(JobModel::ColumnCount));
+        for (int column = 0; column < cells->columnCount(); ++column)
+            QVERIFY2(!cells->columnDescription(column).isEmpty(), qPrintable(QString::number(column)));
+        QCOMPARE(cells->columnDescription(JobModel::DurationColumn), QStringLiteral("Run time"));
+    }
+
+    void smallThingsUsersNotice()
+    {
+        JobsPanel* panel = m_window->jobsPanel();
+        // An empty table says how to begin, with this server's address.
+        QTRY_VERIFY(panel->emptyHint()->isVisible());
+        const QString url = m_server->url().toString();
+        QVERIFY2(panel->emptyHint()->text().contains(QStringLiteral("curl -s %1/jobs").arg(url)),
+            qPrintable(panel->emptyHint()->text()));
+        QVERIFY(panel->emptyHint()->text().contains(QStringLiteral("%1/openapi.json").arg(url)));
+
+        // One job is "1 job"; the hint goes.
+        const Job job = submitOne(*m_engine, spec(QStringLiteral("echo")));
+        QTRY_COMPARE(panel->countLabel()->text(), QStringLiteral("1 recent job"));
+        QVERIFY(!panel->emptyHint()->isVisible());
+
+        // Copying says it copied.
+        panel->view()->setCurrentIndex(panel->view()->model()->index(0, 0));
+        QSignalSpy messages(panel, &JobsPanel::message);
+        panel->copyIdAction()->trigger();
+        QCOMPARE(messages.count(), 1);
+        QCOMPARE(messages.constFirst().constFirst().toString(), QStringLiteral("Copied the id %1").arg(job.id));
+        panel->copyCurlAction()->trigger();
+        QVERIFY(messages.constLast().constFirst().toString().startsWith(QStringLiteral("Copied a curl command")));
+
+        // Ctrl+F finds; Stop now has a shortcut.
+        QCOMPARE(m_window->findAction()->shortcut(), QKeySequence(QKeySequence::Find));
+        m_window->activateWindow();
+        m_window->findAction()->trigger();
+        QTRY_VERIFY(panel->idSearch()->hasFocus());
+        QCOMPARE(m_window->serverControls()->stopNowAction()->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+X")));
+    }
+
+    void fitsInASmallWindow()
+    {
+        // 1024x640: no tile caption and no details row is cut off, and the window keeps its size.
+        m_window->resize(1024, 640);
+        JobsPanel* panel = m_window->jobsPanel();
+        const Job job = submitOne(*m_engine, spec(QStringLiteral("sleep"), sleepMs(60000)));
+        QTRY_COMPARE(panel->model()->rowCount(), 1);
+        panel->view()->setCurrentIndex(panel->view()->model()->index(0, 0));
+        QTRY_COMPARE(panel->details()->job()->status, JobStatus::Running);
+        QTRY_VERIFY(m_window->snapshotsApplied() > 3);
+        const QString path = qEnvironmentVariable("QUEUELAB_GRAB"); // look at it: QUEUELAB_GRAB=file.png
+        if (!path.isEmpty())
+            m_window->grab().save(path);
+        QCOMPARE(m_window->size(), QSize(1024, 640));
+
+        QStringList cut;
+        const auto check = [&](QLabel* label) {
+            if (!label->isVisible() || label->text().isEmpty())
+                return;
+            const int needed
+                = label->wordWrap() ? label->heightForWidth(label->contentsRect().width()) : label->sizeHint().height();
+            const int neededWidth = label->wordWrap() ? 0 : label->fontMetrics().horizontalAdvance(label->text());
+            if (label->contentsRect().height() < needed - 1 || label->contentsRect().width() < neededWidth)
+                cut.append(
+                    QStringLiteral("\"%1\" (%2x%3)").arg(label->text()).arg(label->width()).arg(label->height()));
+        };
+        for (QLabel* label : m_window->summaryTiles()->findChildren<QLabel*>())
+            check(label);
+        for (QLabel* label : panel->details()->findChildren<QLabel*>())
+            check(label);
+        QVERIFY2(cut.isEmpty(), qPrintable(cut.join(QStringLiteral(", "))));
+        Q_UNUSED(job);
     }
 
     void invalidJsonDisablesSubmit()
@@ -266,12 +414,12 @@ private Q_SLOTS:
 
         const auto result = m_engine->submit(QList<JobSpec>(300, spec(QStringLiteral("echo"))));
         QVERIFY(std::holds_alternative<QList<Job>>(result));
-        QTRY_VERIFY(!panel.isReloading());
+        QTRY_VERIFY(!panel.isReconciling());
         QCOMPARE(panel.model()->rowCount(), 1);
 
         EngineSnapshot truncated;
         truncated.changesTruncated = true;
-        QSignalSpy reloaded(&panel, &JobsPanel::reloaded);
+        QSignalSpy reloaded(&panel, &JobsPanel::reconciled);
         panel.applySnapshot(truncated);
         QTRY_COMPARE(reloaded.count(), 1);
         QCOMPARE(panel.model()->rowCount(), 301);

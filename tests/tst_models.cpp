@@ -31,6 +31,16 @@ QList<Job> makeJobs(JobId from, JobId to)
     return jobs;
 }
 
+// Snapshot changes of these states, numbered after every change made so far.
+QList<JobChange> changes(const QList<Job>& jobs)
+{
+    static quint64 seq = 0;
+    QList<JobChange> result;
+    for (const Job& job : jobs)
+        result.append(JobChange { ++seq, job });
+    return result;
+}
+
 QList<JobId> idsOf(const JobModel& model)
 {
     QList<JobId> ids;
@@ -117,7 +127,7 @@ private Q_SLOTS:
     {
         JobModel model(100);
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.mergeJobs({ makeJob(2), makeJob(1), makeJob(3) });
+        model.applyChanges(changes({ makeJob(2), makeJob(1), makeJob(3) }));
         QCOMPARE(idsOf(model), (QList<JobId> { 3, 2, 1 }));
         QCOMPARE(model.rowOf(2), 1);
         QCOMPARE(model.rowOf(99), -1);
@@ -129,7 +139,7 @@ private Q_SLOTS:
     {
         JobModel model(100);
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.mergeJobs(makeJobs(1, 10));
+        model.applyChanges(changes(makeJobs(1, 10)));
         const QPersistentModelIndex selected = model.index(model.rowOf(5), JobModel::StatusColumn);
 
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
@@ -139,7 +149,7 @@ private Q_SLOTS:
         running.progress = 0.5;
         Job failed = makeJob(4, JobStatus::Failed);
         failed.error = JobError { QStringLiteral("boom"), QStringLiteral("it broke") };
-        model.mergeJobs({ running, failed, makeJob(9) }); // 9 did not change
+        model.applyChanges(changes({ running, failed, makeJob(9) })); // 9 did not change
         // Rows of ids 5 and 4 are adjacent: one dataChanged covers both; id 9 is not touched.
         QCOMPARE(changedRanges(changed), (QList<QPair<int, int>> { { model.rowOf(5), model.rowOf(4) } }));
         QCOMPARE(inserted.count(), 0);
@@ -156,7 +166,7 @@ private Q_SLOTS:
         JobModel model(100);
         Job scheduled = makeJob(1, JobStatus::Scheduled);
         scheduled.runAt = QDateTime(QDate(2024, 5, 1), QTime(14, 3, 7, 250)).toMSecsSinceEpoch(); // local time
-        model.mergeJobs({ scheduled });
+        model.applyChanges(changes({ scheduled }));
         QCOMPARE(model.index(0, JobModel::DurationColumn).data().toString(), QStringLiteral("due 14:03:07"));
         QCOMPARE(model.index(0, JobModel::StatusColumn).data(Qt::ToolTipRole).toString(),
             QStringLiteral("Due at 2024-05-01 14:03:07.250"));
@@ -165,7 +175,7 @@ private Q_SLOTS:
         done.status = JobStatus::Succeeded;
         done.startedAt = scheduled.runAt;
         done.finishedAt = scheduled.runAt + 1500;
-        model.mergeJobs({ done });
+        model.applyChanges(changes({ done }));
         QCOMPARE(model.index(0, JobModel::DurationColumn).data().toString(), QStringLiteral("1.50 s"));
         QVERIFY(model.index(0, JobModel::StatusColumn).data(Qt::ToolTipRole).isNull());
     }
@@ -174,12 +184,12 @@ private Q_SLOTS:
     {
         JobModel model(100);
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.mergeJobs(makeJobs(1, 10));
+        model.applyChanges(changes(makeJobs(1, 10)));
         const QPersistentModelIndex selected = model.index(model.rowOf(5), 0);
         QCOMPARE(selected.row(), 5);
 
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
-        model.mergeJobs(makeJobs(11, 15));
+        model.applyChanges(changes(makeJobs(11, 15)));
         QCOMPARE(inserted.count(), 1);
         QCOMPARE(inserted.first().at(1).toInt(), 0);
         QCOMPARE(inserted.first().at(2).toInt(), 4);
@@ -193,8 +203,8 @@ private Q_SLOTS:
     {
         JobModel model(100);
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.mergeJobs({ makeJob(10), makeJob(5), makeJob(1) });
-        model.mergeJobs({ makeJob(7), makeJob(12), makeJob(3) });
+        model.applyChanges(changes({ makeJob(10), makeJob(5), makeJob(1) }));
+        model.applyChanges(changes({ makeJob(7), makeJob(12), makeJob(3) }));
         QCOMPARE(idsOf(model), (QList<JobId> { 12, 10, 7, 5, 3, 1 }));
     }
 
@@ -202,15 +212,15 @@ private Q_SLOTS:
     {
         JobModel model(5);
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.mergeJobs(makeJobs(1, 5));
-        model.mergeJobs(makeJobs(6, 8));
+        model.applyChanges(changes(makeJobs(1, 5)));
+        model.applyChanges(changes(makeJobs(6, 8)));
         QCOMPARE(idsOf(model), (QList<JobId> { 8, 7, 6, 5, 4 }));
         // Older than every row of a full model: not taken.
-        model.mergeJobs({ makeJob(2) });
+        model.applyChanges(changes({ makeJob(2) }));
         QCOMPARE(idsOf(model), (QList<JobId> { 8, 7, 6, 5, 4 }));
         // A batch bigger than the model: only the newest rows are kept.
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
-        model.mergeJobs(makeJobs(100, 120));
+        model.applyChanges(changes(makeJobs(100, 120)));
         QCOMPARE(idsOf(model), (QList<JobId> { 120, 119, 118, 117, 116 }));
         QCOMPARE(inserted.count(), 1);
     }
@@ -218,7 +228,7 @@ private Q_SLOTS:
     void jobModelTakesTheLastStateOfADuplicate()
     {
         JobModel model(100);
-        model.mergeJobs({ makeJob(1, JobStatus::Queued), makeJob(1, JobStatus::Running) });
+        model.applyChanges(changes({ makeJob(1, JobStatus::Queued), makeJob(1, JobStatus::Running) }));
         QCOMPARE(model.rowCount(), 1);
         QCOMPARE(model.jobAt(0).status, JobStatus::Running);
     }
@@ -229,7 +239,7 @@ private Q_SLOTS:
         QList<Job> history;
         for (JobId id = 1; id <= 100000; ++id)
             history.append(makeJob(id, JobStatus::Succeeded));
-        model.mergeJobs(history);
+        model.applyChanges(changes(history));
         QCOMPARE(model.rowCount(), 100000);
 
         // 5,000 new jobs and 2,000 changed ones, as one snapshot brings them.
@@ -241,7 +251,7 @@ private Q_SLOTS:
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         QElapsedTimer timer;
         timer.start();
-        model.mergeJobs(burst);
+        model.applyChanges(changes(burst));
         const qint64 elapsedMs = timer.elapsed();
         QCOMPARE(model.rowCount(), 100000);
         QCOMPARE(model.jobAt(0).id, JobId(105000));
@@ -251,17 +261,77 @@ private Q_SLOTS:
         QVERIFY2(elapsedMs < 1000, qPrintable(QStringLiteral("merge took %1 ms").arg(elapsedMs)));
     }
 
+    void jobModelNeverTakesAnOlderChange()
+    {
+        JobModel model(100);
+        model.applyChanges({ JobChange { 10, makeJob(1, JobStatus::Succeeded) } });
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.applyChanges({ JobChange { 7, makeJob(1, JobStatus::Running) } }); // a late, older change
+        QCOMPARE(model.jobAt(0).status, JobStatus::Succeeded);
+        QCOMPARE(model.changeSeqAt(0), quint64(10));
+        QCOMPARE(changed.count(), 0);
+        // Of two changes of one job in one snapshot, the newer one counts, whatever their order.
+        model.applyChanges({ JobChange { 12, makeJob(2, JobStatus::Failed) }, JobChange { 11, makeJob(2) } });
+        QCOMPARE(model.jobAt(0).status, JobStatus::Failed);
+    }
+
+    void jobModelReconcilesARange()
+    {
+        JobModel model(100);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // Rows 20..11 and 5..1 held (6..10 never arrived); 15 and 3 were changed at 50, after the read.
+        QList<JobChange> held;
+        for (JobId id = 20; id >= 1; --id) {
+            if (id < 6 || id > 10)
+                held.append(JobChange { id == 15 || id == 3 ? 50u : 1u, makeJob(id) });
+        }
+        model.applyChanges(held);
+        const QPersistentModelIndex selected = model.index(model.rowOf(12), 0);
+
+        // What the engine read after change 40: every job succeeded, 13 and 2 are gone (pruned).
+        CurrentJobs current;
+        current.changeSeq = 40;
+        for (JobId id = 20; id >= 1; --id) {
+            if (id != 13 && id != 2)
+                current.jobs.append(makeJob(id, JobStatus::Succeeded));
+        }
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        model.reconcile(1, 20, current, true);
+
+        QCOMPARE(idsOf(model), (QList<JobId> { 20, 19, 18, 17, 16, 15, 14, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 1 }));
+        QCOMPARE(inserted.count(), 1); // 10..6 in one block
+        QCOMPARE(removed.count(), 2);
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const JobId id = model.jobAt(row).id;
+            const bool newerThanTheRead = id == 15 || id == 3;
+            QCOMPARE(model.jobAt(row).status, newerThanTheRead ? JobStatus::Queued : JobStatus::Succeeded);
+            QCOMPARE(model.changeSeqAt(row), newerThanTheRead ? quint64(50) : quint64(40));
+        }
+        QCOMPARE(selected.data(JobModel::JobIdRole).toLongLong(), JobId(12));
+
+        // Outside the range nothing moves; without insertMissing only held rows are checked.
+        current.changeSeq = 60;
+        current.jobs
+            = { makeJob(30, JobStatus::Failed), makeJob(12, JobStatus::Failed), makeJob(11, JobStatus::Failed) };
+        model.reconcile(11, 30, current, false);
+        QCOMPARE(model.rowOf(30), -1);
+        QCOMPARE(model.jobAt(model.rowOf(12)).status, JobStatus::Failed);
+        QCOMPARE(model.jobAt(model.rowOf(1)).status, JobStatus::Succeeded);
+        QCOMPARE(model.rowOf(20), -1); // 14..20 were not found in 11..30: gone
+    }
+
     void filterProxyFiltersByStatusQueueTypeAndId()
     {
         JobModel model(100);
         JobFilterProxy proxy(&model);
         QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.mergeJobs({
+        model.applyChanges(changes({
             makeJob(1, JobStatus::Succeeded, QStringLiteral("default"), QStringLiteral("echo")),
             makeJob(2, JobStatus::Failed, QStringLiteral("mail"), QStringLiteral("echo")),
             makeJob(3, JobStatus::Failed, QStringLiteral("default"), QStringLiteral("sleep")),
             makeJob(4, JobStatus::Queued, QStringLiteral("mail"), QStringLiteral("sleep")),
-        });
+        }));
         QCOMPARE(proxy.rowCount(), 4);
         QVERIFY(!proxy.isFiltering());
 
@@ -284,7 +354,8 @@ private Q_SLOTS:
         proxy.setJobId(std::nullopt);
         proxy.setStatus(JobStatus::Queued);
         QCOMPARE(proxy.rowCount(), 1);
-        model.mergeJobs({ makeJob(4, JobStatus::Running, QStringLiteral("mail"), QStringLiteral("sleep")) });
+        model.applyChanges(
+            changes({ makeJob(4, JobStatus::Running, QStringLiteral("mail"), QStringLiteral("sleep")) }));
         QCOMPARE(proxy.rowCount(), 0);
     }
 

@@ -8,6 +8,7 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QScrollArea>
 #include <QTabWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -68,14 +69,28 @@ JobDetails::JobDetails(QWidget* parent)
     m_history->setRootIsDecorated(false);
     m_history->setAlternatingRowColors(true);
 
+    m_payload->setAccessibleName(tr("Payload"));
+    m_result->setAccessibleName(tr("Result"));
+    m_error->setAccessibleName(tr("Error"));
+    m_history->setAccessibleName(tr("Attempts"));
+    m_tabs->setAccessibleName(tr("Job details"));
     m_tabs->addTab(m_payload, tr("Payload"));
     m_tabs->addTab(m_result, tr("Result"));
     m_tabs->addTab(m_error, tr("Error"));
     m_tabs->addTab(m_history, tr("Attempts"));
 
+    // The timeline scrolls in a short pane rather than being cut off, and leaves the tabs room.
+    auto* timeline = new QWidget;
+    timeline->setLayout(m_timeline);
+    auto* timelineArea = new QScrollArea(this);
+    timelineArea->setWidget(timeline);
+    timelineArea->setWidgetResizable(true);
+    timelineArea->setFrameShape(QFrame::NoFrame);
+    timelineArea->setMinimumHeight(2 * fontMetrics().lineSpacing());
+    timelineArea->setAccessibleName(tr("Timeline"));
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_title);
-    layout->addLayout(m_timeline);
+    layout->addWidget(timelineArea, 1);
     layout->addWidget(m_tabs, 1);
     setJob(std::nullopt);
 }
@@ -135,7 +150,7 @@ void JobDetails::showTimeline(const Job& job)
             qobject_cast<QLabel*>(m_timeline->itemAt(row, QFormLayout::LabelRole)->widget())->setText(label);
             qobject_cast<QLabel*>(m_timeline->itemAt(row, QFormLayout::FieldRole)->widget())->setText(value);
         } else {
-            auto* field = new QLabel(value, this);
+            auto* field = new QLabel(value);
             field->setTextInteractionFlags(Qt::TextSelectableByMouse);
             m_timeline->addRow(label, field);
         }

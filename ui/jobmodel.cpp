@@ -3,10 +3,8 @@
 #include "displayformat.h"
 #include "jobstatusstyle.h"
 #include "progressdelegate.h"
-#include "rowranges.h"
 
 #include <QDateTime>
-#include <QHash>
 
 #include <algorithm>
 
@@ -15,76 +13,168 @@ JobModel::JobModel(int maxRows, QObject* parent)
     , m_maxRows(maxRows)
 { }
 
+namespace {
+
+// m_rows is sorted by id, descending: the first row at or after `from` whose id is at most `id`.
+template <typename Rows> int firstRowAtMost(const Rows& rows, int from, JobId id)
+{
+    const auto it = std::lower_bound(
+        rows.begin() + from, rows.end(), id, [](const auto& row, JobId value) { return row.job.id > value; });
+    return int(it - rows.begin());
+}
+
+} // namespace
+
 int JobModel::rowOf(JobId id) const
 {
-    const auto it = std::lower_bound(
-        m_jobs.begin(), m_jobs.end(), id, [](const Job& job, JobId value) { return job.id > value; });
-    return it != m_jobs.end() && it->id == id ? int(it - m_jobs.begin()) : -1;
+    const int row = firstRowAtMost(m_rows, 0, id);
+    return row < int(m_rows.size()) && m_rows[std::size_t(row)].job.id == id ? row : -1;
 }
 
-void JobModel::mergeJobs(const QList<Job>& jobs)
+void JobModel::applyChanges(const QList<JobChange>& changes)
 {
-    QList<int> changedRows;
-    QHash<JobId, Job> fresh; // unknown ids; a later entry for the same id wins
-    for (const Job& job : jobs) {
-        const int row = rowOf(job.id);
-        if (row < 0) {
-            fresh.insert(job.id, job);
-        } else if (!(m_jobs[std::size_t(row)] == job)) {
-            m_jobs[std::size_t(row)] = job;
-            changedRows.append(row);
+    std::vector<Row> incoming;
+    incoming.reserve(std::size_t(changes.size()));
+    for (const JobChange& change : changes)
+        incoming.push_back(Row { change.job, change.seq });
+    std::stable_sort(incoming.begin(), incoming.end(), [](const Row& a, const Row& b) { return a.job.id > b.job.id; });
+    // Of two changes of one job, the newer one; of equal ones, the later.
+    std::vector<Row> unique;
+    unique.reserve(incoming.size());
+    for (Row& row : incoming) {
+        if (!unique.empty() && unique.back().job.id == row.job.id) {
+            if (row.changeSeq >= unique.back().changeSeq)
+                unique.back() = std::move(row);
+        } else {
+            unique.push_back(std::move(row));
         }
     }
-    forEachRowRange(changedRows,
-        [this](int first, int last) { Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1)); });
-
-    QList<Job> inserts = fresh.values();
-    std::sort(inserts.begin(), inserts.end(), [](const Job& a, const Job& b) { return a.id > b.id; });
-    // Jobs newer than every row (the usual case) go in as one block at the top.
-    const auto olderBegin = std::find_if(inserts.begin(), inserts.end(),
-        [this](const Job& job) { return !m_jobs.empty() && job.id < m_jobs.front().id; });
-    const int topCount = std::min(int(olderBegin - inserts.begin()), m_maxRows);
-    if (topCount > 0) {
-        beginInsertRows({}, 0, topCount - 1);
-        for (int i = topCount - 1; i >= 0; --i)
-            m_jobs.push_front(inserts[i]);
-        endInsertRows();
-    }
-    // Older ones (a reload, a search by id) land where their id belongs, unless they would be
-    // trimmed at once.
-    for (auto it = olderBegin; it != inserts.end(); ++it) {
-        if (int(m_jobs.size()) >= m_maxRows && it->id < m_jobs.back().id)
-            break;
-        insertJob(*it);
-    }
-
-    if (int(m_jobs.size()) > m_maxRows) {
-        beginRemoveRows({}, m_maxRows, int(m_jobs.size()) - 1);
-        m_jobs.resize(std::size_t(m_maxRows));
-        endRemoveRows();
-    }
+    merge(std::move(unique), MergeRule {});
 }
 
-void JobModel::insertJob(const Job& job)
+void JobModel::reconcile(JobId fromId, JobId toId, const CurrentJobs& current, bool insertMissing)
 {
-    const auto it = std::lower_bound(
-        m_jobs.begin(), m_jobs.end(), job.id, [](const Job& row, JobId value) { return row.id > value; });
-    const int row = int(it - m_jobs.begin());
-    beginInsertRows({}, row, row);
-    m_jobs.insert(it, job);
-    endInsertRows();
+    std::vector<Row> incoming;
+    incoming.reserve(std::size_t(current.jobs.size()));
+    for (const Job& job : current.jobs) {
+        if (job.id >= fromId && job.id <= toId)
+            incoming.push_back(Row { job, current.changeSeq });
+    }
+    std::sort(incoming.begin(), incoming.end(), [](const Row& a, const Row& b) { return a.job.id > b.job.id; });
+    incoming.erase(
+        std::unique(incoming.begin(), incoming.end(), [](const Row& a, const Row& b) { return a.job.id == b.job.id; }),
+        incoming.end());
+    merge(std::move(incoming), MergeRule { true, current.changeSeq, fromId, toId, insertMissing });
+}
+
+void JobModel::merge(std::vector<Row> incoming, const MergeRule& rule)
+{
+    // Consecutive changed rows become one dataChanged, sent before any insert or removal below
+    // them moves the rows.
+    int changedFirst = -1;
+    int changedLast = -1;
+    const auto flushChanged = [&] {
+        if (changedFirst >= 0)
+            Q_EMIT dataChanged(index(changedFirst, 0), index(changedLast, ColumnCount - 1));
+        changedFirst = -1;
+    };
+    const auto markChanged = [&](int row) {
+        if (changedFirst >= 0 && row == changedLast + 1) {
+            changedLast = row;
+        } else {
+            flushChanged();
+            changedFirst = changedLast = row;
+        }
+    };
+    // Reconcile: rows [first, end) lie in the range read but their jobs were not found (pruned,
+    // or never stored): removed, in runs, unless a later change brought them. Returns the new end.
+    const auto removeGone = [&](int first, int end) {
+        int row = first;
+        while (row < end) {
+            if (m_rows[std::size_t(row)].changeSeq > rule.asOf) {
+                ++row;
+                continue;
+            }
+            int runEnd = row;
+            while (runEnd < end && m_rows[std::size_t(runEnd)].changeSeq <= rule.asOf)
+                ++runEnd;
+            flushChanged();
+            removeRows(row, runEnd - 1);
+            end -= runEnd - row;
+        }
+        return end;
+    };
+
+    int row = rule.reconcile ? firstRowAtMost(m_rows, 0, rule.toId) : 0;
+    std::size_t i = 0;
+    while (i < incoming.size()) {
+        const JobId id = incoming[i].job.id;
+        int at = firstRowAtMost(m_rows, row, id);
+        if (rule.reconcile && at > row)
+            at = removeGone(row, at);
+        row = at;
+        if (row < int(m_rows.size()) && m_rows[std::size_t(row)].job.id == id) {
+            Row& held = m_rows[std::size_t(row)];
+            Row& fresh = incoming[i];
+            const bool take = rule.reconcile ? held.changeSeq <= rule.asOf : fresh.changeSeq > held.changeSeq;
+            if (take) {
+                held.changeSeq = fresh.changeSeq;
+                if (!(held.job == fresh.job)) {
+                    held.job = std::move(fresh.job);
+                    markChanged(row);
+                }
+            }
+            ++row;
+            ++i;
+            continue;
+        }
+        // A run of jobs the table lacks, all of them above the row at `row`: one insertion.
+        const JobId below = row < int(m_rows.size()) ? m_rows[std::size_t(row)].job.id : 0;
+        std::size_t j = i;
+        while (j < incoming.size() && incoming[j].job.id > below)
+            ++j;
+        if (!rule.insertMissing || row >= m_maxRows) { // the latter would be trimmed at once
+            i = j;
+            continue;
+        }
+        flushChanged();
+        const int count = int(j - i);
+        beginInsertRows({}, row, row + count - 1);
+        m_rows.insert(m_rows.begin() + row, std::make_move_iterator(incoming.begin() + qsizetype(i)),
+            std::make_move_iterator(incoming.begin() + qsizetype(j)));
+        endInsertRows();
+        row += count;
+        i = j;
+    }
+    if (rule.reconcile)
+        removeGone(row, firstRowAtMost(m_rows, row, rule.fromId - 1));
+    flushChanged();
+    trim();
+}
+
+void JobModel::removeRows(int first, int last)
+{
+    beginRemoveRows({}, first, last);
+    m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
+    endRemoveRows();
+}
+
+void JobModel::trim()
+{
+    if (int(m_rows.size()) > m_maxRows)
+        removeRows(m_maxRows, int(m_rows.size()) - 1);
 }
 
 void JobModel::clear()
 {
     beginResetModel();
-    m_jobs.clear();
+    m_rows.clear();
     endResetModel();
 }
 
 int JobModel::rowCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : int(m_jobs.size());
+    return parent.isValid() ? 0 : int(m_rows.size());
 }
 
 int JobModel::columnCount(const QModelIndex& parent) const
@@ -96,7 +186,7 @@ QVariant JobModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Job& job = m_jobs[std::size_t(index.row())];
+    const Job& job = m_rows[std::size_t(index.row())].job;
 
     switch (role) {
     case JobIdRole:

@@ -10,6 +10,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -56,7 +57,7 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     , m_retry(new QAction(tr("Retry"), this))
     , m_copyId(new QAction(tr("Copy ID"), this))
     , m_copyCurl(new QAction(tr("Copy as curl"), this))
-    , m_reload(pool, this)
+    , m_reconcileRead(pool, this)
     , m_lookup(pool, this)
     , m_actions(pool, this)
 {
@@ -73,6 +74,10 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     }
     m_queue->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_type->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_status->setAccessibleName(tr("Filter by status"));
+    m_queue->setAccessibleName(tr("Filter by queue"));
+    m_type->setAccessibleName(tr("Filter by type"));
+    m_idSearch->setAccessibleName(tr("Find job by id"));
     m_idSearch->setPlaceholderText(tr("Find job by id"));
     m_idSearch->setClearButtonEnabled(true);
     m_idSearch->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{0,18}")), this));
@@ -95,6 +100,8 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
         for (JobId id : selectedIds())
             ids.append(QString::number(id));
         QApplication::clipboard()->setText(ids.join(QLatin1Char('\n')));
+        Q_EMIT message(
+            ids.size() == 1 ? tr("Copied the id %1").arg(ids.constFirst()) : tr("Copied %1 ids").arg(ids.size()));
     });
     connect(m_copyCurl, &QAction::triggered, this, &JobsPanel::copyCurl);
 
@@ -103,6 +110,18 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     actions->addActions({ m_cancel, m_retry, m_copyId, m_copyCurl });
 
     m_view->setModel(m_proxy);
+    m_emptyHint = new QLabel(m_view->viewport());
+    m_emptyHint->setObjectName(QStringLiteral("emptyJobsHint"));
+    m_emptyHint->setAccessibleName(tr("How to begin"));
+    m_emptyHint->setAlignment(Qt::AlignCenter);
+    m_emptyHint->setWordWrap(true);
+    m_emptyHint->setTextFormat(Qt::RichText);
+    m_emptyHint->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    m_emptyHint->setOpenExternalLinks(true);
+    m_emptyHint->setContentsMargins(16, 16, 16, 16);
+    m_view->viewport()->installEventFilter(this);
+    m_view->setAccessibleName(tr("Jobs"));
+    m_count->setAccessibleName(tr("Jobs shown"));
     m_view->setItemDelegateForColumn(JobModel::ProgressColumn, new ProgressDelegate(m_view));
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -160,78 +179,93 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
 
     updateActions();
     updateCount();
-    reload();
+    reconcile();
 }
 
 void JobsPanel::applySnapshot(const EngineSnapshot& snapshot)
 {
-    if (m_reload.isBusy()) {
-        for (const Job& job : snapshot.changedJobs)
-            m_changedDuringReload.insert(job.id);
+    const bool missedChanges = snapshot.changesTruncated || snapshot.previousChangeSeq != m_lastChangeSeq;
+    m_lastChangeSeq = snapshot.changeSeq;
+    if (!snapshot.changedJobs.isEmpty()) {
+        for (const JobChange& change : snapshot.changedJobs)
+            noteFilterValues(change.job);
+        m_model->applyChanges(snapshot.changedJobs);
+        updateCount();
     }
-    merge(snapshot.changedJobs);
-    if (snapshot.changesTruncated)
-        reload();
+    if (missedChanges)
+        reconcile();
 }
 
-void JobsPanel::merge(const QList<Job>& jobs)
+void JobsPanel::reconcile()
 {
-    if (jobs.isEmpty())
-        return;
-    noteFilterValues(jobs);
-    m_model->mergeJobs(jobs);
-    updateCount();
-}
-
-void JobsPanel::reload()
-{
-    // One reload at a time: restarting it on every truncated snapshot could starve it.
-    if (m_reload.isBusy()) {
-        m_reloadAgain = true;
+    // One pass at a time, and a whole one: restarting on every truncated snapshot of a long
+    // burst would never reach the oldest rows.
+    if (m_reconciling) {
+        m_reconcileAgain = true;
         return;
     }
-    m_changedDuringReload.clear();
-    m_reload.run(
-        [engine = m_engine] {
-            QList<Job> jobs;
-            JobQuery query;
-            query.limit = 1000;
-            while (jobs.size() < reloadRows) {
-                const JobPage page = engine->listJobs(query);
-                jobs += page.jobs;
-                if (!page.nextCursor || page.jobs.isEmpty())
-                    break;
-                query.before = page.nextCursor;
-            }
-            return jobs;
-        },
-        [this](QList<Job> jobs) { onReloaded(std::move(jobs)); });
+    m_reconciling = true;
+    m_reconcilePlan = planReconcile();
+    readNextRange();
 }
 
-void JobsPanel::onReloaded(QList<Job> jobs)
+QList<JobsPanel::IdRange> JobsPanel::planReconcile() const
 {
-    // Snapshots merged while the reload ran carry newer states than the store's answer.
-    jobs.removeIf([this](const Job& job) { return m_changedDuringReload.contains(job.id); });
-    m_changedDuringReload.clear();
-    merge(jobs);
-    Q_EMIT reloaded();
-    if (m_reloadAgain) {
-        m_reloadAgain = false;
-        reload();
+    // Every id from the newest job down to the oldest row held (ids are dense: a job the table
+    // lacks in between is missing from it), at most as many as the table holds...
+    QList<IdRange> plan;
+    const JobId top = m_engine->lastJobId();
+    const int rows = m_model->rowCount();
+    JobId low = top - newestRows + 1;
+    if (rows > 0)
+        low = std::min(low, m_model->jobAt(rows - 1).id);
+    low = std::max({ low, top - JobId(m_model->maxRows()) + 1, JobId(1) });
+    for (JobId to = top; to >= low; to -= idsPerRead)
+        plan.append({ std::max(low, to - idsPerRead + 1), to, true });
+    // ...and the rows below that (old jobs found by id), in ranges around them only.
+    int row = 0;
+    while (row < rows && m_model->jobAt(row).id >= low)
+        ++row;
+    while (row < rows) {
+        const JobId to = m_model->jobAt(row).id;
+        JobId from = to;
+        for (++row; row < rows && to - m_model->jobAt(row).id < idsPerRead; ++row)
+            from = m_model->jobAt(row).id;
+        plan.append({ from, to, false });
     }
+    return plan;
 }
 
-void JobsPanel::noteFilterValues(const QList<Job>& jobs)
+void JobsPanel::readNextRange()
 {
-    for (const Job& job : jobs) {
-        if (!m_knownQueues.contains(job.queue)) {
-            m_knownQueues.insert(job.queue);
-            addSorted(m_queue, job.queue);
-        }
-        if (!m_knownTypes.contains(job.type)) {
-            m_knownTypes.insert(job.type);
-            addSorted(m_type, job.type);
-        }
+    if (m_reconcilePlan.isEmpty()) {
+        m_reconciling = false;
+        updateCount();
+        Q_EMIT reconciled();
+        if (std::exchange(m_reconcileAgain, false))
+            reconcile();
+        return;
+    }
+    const IdRange range = m_reconcilePlan.takeFirst();
+    m_reconcileRead.run([engine = m_engine, range] { return engine->currentJobs(range.from, range.to); },
+        [this, range](const CurrentJobs& current) {
+            for (const Job& job : current.jobs)
+                noteFilterValues(job);
+            m_model->reconcile(range.from, range.to, current, range.insertMissing);
+            updateCount();
+            readNextRange();
+        });
+}
+
+void JobsPanel::noteFilterValues(const Job& job)
+{
+    if (!m_knownQueues.contains(job.queue)) {
+        m_knownQueues.insert(job.queue);
+        addSorted(m_queue, job.queue);
+    }
+    if (!m_knownTypes.contains(job.type)) {
+        m_knownTypes.insert(job.type);
+        addSorted(m_type, job.type);
     }
 }
 
@@ -261,14 +295,15 @@ void JobsPanel::searchId()
         return;
     }
     // Not among the recent rows: ask the engine, which may hold it in its store.
-    m_lookup.run([engine = m_engine, id] { return engine->job(id); },
-        [this, id, select](std::optional<Job> job) {
-            if (!job) {
+    m_lookup.run([engine = m_engine, id] { return engine->currentJobs(id, id); },
+        [this, id, select](const CurrentJobs& current) {
+            if (current.jobs.isEmpty()) {
                 Q_EMIT message(tr("No job with id %1").arg(id));
                 return;
             }
-            if (m_model->rowOf(id) < 0) // a snapshot may have brought a newer state meanwhile
-                merge({ *job });
+            noteFilterValues(current.jobs.constFirst());
+            m_model->reconcile(id, id, current, true);
+            updateCount();
             select();
         });
 }
@@ -305,11 +340,14 @@ void JobsPanel::updateActions()
 
 void JobsPanel::updateCount()
 {
-    const QString held = QLocale::system().toString(m_model->rowCount());
+    const int held = m_model->rowCount();
+    const QString heldText
+        = held == 1 ? tr("1 recent job") : tr("%1 recent jobs").arg(QLocale::system().toString(held));
     if (m_proxy->isFiltering())
-        m_count->setText(tr("%1 of %2 recent jobs").arg(QLocale::system().toString(m_proxy->rowCount()), held));
+        m_count->setText(tr("%1 of %2").arg(QLocale::system().toString(m_proxy->rowCount()), heldText));
     else
-        m_count->setText(tr("%1 recent jobs").arg(held));
+        m_count->setText(heldText);
+    updateEmptyHint();
 }
 
 void JobsPanel::applyToSelection(EngineResult<Job> (Engine::*operation)(JobId), const QString& done)
@@ -330,15 +368,52 @@ void JobsPanel::applyToSelection(EngineResult<Job> (Engine::*operation)(JobId), 
             return outcome;
         },
         [this, done](const ActionOutcome& outcome) {
-            QString text = tr("%1 %2 of %3 jobs").arg(done).arg(outcome.done).arg(outcome.done + outcome.errors.size());
+            const qsizetype asked = outcome.done + outcome.errors.size();
+            QString text = asked == 1 ? tr("%1 %2 of 1 job").arg(done).arg(outcome.done)
+                                      : tr("%1 %2 of %3 jobs").arg(done).arg(outcome.done).arg(asked);
             if (!outcome.errors.isEmpty())
                 text += QStringLiteral(" — ") + outcome.errors.mid(0, 3).join(QStringLiteral("; "));
             Q_EMIT message(text);
         });
 }
 
+bool JobsPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
+        m_emptyHint->resize(m_view->viewport()->size());
+    return QWidget::eventFilter(watched, event);
+}
+
+void JobsPanel::setServerUrl(const QUrl& url)
+{
+    m_serverUrl = url;
+    updateEmptyHint();
+}
+
+void JobsPanel::updateEmptyHint()
+{
+    // Over the empty table: how to begin, with this server's real address.
+    const bool empty = m_proxy->rowCount() == 0 && !m_reconciling;
+    m_emptyHint->setVisible(empty);
+    if (!empty)
+        return;
+    if (m_proxy->isFiltering() || m_model->rowCount() > 0) {
+        m_emptyHint->setText(tr("No recent job matches the filters."));
+    } else {
+        const QString url = m_serverUrl.toString();
+        m_emptyHint->setText(tr("<p><b>No jobs yet.</b> Submit one with the Submit form (Ctrl+N), or over HTTP:</p>"
+                                "<pre>curl -s %1/jobs -H 'Content-Type: application/json' \\\n"
+                                "     -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}'</pre>"
+                                "<p>The whole API is described at <a href=\"%1/openapi.json\">%1/openapi.json</a>.</p>")
+                                 .arg(url.toHtmlEscaped()));
+    }
+    m_emptyHint->resize(m_view->viewport()->size());
+}
+
 void JobsPanel::copyCurl()
 {
-    if (const std::optional<Job> job = currentJob())
+    if (const std::optional<Job> job = currentJob()) {
         QApplication::clipboard()->setText(curlCommand(m_serverUrl, *job, m_usesToken));
+        Q_EMIT message(tr("Copied a curl command that submits a copy of job %1").arg(job->id));
+    }
 }

@@ -17,8 +17,9 @@ class QSplitter;
 class QTableView;
 
 // The job list with its filters, the details of the selected job, and the actions on the
-// selection (cancel, retry, copy id, copy as curl). Snapshots are merged in place; when the
-// engine says its changes were truncated, the newest jobs are reloaded off the GUI thread.
+// selection (cancel, retry, copy id, copy as curl). Snapshots are merged in place; when one
+// lacks changes (the engine truncated it, or the change numbers skip some), every row held and
+// the newest jobs are reconciled with the engine, one range of ids at a time off the GUI thread.
 class JobsPanel : public QWidget
 {
     Q_OBJECT
@@ -26,11 +27,13 @@ public:
     JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent = nullptr);
 
     void applySnapshot(const EngineSnapshot& snapshot);
-    // Re-reads the newest jobs (up to reloadRows) from the engine, off the GUI thread.
-    void reload();
-    bool isReloading() const { return m_reload.isBusy(); }
+    // Reads the current state of every job the table holds and of the newest ones (up to
+    // newestRows), idsPerRead ids at a time, and merges each range as it arrives. Asked again
+    // while it runs, it runs once more afterwards.
+    void reconcile();
+    bool isReconciling() const { return m_reconciling; }
 
-    void setServerUrl(const QUrl& url) { m_serverUrl = url; }
+    void setServerUrl(const QUrl& url);
     void setUsesToken(bool usesToken) { m_usesToken = usesToken; }
 
     JobModel* model() const { return m_model; }
@@ -40,6 +43,8 @@ public:
     QSplitter* splitter() const { return m_splitter; }
     QComboBox* statusFilter() const { return m_status; }
     QLineEdit* idSearch() const { return m_idSearch; }
+    QLabel* emptyHint() const { return m_emptyHint; }
+    QLabel* countLabel() const { return m_count; }
     QAction* cancelAction() const { return m_cancel; }
     QAction* retryAction() const { return m_retry; }
     QAction* copyIdAction() const { return m_copyId; }
@@ -47,21 +52,32 @@ public:
     QList<JobId> selectedIds() const;
     std::optional<Job> currentJob() const;
 
-    static constexpr int reloadRows = 10000;
+    static constexpr int newestRows = 10000;
+    static constexpr int idsPerRead = 1000; // a few milliseconds of reading and merging each
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 Q_SIGNALS:
     void message(const QString& text);
-    void reloaded();
+    void reconciled();
 
 private:
-    void merge(const QList<Job>& jobs);
-    void onReloaded(QList<Job> jobs);
-    void noteFilterValues(const QList<Job>& jobs);
+    struct IdRange
+    {
+        JobId from = 0;
+        JobId to = 0;
+        bool insertMissing = true; // false: only the rows held in it are checked
+    };
+    QList<IdRange> planReconcile() const;
+    void readNextRange();
+    void noteFilterValues(const Job& job);
     void applyFilters();
     void searchId();
     void updateDetails();
     void updateActions();
     void updateCount();
+    void updateEmptyHint();
     void applyToSelection(EngineResult<Job> (Engine::*operation)(JobId), const QString& done);
     void copyCurl();
 
@@ -74,6 +90,7 @@ private:
     QComboBox* m_type;
     QLineEdit* m_idSearch;
     QLabel* m_count;
+    QLabel* m_emptyHint = nullptr; // on the table's viewport
     QTableView* m_view;
     JobDetails* m_details;
     QSplitter* m_splitter;
@@ -84,11 +101,13 @@ private:
     // GUI thread only
     QUrl m_serverUrl;
     bool m_usesToken = false;
-    BackgroundTask m_reload;
+    BackgroundTask m_reconcileRead;
     BackgroundTask m_lookup;
     BackgroundTask m_actions;
-    bool m_reloadAgain = false;
-    QSet<JobId> m_changedDuringReload; // newer than what the running reload will return
+    QList<IdRange> m_reconcilePlan; // the ranges still to read
+    bool m_reconciling = false;
+    bool m_reconcileAgain = false;
+    quint64 m_lastChangeSeq = 0; // of the last snapshot applied
     QSet<QString> m_knownQueues;
     QSet<QString> m_knownTypes;
 };

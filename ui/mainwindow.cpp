@@ -15,6 +15,7 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QHeaderView>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
@@ -44,6 +45,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     , m_mainSplitter(new QSplitter(Qt::Vertical, this))
     , m_topSplitter(new QSplitter(Qt::Horizontal, this))
     , m_submitAction(new QAction(tr("Submit…"), this))
+    , m_findAction(new QAction(tr("Find a job"), this))
 {
     // Two threads: a long listJobs must not hold up a submission, and more would compete with workers.
     m_pool.setMaxThreadCount(2);
@@ -51,6 +53,9 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     initResources();
     setWindowIcon(QIcon(QStringLiteral(":/icons/queuelab.svg")));
     addToolBar(m_toolBar);
+    m_findAction->setShortcut(QKeySequence::Find);
+    m_findAction->setShortcutContext(Qt::WindowShortcut);
+    addAction(m_findAction);
     m_submitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_N));
     m_submitAction->setToolTip(tr("Show the submit form (Ctrl+N)"));
     m_toolBar->addSeparator();
@@ -70,9 +75,15 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
 
     auto* tabs = new QTabWidget(this);
     tabs->setDocumentMode(true);
+    tabs->setAccessibleName(tr("Jobs, queues and HTTP requests"));
     tabs->addTab(m_jobs, tr("Jobs"));
     tabs->addTab(m_queues, tr("Queues"));
     tabs->addTab(m_requests, tr("HTTP requests"));
+    connect(m_findAction, &QAction::triggered, this, [this, tabs] {
+        tabs->setCurrentWidget(m_jobs);
+        m_jobs->idSearch()->setFocus(Qt::ShortcutFocusReason);
+        m_jobs->idSearch()->selectAll();
+    });
 
     m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
     m_mainSplitter->addWidget(m_topSplitter);

@@ -40,6 +40,7 @@ public:
     SubmitPanel* submitPanel() const { return m_submit; }
     RequestsPanel* requestsPanel() const { return m_requests; }
     QAction* submitAction() const { return m_submitAction; }
+    QAction* findAction() const { return m_findAction; } // Ctrl+F: the jobs' id search
     quint64 snapshotsApplied() const { return m_snapshotsApplied; }
 
 protected:
@@ -69,6 +70,7 @@ private:
     QSplitter* m_mainSplitter;
     QSplitter* m_topSplitter;
     QAction* m_submitAction;
+    QAction* m_findAction;
     // GUI thread only
     EngineSnapshot m_lastSnapshot;
     quint64 m_snapshotsApplied = 0;

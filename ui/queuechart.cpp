@@ -46,6 +46,7 @@ QueueChart::QueueChart(QWidget* parent)
     , m_depthAxis(makeAxis(tr("queued"), JobStatusStyle::color(JobStatus::Queued)))
     , m_rateAxis(makeAxis(tr("jobs/s"), JobStatusStyle::color(JobStatus::Succeeded)))
 {
+    setAccessibleName(tr("Queue depth and throughput over time"));
     QChart* chart = this->chart();
     chart->legend()->setAlignment(Qt::AlignTop);
     chart->setMargins(QMargins(4, 4, 4, 4));
@@ -53,7 +54,7 @@ QueueChart::QueueChart(QWidget* parent)
 
     m_depth->setName(tr("Queue depth"));
     m_depth->setPen(QPen(JobStatusStyle::color(JobStatus::Queued), 2));
-    m_rate->setName(tr("Throughput (jobs/s)"));
+    m_rate->setName(tr("Finished per second (over 5 s)"));
     m_rate->setPen(QPen(JobStatusStyle::color(JobStatus::Succeeded), 2));
     chart->addSeries(m_depth);
     chart->addSeries(m_rate);

@@ -34,6 +34,7 @@ QueuesPanel::QueuesPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     m_concurrency->setKeyboardTracking(false);
     m_concurrency->setToolTip(tr("How many jobs of the selected queue may run at once"));
     m_concurrencyLabel->setBuddy(m_concurrency);
+    m_concurrency->setAccessibleName(tr("Concurrency"));
     connect(m_concurrency, &QSpinBox::valueChanged, this, &QueuesPanel::setConcurrency);
 
     auto* actions = new QToolBar(this);
@@ -41,6 +42,7 @@ QueuesPanel::QueuesPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     actions->addActions({ m_pause, m_resume });
 
     m_view->setModel(m_model);
+    m_view->setAccessibleName(tr("Queues"));
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setAlternatingRowColors(true);

@@ -13,6 +13,7 @@ RequestsPanel::RequestsPanel(const RequestLog* log, QWidget* parent)
     , m_view(new QTableView(this))
 {
     m_view->setModel(m_model);
+    m_view->setAccessibleName(tr("HTTP requests"));
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setAlternatingRowColors(true);
     m_view->setShowGrid(false);

@@ -51,7 +51,9 @@ ServerToolBar::ServerToolBar(Server* server, QWidget* parent)
     m_start->setToolTip(tr("Start the server: listen and run jobs (Ctrl+R)"));
     m_stop->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Period), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S) });
     m_stop->setToolTip(tr("Stop gracefully: refuse new jobs, let running jobs finish, keep queued ones (Ctrl+.)"));
-    m_stopNow->setToolTip(tr("Skip the drain wait: cancel running jobs now and put them back in the queue"));
+    m_stopNow->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X));
+    m_stopNow->setToolTip(
+        tr("Skip the drain wait: cancel running jobs now and put them back in the queue (Ctrl+Shift+X)"));
     connect(m_start, &QAction::triggered, this, &ServerToolBar::start);
     connect(m_stop, &QAction::triggered, this, [this] { m_server->stop(); });
     connect(m_stopNow, &QAction::triggered, this, [this] { m_server->stopNow(); });
@@ -61,6 +63,7 @@ ServerToolBar::ServerToolBar(Server* server, QWidget* parent)
     addSeparator();
 
     m_stateLabel->setObjectName(QStringLiteral("serverState"));
+    m_stateLabel->setAccessibleName(tr("Server state"));
     m_stateLabel->setMinimumWidth(90);
     m_stateLabel->setAlignment(Qt::AlignCenter);
     addWidget(m_stateLabel);
@@ -74,13 +77,20 @@ ServerToolBar::ServerToolBar(Server* server, QWidget* parent)
     m_url->setReadOnly(true);
     m_url->setMinimumWidth(190);
     m_url->setToolTip(tr("Where the HTTP API listens"));
+    m_url->setAccessibleName(tr("Listening URL"));
     addWidget(m_url);
     QAction* copyUrl = addAction(tr("Copy URL"));
     copyUrl->setToolTip(tr("Copy the listening URL"));
-    connect(copyUrl, &QAction::triggered, this, [this] { QApplication::clipboard()->setText(m_url->text()); });
+    connect(copyUrl, &QAction::triggered, this, [this] {
+        QApplication::clipboard()->setText(m_url->text());
+        Q_EMIT message(tr("Copied %1").arg(m_url->text()));
+    });
     addSeparator();
 
-    addWidget(new QLabel(tr("Workers "), this));
+    auto* workersLabel = new QLabel(tr("&Workers "), this);
+    workersLabel->setBuddy(m_workers);
+    addWidget(workersLabel);
+    m_workers->setAccessibleName(tr("Workers"));
     m_workers->setRange(1, Limits::maxWorkers);
     m_workers->setKeyboardTracking(false); // one change per Enter or arrow click, not per digit
     m_workers->setToolTip(tr("Worker pool size; changes apply while running"));

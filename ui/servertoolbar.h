@@ -24,6 +24,7 @@ public:
     QAction* stopAction() const { return m_stop; }
     QAction* stopNowAction() const { return m_stopNow; }
     QSpinBox* workerSpinBox() const { return m_workers; }
+    QLineEdit* urlField() const { return m_url; }
     EngineState state() const { return m_state; }
     QString stateText() const;
     QString drainText() const;

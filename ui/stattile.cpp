@@ -29,15 +29,27 @@ StatTile::StatTile(const QString& title, const QColor& accent, QWidget* parent)
     QFont captionFont = m_caption->font();
     captionFont.setPointSizeF(captionFont.pointSizeF() * 0.85);
     m_caption->setFont(captionFont);
+    // Narrow windows wrap a caption onto a second line rather than cutting it off; every tile
+    // keeps room for two, so that the row does not change height with the texts.
+    m_caption->setWordWrap(true);
+    m_caption->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_caption->setMinimumHeight(2 * QFontMetrics(captionFont).lineSpacing());
     m_caption->setForegroundRole(QPalette::PlaceholderText);
 
     auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(10, 6, 10, 6);
+    layout->setContentsMargins(10, 4, 10, 4);
     layout->setSpacing(0);
     layout->addWidget(titleLabel);
     layout->addWidget(m_value);
     layout->addWidget(m_caption);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    setAccessibleName(title);
+}
+
+void StatTile::setToolTip(const QString& text)
+{
+    QFrame::setToolTip(text);
+    setAccessibleDescription(text);
 }
 
 void StatTile::setValue(const QString& value)

@@ -13,6 +13,7 @@ public:
 
     void setValue(const QString& value);
     void setCaption(const QString& caption);
+    void setToolTip(const QString& text); // also the accessible description
     QString value() const;
     QString caption() const;
 

@@ -55,6 +55,8 @@ SubmitPanel::SubmitPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #c62828;"));
     m_result->setWordWrap(true);
+    m_result->setAccessibleName(tr("Submission result"));
+    m_error->setAccessibleName(tr("Problem with the form"));
     m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_timeout->setSpecialValueText(tr("none"));
     m_timeout->setValue(-1);
@@ -62,18 +64,26 @@ SubmitPanel::SubmitPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     m_submitButton->setDefault(true);
     m_submitButton->setToolTip(tr("Submit (Ctrl+Return)"));
 
+    // Each label is its field's buddy and, for screen readers, its accessible name.
     auto* form = new QFormLayout;
-    form->addRow(tr("Type"), m_type);
-    form->addRow(tr("Queue"), m_queue);
-    form->addRow(tr("Priority"), m_priority);
-    form->addRow(tr("Delay"), m_delay);
-    form->addRow(tr("Timeout"), m_timeout);
-    form->addRow(tr("Max attempts"), m_attempts);
-    form->addRow(tr("Copies"), m_count);
+    const auto addField = [&](const QString& label, QWidget* field) {
+        form->addRow(label, field);
+        field->setAccessibleName(QString(label).remove(QLatin1Char('&')));
+    };
+    addField(tr("&Type"), m_type);
+    addField(tr("&Queue"), m_queue);
+    addField(tr("&Priority"), m_priority);
+    addField(tr("&Delay"), m_delay);
+    addField(tr("T&imeout"), m_timeout);
+    addField(tr("Max &attempts"), m_attempts);
+    addField(tr("&Copies"), m_count);
 
+    auto* payloadLabel = new QLabel(tr("Pa&yload"), this);
+    payloadLabel->setBuddy(m_payload);
+    m_payload->setAccessibleName(tr("Payload"));
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
-    layout->addWidget(new QLabel(tr("Payload"), this));
+    layout->addWidget(payloadLabel);
     layout->addWidget(m_payload, 1);
     layout->addWidget(m_error);
     layout->addWidget(m_submitButton);

@@ -10,6 +10,7 @@ WorkerView::WorkerView(WorkerModel* model, QWidget* parent)
     : QTableView(parent)
 {
     setModel(model);
+    setAccessibleName(tr("Workers"));
     setItemDelegateForColumn(WorkerModel::ProgressColumn, new ProgressDelegate(this));
     setSelectionMode(QAbstractItemView::NoSelection);
     setAlternatingRowColors(true);

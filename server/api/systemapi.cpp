@@ -10,9 +10,9 @@
 
 namespace {
 
-QJsonObject percentiles(double p50, double p95)
+QJsonObject percentiles(double p50, double p95, double p99)
 {
-    return { { QStringLiteral("p50"), p50 }, { QStringLiteral("p95"), p95 } };
+    return { { QStringLiteral("p50"), p50 }, { QStringLiteral("p95"), p95 }, { QStringLiteral("p99"), p99 } };
 }
 
 // Compiled in from resources/openapi.json; read once.
@@ -53,12 +53,17 @@ void SystemApi::stats(const HttpExchangePtr& exchange)
             { QStringLiteral("state"), QString(stateName(stats.state)) },
             { QStringLiteral("counts"), counts },
             { QStringLiteral("queue_depth"), stats.queueDepth },
+            { QStringLiteral("runnable"), stats.runnable },
             { QStringLiteral("workers"),
                 QJsonObject {
                     { QStringLiteral("total"), stats.workerCount }, { QStringLiteral("busy"), stats.busyWorkers } } },
             { QStringLiteral("jobs_per_second"), stats.throughput.jobsPerSecond },
-            { QStringLiteral("wait_ms"), percentiles(stats.throughput.waitP50Ms, stats.throughput.waitP95Ms) },
-            { QStringLiteral("run_ms"), percentiles(stats.throughput.runP50Ms, stats.throughput.runP95Ms) },
+            { QStringLiteral("finished_last_minute"), stats.throughput.finishedLastMinute },
+            { QStringLiteral("percentile_jobs"), stats.throughput.percentileJobs },
+            { QStringLiteral("wait_ms"),
+                percentiles(stats.throughput.waitP50Ms, stats.throughput.waitP95Ms, stats.throughput.waitP99Ms) },
+            { QStringLiteral("run_ms"),
+                percentiles(stats.throughput.runP50Ms, stats.throughput.runP95Ms, stats.throughput.runP99Ms) },
             { QStringLiteral("submitted_total"), qint64(stats.submittedTotal) },
             { QStringLiteral("finished_total"), qint64(stats.finishedTotal) },
         });

@@ -74,6 +74,14 @@ EngineResult<Job> Engine::retry(JobId id)
 {
     return d->retry(id);
 }
+CurrentJobs Engine::currentJobs(JobId fromId, JobId toId) const
+{
+    return d->currentJobs(fromId, toId);
+}
+JobId Engine::lastJobId() const
+{
+    return d->lastJobId();
+}
 
 quint64 Engine::waitForFinish(JobId id, QObject* context, std::function<void(const Job&)> callback)
 {

@@ -292,10 +292,14 @@ void EngineCore::trackChangedJobs()
 void EngineCore::changedLocked(const Job& job)
 {
     m_dirty = true;
+    ++m_changeSeq;
     if (!m_trackChanges)
         return;
-    if (m_changed.size() < maxChangedPerSnapshot || m_changed.contains(job.id))
-        m_changed.insert(job.id, job);
+    const auto it = m_changed.find(job.id);
+    if (it != m_changed.end())
+        *it = JobChange { m_changeSeq, job };
+    else if (m_changed.size() < maxChangedPerSnapshot)
+        m_changed.insert(job.id, JobChange { m_changeSeq, job });
     else
         m_changesTruncated = true;
 }
@@ -804,6 +808,45 @@ std::optional<Job> EngineCore::job(JobId id) const
     return m_store->find(id);
 }
 
+CurrentJobs EngineCore::currentJobs(JobId fromId, JobId toId) const
+{
+    CurrentJobs result;
+    QList<qsizetype> unheld; // positions in result.jobs of jobs the engine no longer holds
+    {
+        QMutexLocker lock(&m_mutex);
+        result.changeSeq = m_changeSeq;
+        toId = std::min(toId, m_lastId);
+        fromId = std::max({ fromId, JobId(1), toId - Engine::maxCurrentJobs + 1 });
+        result.jobs.reserve(std::max<qsizetype>(0, toId - fromId + 1));
+        for (JobId id = toId; id >= fromId; --id) {
+            const auto it = m_active.constFind(id);
+            if (it != m_active.cend()) {
+                result.jobs.append(it->job);
+            } else {
+                unheld.append(result.jobs.size());
+                result.jobs.append(Job {});
+                result.jobs.last().id = id;
+            }
+        }
+    }
+    // Finished (or never stored): the store has its newest state, pending writes included.
+    // Every job up to m_lastId was handed to the store before the lock was released.
+    for (const qsizetype position : std::as_const(unheld)) {
+        if (std::optional<Job> stored = m_store->find(result.jobs[position].id))
+            result.jobs[position] = std::move(*stored);
+        else
+            result.jobs[position].id = 0;
+    }
+    result.jobs.removeIf([](const Job& job) { return job.id == 0; });
+    return result;
+}
+
+JobId EngineCore::lastJobId() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_lastId;
+}
+
 JobPage EngineCore::listJobs(const JobQuery& query) const
 {
     return m_store->list(query);
@@ -1023,6 +1066,7 @@ EngineStats EngineCore::stats() const
     stats.state = m_state;
     stats.counts = m_counts;
     stats.queueDepth = m_queue.depth();
+    stats.runnable = m_queue.runnable();
     stats.workerCount = m_workerCount;
     stats.busyWorkers = m_running;
     stats.throughput = m_throughput.current(now());
@@ -1064,13 +1108,15 @@ std::optional<EngineSnapshot> EngineCore::takeSnapshot()
     QMutexLocker lock(&m_mutex);
     const qint64 t = now();
     const Throughput throughput = m_throughput.current(t);
-    if (!m_dirty && throughput.jobsPerSecond == m_lastPublishedRate)
+    if (!m_dirty && throughput.jobsPerSecond == m_lastPublishedRate
+        && throughput.finishedLastMinute == m_lastPublishedMinute)
         return std::nullopt;
     EngineSnapshot snapshot;
     snapshot.state = m_state;
     snapshot.takenAt = t;
     snapshot.counts = m_counts;
     snapshot.queueDepth = m_queue.depth();
+    snapshot.runnable = m_queue.runnable();
     snapshot.workerCount = m_workerCount;
     snapshot.busyWorkers = m_running;
     snapshot.workers = m_slots.mid(0, m_workerCount);
@@ -1078,13 +1124,17 @@ std::optional<EngineSnapshot> EngineCore::takeSnapshot()
         snapshot.externalWorkers.append(workerStatusLocked(worker, t));
     snapshot.throughput = throughput;
     snapshot.drainDeadline = m_drainDeadline;
+    snapshot.previousChangeSeq = m_publishedChangeSeq;
+    snapshot.changeSeq = m_changeSeq;
+    m_publishedChangeSeq = m_changeSeq;
     snapshot.changedJobs = m_changed.values();
     std::sort(snapshot.changedJobs.begin(), snapshot.changedJobs.end(),
-        [](const Job& a, const Job& b) { return a.id > b.id; });
+        [](const JobChange& a, const JobChange& b) { return a.job.id > b.job.id; });
     snapshot.changesTruncated = m_changesTruncated;
     m_changed.clear();
     m_changesTruncated = false;
     m_dirty = false;
     m_lastPublishedRate = throughput.jobsPerSecond;
+    m_lastPublishedMinute = throughput.finishedLastMinute;
     return snapshot;
 }

@@ -41,6 +41,8 @@ public:
     JobPage listJobs(const JobQuery& query) const;
     EngineResult<Job> cancel(JobId id);
     EngineResult<Job> retry(JobId id);
+    CurrentJobs currentJobs(JobId fromId, JobId toId) const;
+    JobId lastJobId() const;
     quint64 waitForFinish(JobId id, QObject* context, std::function<void(const Job&)> callback);
     void cancelWait(quint64 handle);
     QList<QueueInfo> queues() const;
@@ -197,10 +199,13 @@ private:
     bool m_externalReady = false; // an external job became ready since the waiters were served
     quint64 m_leasesGranted = 0;
     quint64 m_leaseExpiries = 0;
+    quint64 m_changeSeq = 0; // numbers every change of every job
     // for the next snapshot
     bool m_trackChanges = false; // snapshots have a receiver, so m_changed is read
-    QHash<JobId, Job> m_changed;
+    quint64 m_publishedChangeSeq = 0; // the changeSeq of the last snapshot
+    QHash<JobId, JobChange> m_changed;
     bool m_changesTruncated = false;
     bool m_dirty = true;
     double m_lastPublishedRate = -1;
+    qint64 m_lastPublishedMinute = -1;
 };

@@ -125,6 +125,20 @@ void JobQueue::finishedRunning(const QString& queue)
     }
 }
 
+qint64 JobQueue::runnable() const
+{
+    qint64 total = 0;
+    for (const auto& entry : m_queues) {
+        const Named& queue = *entry;
+        if (queue.paused)
+            continue;
+        const qint64 ready = qint64(queue.ready.size());
+        total
+            += queue.concurrency > 0 ? std::min<qint64>(ready, std::max(0, queue.concurrency - queue.running)) : ready;
+    }
+    return total;
+}
+
 qint64 JobQueue::depth(const QString& queue) const
 {
     const Named* found = find(queue);

@@ -33,6 +33,9 @@ public:
     void finishedRunning(const QString& queue);
 
     qint64 depth() const { return m_depth; }
+    // Of depth(), the jobs a worker could take now: not in a paused queue, and within the free
+    // slots of a queue's concurrency limit.
+    qint64 runnable() const;
     qint64 depth(const QString& queue) const;
     int running(const QString& queue) const;
     bool isPaused(const QString& queue) const;

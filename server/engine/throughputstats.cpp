@@ -33,7 +33,7 @@ ThroughputStats::ThroughputStats()
 void ThroughputStats::record(qint64 finishedAtMs, qint64 waitMs, qint64 runMs)
 {
     const qint64 second = finishedAtMs / 1000;
-    const std::size_t slot = std::size_t(second % (windowSecs + 1));
+    const std::size_t slot = std::size_t(second % (minuteSecs + 1));
     if (m_secondStart[slot] != second) {
         m_secondStart[slot] = second;
         m_secondCount[slot] = 0;
@@ -62,17 +62,25 @@ Throughput ThroughputStats::current(qint64 nowMs) const
 {
     // Whole seconds only: the current, partial second would make the rate jitter.
     const qint64 now = nowMs / 1000;
-    quint64 finished = 0;
+    quint64 recent = 0;
+    quint64 lastMinute = 0;
     for (std::size_t i = 0; i < m_secondStart.size(); ++i) {
-        if (m_secondStart[i] < now && m_secondStart[i] >= now - windowSecs)
-            finished += m_secondCount[i];
+        if (m_secondStart[i] >= now || m_secondStart[i] < now - minuteSecs)
+            continue;
+        lastMinute += m_secondCount[i];
+        if (m_secondStart[i] >= now - windowSecs)
+            recent += m_secondCount[i];
     }
     Throughput result;
-    result.jobsPerSecond = double(finished) / windowSecs;
+    result.jobsPerSecond = double(recent) / windowSecs;
+    result.finishedLastMinute = qint64(lastMinute);
+    result.percentileJobs = int(m_waitSamples.size());
     result.waitP50Ms = percentile(m_waitSamples, 0.50);
     result.waitP95Ms = percentile(m_waitSamples, 0.95);
+    result.waitP99Ms = percentile(m_waitSamples, 0.99);
     result.runP50Ms = percentile(m_runSamples, 0.50);
     result.runP95Ms = percentile(m_runSamples, 0.95);
+    result.runP99Ms = percentile(m_runSamples, 0.99);
     return result;
 }
 

@@ -6,8 +6,9 @@
 
 #include <array>
 
-// Rolling figures of finished jobs: jobs per second over the last few seconds, wait and run
-// time percentiles over the most recent jobs, and cumulative histograms for /metrics.
+// Rolling figures of finished jobs: jobs per second over the last few seconds, jobs finished in
+// the last minute, wait and run time percentiles over the most recent jobs, and cumulative
+// histograms for /metrics.
 // Not thread-safe: the engine's mutex guards it. Times come from the caller (testable).
 class ThroughputStats
 {
@@ -21,13 +22,14 @@ public:
 
 private:
     static constexpr int windowSecs = 5; // jobs/s averages over this many whole seconds
+    static constexpr int minuteSecs = 60;
     static constexpr int reservoirSize = 2048; // percentiles over the newest this many jobs
     static constexpr int bucketCount = 14;
 
     Engine::Histogram histogram(const std::array<quint64, bucketCount + 1>& buckets, double sum) const;
 
-    std::array<qint64, windowSecs + 1> m_secondStart {};
-    std::array<quint64, windowSecs + 1> m_secondCount {};
+    std::array<qint64, minuteSecs + 1> m_secondStart {}; // one slot per second, the current one too
+    std::array<quint64, minuteSecs + 1> m_secondCount {};
     QList<qint64> m_waitSamples;
     QList<qint64> m_runSamples;
     int m_nextSample = 0;
