@@ -22,6 +22,8 @@ public:
     ByteWriter(const ByteWriter&) = delete;
     ByteWriter& operator=(const ByteWriter&) = delete;
 
+    qsizetype size() const { return m_size; } // of the array once the writer goes
+
     void put(char c)
     {
         if (m_size == m_end)

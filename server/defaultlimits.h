@@ -46,6 +46,7 @@ inline constexpr qint64 maxResultBytes = 1024 * 1024; // a handler's result is c
 inline constexpr int maxWaitMs = 60000; // GET /jobs/{id}?wait_ms=
 inline constexpr int defaultListLimit = 100;
 inline constexpr int maxListLimit = 1000;
+inline constexpr qsizetype maxListAnswerBytes = 8 * 1024 * 1024; // a GET /jobs page stops after the job past this
 inline constexpr int drainTimeoutSecs = 30;
 inline constexpr int keepFinished = 100000;
 inline constexpr int maxWorkers = 256;

@@ -289,6 +289,35 @@ QByteArray job(const Job& job)
     return out;
 }
 
+QByteArray jobPage(const QList<Job>& jobs, std::optional<JobId> nextCursor, qsizetype maxBytes)
+{
+    QByteArray out;
+    out.reserve(qMin<qsizetype>(16 + jobs.size() * 384, maxBytes));
+    {
+        ByteWriter writer(out);
+        writer.put("{\"jobs\":[");
+        for (qsizetype i = 0; i < jobs.size(); ++i) {
+            if (i)
+                writer.put(',');
+            writeJob(writer, jobs[i]);
+            if (writer.size() > maxBytes && i + 1 < jobs.size()) {
+                nextCursor = jobs[i].id;
+                break;
+            }
+        }
+        writer.put("],\"next_cursor\":");
+        if (nextCursor) {
+            writer.put('"');
+            writer.putDecimal(*nextCursor);
+            writer.put('"');
+        } else {
+            writer.put("null");
+        }
+        writer.put('}');
+    }
+    return out;
+}
+
 QByteArray jobList(const QList<Job>& jobs, const std::optional<std::optional<JobId>>& nextCursor)
 {
     QByteArray out;

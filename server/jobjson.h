@@ -14,6 +14,9 @@ void appendJob(QByteArray& out, const Job& job);
 QByteArray job(const Job& job);
 // {"jobs":[...]} or, with a cursor argument, {"jobs":[...],"next_cursor":"..."|null}
 QByteArray jobList(const QList<Job>& jobs, const std::optional<std::optional<JobId>>& nextCursor = std::nullopt);
+// A page of GET /jobs, {"jobs":[...],"next_cursor":...}, of about `maxBytes` at most: it stops after
+// the job that passes that size (so it holds one job at least) and points next_cursor at the rest.
+QByteArray jobPage(const QList<Job>& jobs, std::optional<JobId> nextCursor, qsizetype maxBytes);
 
 void appendString(QByteArray& out, QStringView text);
 void appendValue(QByteArray& out, const QJsonValue& value);

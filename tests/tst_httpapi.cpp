@@ -5,6 +5,8 @@
 #include <QJsonArray>
 #include <QTcpSocket>
 
+#include <algorithm>
+
 // The API through real HTTP against a real server on 127.0.0.1, port 0.
 class TestHttpApi : public QObject
 {
@@ -316,6 +318,34 @@ private Q_SLOTS:
         QString error;
         QVERIFY(m_server->start(&error)); // Start again: same port
         QCOMPARE(m_http.get(QStringLiteral("/health")).status, 200);
+    }
+
+    void aPageOfBigJobsStaysWithinItsBudget()
+    {
+        // 20 jobs of 900 KB each: one page of them all would be 18 MB.
+        const QString big(900 * 1024, u'x');
+        QStringList ids;
+        for (int i = 0; i < 20; ++i) {
+            ids.append(submitted({ { QStringLiteral("type"), QStringLiteral("echo") },
+                { QStringLiteral("queue"), QStringLiteral("bulky") }, { QStringLiteral("payload"), big } }));
+        }
+        QStringList listed;
+        QString cursor;
+        int pages = 0;
+        do {
+            const HttpResult page = m_http.get(QStringLiteral("/jobs?queue=bulky&limit=1000")
+                + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor));
+            QCOMPARE(page.status, 200);
+            QVERIFY2(page.body.size() < 10 * 1024 * 1024, QByteArray::number(page.body.size()).constData());
+            const QJsonObject json = page.json();
+            for (const QJsonValue& job : json.value(QLatin1StringView("jobs")).toArray())
+                listed.append(job.toObject().value(QLatin1StringView("id")).toString());
+            cursor = json.value(QLatin1StringView("next_cursor")).toString();
+            ++pages;
+        } while (!cursor.isEmpty() && pages < 20);
+        QVERIFY(pages > 1);
+        std::reverse(listed.begin(), listed.end()); // newest first
+        QCOMPARE(listed, ids);
     }
 
     void longPollWaitingAtStopIsAnswered()

@@ -9,6 +9,7 @@
 #include "jobspecscanner.h"
 
 #include <QJsonArray>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QTimer>
 
 #include <atomic>
@@ -36,11 +37,14 @@ JobsApi::JobsApi(Engine* engine, QObject* context)
     : m_engine(engine)
     , m_context(context)
     , m_durableAnswers(std::make_shared<PostedCalls>(context))
-{ }
+{
+    m_pageBuilders.setMaxThreadCount(2); // pages of big jobs are built two at a time at most
+}
 
 JobsApi::~JobsApi()
 {
     m_durableAnswers->close();
+    m_pageBuilders.waitForDone(); // their answers are dropped: the HTTP thread is going
 }
 
 void JobsApi::addRoutes(HttpRoutes& routes)
@@ -207,8 +211,14 @@ void JobsApi::list(const HttpExchangePtr& exchange)
             return ApiReply::invalid(
                 exchange, QStringLiteral("cursor"), QStringLiteral("must be the next_cursor of a previous page"));
     }
-    const JobPage page = m_engine->listJobs(query);
-    exchange->respond(ApiReply::ok, jsonContentType, JobJson::jobList(page.jobs, page.nextCursor));
+    // Off the HTTP thread, and within a byte budget: a page of big jobs takes long to read and
+    // write, and neither the other clients nor the memory should wait on it.
+    exchange->defer();
+    QtConcurrent::run(&m_pageBuilders, [engine = m_engine, query, exchange, answers = m_durableAnswers] {
+        const JobPage page = engine->listJobs(query);
+        const QByteArray body = JobJson::jobPage(page.jobs, page.nextCursor, Limits::maxListAnswerBytes);
+        answers->post([exchange, body] { exchange->respond(ApiReply::ok, jsonContentType, body); });
+    });
 }
 
 void JobsApi::cancel(const HttpExchangePtr& exchange)

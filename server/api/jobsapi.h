@@ -4,6 +4,7 @@
 #include "engine.h"
 
 #include <QHash>
+#include <QThreadPool>
 
 class HttpRoutes;
 class PostedCalls;
@@ -45,4 +46,5 @@ private:
     QObject* const m_context;
     const std::shared_ptr<PostedCalls> m_durableAnswers; // commit callbacks -> HTTP thread
     QHash<const HttpExchange*, LongPoll> m_longPolls; // HTTP thread only; answered ones leave
+    QThreadPool m_pageBuilders; // GET /jobs pages: read and written off the HTTP thread
 };
