@@ -289,61 +289,52 @@ QByteArray job(const Job& job)
     return out;
 }
 
+namespace {
+
+    // {"jobs":[...]}, with "next_cursor" when `nextCursor` is set; stops after the job that passes
+    // `maxBytes` if more follow, and then points next_cursor at them.
+    QByteArray listOfJobs(const QList<Job>& jobs, std::optional<std::optional<JobId>> nextCursor, qsizetype maxBytes)
+    {
+        QByteArray out;
+        out.reserve(qMin<qsizetype>(16 + jobs.size() * 384, maxBytes));
+        {
+            ByteWriter writer(out);
+            writer.put("{\"jobs\":[");
+            for (qsizetype i = 0; i < jobs.size(); ++i) {
+                if (i)
+                    writer.put(',');
+                writeJob(writer, jobs[i]);
+                if (writer.size() > maxBytes && i + 1 < jobs.size()) {
+                    nextCursor = jobs[i].id;
+                    break;
+                }
+            }
+            writer.put(']');
+            if (nextCursor) {
+                writer.put(",\"next_cursor\":");
+                if (*nextCursor) {
+                    writer.put('"');
+                    writer.putDecimal(**nextCursor);
+                    writer.put('"');
+                } else {
+                    writer.put("null");
+                }
+            }
+            writer.put('}');
+        }
+        return out;
+    }
+
+} // namespace
+
 QByteArray jobPage(const QList<Job>& jobs, std::optional<JobId> nextCursor, qsizetype maxBytes)
 {
-    QByteArray out;
-    out.reserve(qMin<qsizetype>(16 + jobs.size() * 384, maxBytes));
-    {
-        ByteWriter writer(out);
-        writer.put("{\"jobs\":[");
-        for (qsizetype i = 0; i < jobs.size(); ++i) {
-            if (i)
-                writer.put(',');
-            writeJob(writer, jobs[i]);
-            if (writer.size() > maxBytes && i + 1 < jobs.size()) {
-                nextCursor = jobs[i].id;
-                break;
-            }
-        }
-        writer.put("],\"next_cursor\":");
-        if (nextCursor) {
-            writer.put('"');
-            writer.putDecimal(*nextCursor);
-            writer.put('"');
-        } else {
-            writer.put("null");
-        }
-        writer.put('}');
-    }
-    return out;
+    return listOfJobs(jobs, std::optional<std::optional<JobId>>(nextCursor), maxBytes);
 }
 
 QByteArray jobList(const QList<Job>& jobs, const std::optional<std::optional<JobId>>& nextCursor)
 {
-    QByteArray out;
-    out.reserve(16 + jobs.size() * 384);
-    {
-        ByteWriter writer(out);
-        writer.put("{\"jobs\":[");
-        for (qsizetype i = 0; i < jobs.size(); ++i) {
-            if (i)
-                writer.put(',');
-            writeJob(writer, jobs[i]);
-        }
-        writer.put(']');
-        if (nextCursor) {
-            writer.put(",\"next_cursor\":");
-            if (*nextCursor) {
-                writer.put('"');
-                writer.putDecimal(**nextCursor);
-                writer.put('"');
-            } else {
-                writer.put("null");
-            }
-        }
-        writer.put('}');
-    }
-    return out;
+    return listOfJobs(jobs, nextCursor, std::numeric_limits<qsizetype>::max());
 }
 
 } // namespace JobJson
