@@ -14,6 +14,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <algorithm>
 #include <functional>
 #include <future>
 #include <memory>
@@ -232,6 +233,7 @@ private Q_SLOTS:
     void clientThatReadsLateGetsEveryAnswer();
     void bigBodyRefusedWhileSending();
     void pipelinedBeyondHeldReadAhead();
+    void heldConnectionsParseNoFurtherThanThePipeliningLimit();
     void closeConnectionsIsGraceful();
     void metricsAndLog();
 
@@ -739,6 +741,35 @@ void TestHttpGuard::pipelinedBeyondHeldReadAhead()
         QVERIFY2(response, qPrintable(QString::number(i)));
         QCOMPARE(response->body, QByteArray("hello"));
     }
+}
+
+void TestHttpGuard::heldConnectionsParseNoFurtherThanThePipeliningLimit()
+{
+    // 200 connections, each with a held answer and 1,500 tiny requests pipelined behind it: parsed
+    // all at once, they would be 300,000 request heads in memory.
+    TestServer server(fixtureConfig());
+    QByteArray tiny;
+    for (int i = 0; i < 1500; ++i)
+        tiny += "GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    const QByteArray held = get("/deferred/3000");
+    const qint64 before = residentKiB();
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    for (int i = 0; i < 200; ++i) {
+        auto client = std::make_unique<QTcpSocket>();
+        client->connectToHost(QHostAddress::LocalHost, server.port);
+        client->write(held + tiny);
+        clients.push_back(std::move(client));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(server.deferredStarted, 200, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->bytesToWrite() == 0; }), 20000);
+    const qint64 grownKiB = residentKiB() - before;
+    qInfo() << "RSS growth with 200 held connections:" << grownKiB << "KiB";
+    // Each connection may hold its read-ahead (64 KiB) unparsed, and 16 parsed requests.
+    QVERIFY2(grownKiB < 200 * 64 + 40 * 1024, qPrintable(QString::number(grownKiB)));
+    clients.clear();
+    // The held answers come (to nobody) before the server goes: their timers must not outlive it.
+    QTRY_COMPARE_WITH_TIMEOUT(server.deferredAnswered, 200, 20000);
 }
 
 void TestHttpGuard::closeConnectionsIsGraceful()
