@@ -9,7 +9,6 @@
 #include "jobspecscanner.h"
 
 #include <QJsonArray>
-#include <QtConcurrent/QtConcurrentRun>
 #include <QTimer>
 
 #include <atomic>
@@ -214,7 +213,7 @@ void JobsApi::list(const HttpExchangePtr& exchange)
     // Off the HTTP thread, and within a byte budget: a page of big jobs takes long to read and
     // write, and neither the other clients nor the memory should wait on it.
     exchange->defer();
-    QtConcurrent::run(&m_pageBuilders, [engine = m_engine, query, exchange, answers = m_durableAnswers] {
+    m_pageBuilders.start([engine = m_engine, query, exchange, answers = m_durableAnswers] {
         const JobPage page = engine->listJobs(query);
         const QByteArray body = JobJson::jobPage(page.jobs, page.nextCursor, Limits::maxListAnswerBytes);
         answers->post([exchange, body] { exchange->respond(ApiReply::ok, jsonContentType, body); });
