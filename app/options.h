@@ -8,7 +8,7 @@
 
 #include <optional>
 
-// Everything the command line decides (see ../shared/api-v1.md, "Command line").
+// Everything the command line decides (README.md, "Command line", lists each flag).
 struct Options
 {
     bool headless = false;

@@ -8,7 +8,7 @@
 
 // Appends to a QByteArray through a raw cursor, for text written a few bytes at a time (JSON).
 // In Qt 6.4 every QByteArray::append() is an out-of-line call, and appending a view goes through
-// insert(): a job's JSON written so cost about 12,000 instructions, a quarter of a POST /jobs.
+// insert(), which made a job's JSON a large share of a POST /jobs.
 // The array grows ahead of the cursor and is cut back to what was written when the writer goes.
 class ByteWriter
 {

@@ -12,6 +12,6 @@
 // other body it returns nullopt, and QJsonDocument with parseJobSpec() decide, errors and all.
 // Where it answers, it answers as they would: fuzz_jobspec checks that on every input it takes.
 //
-// Through QJsonDocument and parseJobSpec(), a small submission took 9,600 of the HTTP thread's
-// 30,900 instructions per POST /jobs; this reads it in 3,800, 2,200 of them the payload's parse.
+// Building a JSON tree was a large share of the HTTP thread's work per POST /jobs (figures in
+// docs/performance.md).
 std::optional<SpecResult> scanJobSpec(QByteArrayView body);

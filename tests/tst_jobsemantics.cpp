@@ -179,7 +179,8 @@ bool processAlive(qint64 pid)
 
 } // namespace
 
-// Issue 5, job semantics, through real HTTP against a real server on 127.0.0.1, port 0.
+// Job semantics (scheduling, retries, cancellation, idempotency, exec) through real HTTP against
+// a real server on 127.0.0.1, port 0.
 class TestJobSemantics : public QObject
 {
     Q_OBJECT

@@ -39,7 +39,7 @@ EngineError conflict(const Job& job, const QString& what)
 qint64 resultSize(const QJsonValue& value)
 {
     // Written as the API writes it, into a buffer each worker keeps: serializing through
-    // QJsonDocument took 8% of a worker's time for echo jobs.
+    // QJsonDocument was a visible share of a worker's time for echo jobs.
     thread_local QByteArray json;
     json.resize(0); // keeps the capacity
     JobJson::appendValue(json, value);
@@ -467,8 +467,8 @@ EngineResult<QList<Job>> EngineCore::submit(
     if (auto lost = storageLost())
         return *lost;
 
-    // Keys not held by an active job are looked up in the store, which can mean a database read
-    // (about 20 µs): done before taking the lock, so that a batch of fresh keys does not stall
+    // Keys not held by an active job are looked up in the store, which can mean a database read:
+    // done before taking the lock, so that a batch of fresh keys does not stall
     // the workers. Valid only if no keyed job was created meanwhile (checked under the lock).
     const quint64 keyedBefore = m_keyedJobsCreated.loadAcquire();
     QHash<QString, std::optional<Job>> storedByKey;

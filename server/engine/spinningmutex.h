@@ -11,8 +11,8 @@
 //
 // The engine's lock is held for about a microsecond at a time, by the HTTP thread (submit) and
 // the workers (finish one job, start the next). QMutex sleeps in the kernel as soon as the lock
-// is taken; at 50,000 jobs a second that cost the HTTP thread 17% of its time in futex calls
-// (5% after this change). Spinning a few microseconds first lets the holder finish instead.
+// is taken, and at high submission rates the HTTP thread spent much of its time in futex calls
+// (docs/performance.md). Spinning a few microseconds first lets the holder finish instead.
 // QMutexLocker and QWaitCondition use it like any QMutex.
 class SpinningMutex : public QMutex
 {
@@ -30,7 +30,7 @@ public:
     }
 
 private:
-    static constexpr int maxSpins = 200; // about 3 µs on the 2-core test machine
+    static constexpr int maxSpins = 200; // a few microseconds
 
     static void pause() noexcept
     {

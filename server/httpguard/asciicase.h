@@ -3,8 +3,8 @@
 #include <QByteArrayView>
 
 // Case-insensitive comparison of ASCII text: header names, media types, auth schemes. Qt's
-// compare(..., Qt::CaseInsensitive) folds Latin-1 through a table, one call per byte, and was
-// about 4% of the HTTP thread's instructions for a small POST. For the same reason, where one
+// compare(..., Qt::CaseInsensitive) folds Latin-1 through a table, one call per byte, on the
+// HTTP thread's path for every request. For the same reason, where one
 // side is ASCII the answers are the same: Latin-1 folding never turns a byte into ASCII.
 namespace AsciiCase {
 

@@ -12,8 +12,8 @@
 //
 // Finished jobs beyond `keepFinished` are dropped oldest first, when new jobs are inserted: jobs
 // are allocated on the inserting thread (HTTP), and freeing them there instead of on the worker
-// that finished them took 10% less CPU per POST /jobs and gave 18% more of them per second (glibc
-// returns same-thread frees to the thread's cache; cross-thread frees contend for its arena). Finishing
+// that finished them avoids contention (glibc returns same-thread frees to the thread's cache;
+// cross-thread frees contend for its arena; see docs/performance.md). Finishing
 // without inserts prunes too, past a slack of keepFinished / 10 (at most 10,000).
 class MemoryJobStore : public JobStore
 {

@@ -3,9 +3,8 @@
 #include "preparedstatement.h"
 
 // A prepared SELECT of one reading connection, through SQLite's C API when it is available. The
-// QSQLITE driver builds a QSqlRecord of QSqlFields on every exec and a QVariant per value: for a
-// GET /jobs/{id} read from the database that was about half of the HTTP thread's time, against
-// 6% for SQLite itself.
+// QSQLITE driver builds a QSqlRecord of QSqlFields on every exec and a QVariant per value, which
+// cost a GET /jobs/{id} far more than SQLite itself.
 class ReadStatement : public PreparedStatement
 {
 public:

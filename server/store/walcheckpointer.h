@@ -10,9 +10,9 @@ class QThread;
 
 // Copies the WAL back into the database file on a thread and connection of its own.
 //
-// SQLite's auto-checkpoint runs inside the COMMIT that crosses its threshold. Every 4,000 pages
-// the writer stalled for about 15 ms of copying and fsyncs, and every answer waiting on that
-// commit stalled with it: a POST p99 of 16 ms, and 12% of POST throughput under load.
+// SQLite's auto-checkpoint runs inside the COMMIT that crosses its threshold (4,000 pages): the
+// writer stalled for its copying and fsyncs, and every answer waiting on that commit stalled with
+// it, which set the POST p99 (docs/performance.md).
 //
 // Here the writer only reports the WAL's length after each commit (SqliteWriter's WAL hook).
 // The checkpointer copies in passes (PASSIVE: it never blocks the writer) while the writer goes
