@@ -5,6 +5,7 @@
 
 #include <QTest>
 
+#include <atomic>
 #include <memory>
 
 // Readable QCOMPARE failures for the engine's enums.
@@ -39,11 +40,16 @@ inline JobSpec spec(const QString& type, const QJsonValue& payload = {}, int pri
     return spec;
 }
 
+// As a client sees a submission: answered once the store has committed the job, which is when
+// it becomes visible, queued and runnable.
 inline Job submitOne(Engine& engine, const JobSpec& jobSpec)
 {
-    auto result = engine.submit({ jobSpec });
+    const auto committed = std::make_shared<std::atomic<bool>>(false);
+    auto result = engine.submit({ jobSpec }, [committed](const QString&) { committed->store(true); });
     if (auto* error = std::get_if<EngineError>(&result))
         qFatal("submit failed: %s", qPrintable(error->message));
+    if (!QTest::qWaitFor([&] { return committed->load(); }, 10000))
+        qFatal("the job was not committed");
     return std::get<QList<Job>>(result).constFirst();
 }
 
