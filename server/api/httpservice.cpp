@@ -11,10 +11,12 @@ HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* r
     , m_jobs(engine, this)
     , m_queues(engine)
     , m_system(engine, &m_metrics)
+    , m_workers(engine, this)
 {
     m_jobs.addRoutes(m_routes);
     m_queues.addRoutes(m_routes);
     m_system.addRoutes(m_routes);
+    m_workers.addRoutes(m_routes);
     m_routes.registerWith(m_http);
 }
 
@@ -38,6 +40,7 @@ quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* 
 
 void HttpService::close()
 {
+    m_workers.answerLongPolls();
     m_jobs.answerLongPolls(); // before their connections close: an answer, not a dropped connection
     const QList<QTcpServer*> listeners = m_http.servers();
     auto open = std::make_shared<int>(int(listeners.size()));

@@ -4,6 +4,7 @@
 #include "api/jobsapi.h"
 #include "api/queuesapi.h"
 #include "api/systemapi.h"
+#include "api/workersapi.h"
 #include "httpguard/httpconfig.h"
 #include "httpguard/httpmetrics.h"
 
@@ -41,4 +42,5 @@ private:
     JobsApi m_jobs;
     QueuesApi m_queues;
     SystemApi m_system;
+    WorkersApi m_workers;
 };

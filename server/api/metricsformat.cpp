@@ -61,6 +61,19 @@ QByteArray engineMetricsText(const Engine& engine)
     sample(out, "queuelab_workers", stats.workerCount);
     family(out, "queuelab_workers_busy", "gauge", "Workers running a job.");
     sample(out, "queuelab_workers_busy", stats.busyWorkers);
+    const WorkerCounts workers = engine.workerCounts();
+    family(out, "queuelab_external_workers", "gauge", "External workers by state.");
+    sample(out, "queuelab_external_workers{state=\"idle\"}", workers.idle);
+    sample(out, "queuelab_external_workers{state=\"busy\"}", workers.busy);
+    sample(out, "queuelab_external_workers{state=\"quiet\"}", workers.quiet);
+    sample(out, "queuelab_external_workers{state=\"gone\"}", workers.gone);
+    family(out, "queuelab_leases", "gauge", "Jobs leased to external workers now.");
+    sample(out, "queuelab_leases", workers.leases);
+    family(out, "queuelab_leases_granted_total", "counter", "Leases granted to external workers since start.");
+    sample(out, "queuelab_leases_granted_total", double(workers.leasesGranted));
+    family(out, "queuelab_lease_expiries_total", "counter",
+        "Leases that ran out or whose worker was gone (lease_expired) since start.");
+    sample(out, "queuelab_lease_expiries_total", double(workers.leaseExpiries));
     family(out, "queuelab_jobs_submitted_total", "counter", "Jobs accepted since start.");
     sample(out, "queuelab_jobs_submitted_total", double(stats.submittedTotal));
     family(out, "queuelab_jobs_finished_total", "counter", "Jobs finished since start.");

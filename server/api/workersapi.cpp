@@ -1,0 +1,419 @@
+#include "workersapi.h"
+
+#include "api/apireply.h"
+#include "api/httproutes.h"
+#include "defaultlimits.h"
+#include "httpguard/httpjson.h"
+#include "jobjson.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTimer>
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace {
+
+// How often a waiting lease request looks whether its client is still there: the exchange has
+// no signal for it, and a second of a withdrawn request's wait costs nothing.
+constexpr int clientWatchMs = 500;
+
+QString jobIdText(JobId id)
+{
+    return QString::number(id);
+}
+
+QJsonArray toJsonArray(const QStringList& list)
+{
+    return QJsonArray::fromStringList(list);
+}
+
+// A lease as GET /workers shows it: without the token, which is the worker's alone.
+QJsonObject leaseJson(const Lease& lease)
+{
+    return {
+        { QStringLiteral("job_id"), jobIdText(lease.jobId) },
+        { QStringLiteral("job_type"), lease.jobType },
+        { QStringLiteral("leased_at"), lease.leasedAt },
+        { QStringLiteral("expires_at"), lease.expiresAt },
+        { QStringLiteral("reserve_for_ms"), lease.reserveForMs },
+        { QStringLiteral("progress"), lease.progress },
+        { QStringLiteral("progress_message"), lease.progressMessage },
+        { QStringLiteral("cancel_requested"), lease.cancelRequested },
+    };
+}
+
+QJsonObject workerJson(const ExternalWorkerStatus& worker)
+{
+    QJsonArray leases;
+    for (const Lease& lease : worker.leases)
+        leases.append(leaseJson(lease));
+    const WorkerRegistration& r = worker.registration;
+    return {
+        { QStringLiteral("id"), r.id },
+        { QStringLiteral("hostname"), r.hostname },
+        { QStringLiteral("pid"), r.pid },
+        { QStringLiteral("labels"), toJsonArray(r.labels) },
+        { QStringLiteral("queues"), toJsonArray(r.queues) },
+        { QStringLiteral("job_types"), toJsonArray(r.jobTypes) },
+        { QStringLiteral("state"), QString(workerStateName(worker.state)) },
+        { QStringLiteral("directive"), QString(directiveName(worker.directive)) },
+        { QStringLiteral("registered_at"), worker.registeredAt },
+        { QStringLiteral("last_seen_at"), worker.lastSeenAt },
+        { QStringLiteral("leases"), leases },
+    };
+}
+
+QJsonObject leaseStatusJson(const LeaseStatus& status)
+{
+    return {
+        { QStringLiteral("job_id"), jobIdText(status.lease.jobId) },
+        { QStringLiteral("expires_at"), status.lease.expiresAt },
+        { QStringLiteral("progress"), status.lease.progress },
+        { QStringLiteral("cancelled"), status.cancelled },
+        { QStringLiteral("directive"), QString(directiveName(status.directive)) },
+    };
+}
+
+// The grants as the lease answer carries them: each job as GET /jobs/{id} shows it, its token
+// and its expiry.
+QByteArray grantsJson(const QList<LeaseGrant>& grants)
+{
+    QJsonArray leases;
+    for (const LeaseGrant& grant : grants) {
+        leases.append(QJsonObject {
+            { QStringLiteral("job"), QJsonDocument::fromJson(JobJson::job(grant.job)).object() },
+            { QStringLiteral("token"), grant.lease.token },
+            { QStringLiteral("expires_at"), grant.lease.expiresAt },
+        });
+    }
+    return QJsonDocument(QJsonObject { { QStringLiteral("leases"), leases } }).toJson(QJsonDocument::Compact);
+}
+
+// The engine names the lease's life "reserve_for"; the API's field is "reserve_for_ms".
+void answerError(const HttpExchangePtr& exchange, EngineError error)
+{
+    if (error.field == QLatin1StringView("reserve_for"))
+        error.field = QStringLiteral("reserve_for_ms");
+    ApiReply::error(exchange, error);
+}
+
+// An optional array of strings; nullopt after answering 400.
+std::optional<QStringList> stringList(const HttpExchangePtr& exchange, const QJsonObject& body, const QString& name)
+{
+    const QJsonValue value = body.value(name);
+    if (value.isUndefined() || value.isNull())
+        return QStringList();
+    QStringList list;
+    const QJsonArray array = value.toArray();
+    for (const QJsonValue& item : array) {
+        if (!item.isString())
+            break;
+        list.append(item.toString());
+    }
+    if (!value.isArray() || list.size() != array.size()) {
+        ApiReply::invalid(exchange, name, QStringLiteral("must be an array of strings"));
+        return std::nullopt;
+    }
+    return list;
+}
+
+// An optional integer within [min, max]; nullopt after answering 400.
+std::optional<qint64> integer(const HttpExchangePtr& exchange, const QJsonObject& body, const QString& name,
+    qint64 fallback, qint64 min, qint64 max)
+{
+    const QJsonValue value = body.value(name);
+    if (value.isUndefined() || value.isNull())
+        return fallback;
+    const double number = value.toDouble(-1);
+    if (!value.isDouble() || std::floor(number) != number || number < double(min) || number > double(max)) {
+        ApiReply::invalid(exchange, name, QStringLiteral("must be an integer from %1 to %2").arg(min).arg(max));
+        return std::nullopt;
+    }
+    return qint64(number);
+}
+
+// The lease token every call on a leased job carries; nullopt after answering 400.
+std::optional<QString> token(const HttpExchangePtr& exchange, const QJsonObject& body)
+{
+    const QJsonValue value = body.value(QLatin1StringView("token"));
+    if (!value.isString() || value.toString().isEmpty()) {
+        ApiReply::invalid(exchange, QStringLiteral("token"), QStringLiteral("must be the token the lease answer gave"));
+        return std::nullopt;
+    }
+    return value.toString();
+}
+
+std::optional<QString> optionalString(const HttpExchangePtr& exchange, const QJsonObject& body, const QString& name)
+{
+    const QJsonValue value = body.value(name);
+    if (value.isUndefined() || value.isNull())
+        return QString();
+    if (!value.isString()) {
+        ApiReply::invalid(exchange, name, QStringLiteral("must be a string"));
+        return std::nullopt;
+    }
+    return value.toString();
+}
+
+} // namespace
+
+WorkersApi::WorkersApi(Engine* engine, QObject* context)
+    : m_engine(engine)
+    , m_context(context)
+{ }
+
+WorkersApi::~WorkersApi()
+{
+    for (const LeasePoll& poll : std::as_const(m_leasePolls))
+        m_engine->cancelLease(poll.handle);
+}
+
+void WorkersApi::addRoutes(HttpRoutes& routes)
+{
+    using Method = QHttpServerRequest::Method;
+    routes.add(
+        Method::Post, QStringLiteral("/workers"), QStringLiteral("/workers"), [this](auto& e) { registerWorker(e); });
+    routes.add(Method::Get, QStringLiteral("/workers"), QStringLiteral("/workers"), [this](auto& e) { list(e); });
+    routes.add(
+        Method::Post, QStringLiteral("/workers/<arg>/beat"), QStringLiteral("/workers/{id}/beat"),
+        [this](auto& e) { beat(e); }, HttpRoutes::Body::Any);
+    routes.add(Method::Post, QStringLiteral("/workers/<arg>/lease"), QStringLiteral("/workers/{id}/lease"),
+        [this](auto& e) { lease(e); });
+    routes.add(Method::Post, QStringLiteral("/jobs/<arg>/lease/extend"), QStringLiteral("/jobs/{id}/lease/extend"),
+        [this](auto& e) { extend(e); });
+    routes.add(Method::Post, QStringLiteral("/jobs/<arg>/lease/progress"), QStringLiteral("/jobs/{id}/lease/progress"),
+        [this](auto& e) { progress(e); });
+    routes.add(Method::Post, QStringLiteral("/jobs/<arg>/lease/complete"), QStringLiteral("/jobs/{id}/lease/complete"),
+        [this](auto& e) { complete(e); });
+    routes.add(Method::Post, QStringLiteral("/jobs/<arg>/lease/fail"), QStringLiteral("/jobs/{id}/lease/fail"),
+        [this](auto& e) { fail(e); });
+}
+
+void WorkersApi::registerWorker(const HttpExchangePtr& exchange)
+{
+    const auto body = ApiReply::jsonBody(exchange);
+    if (!body)
+        return;
+    WorkerRegistration registration;
+    const QJsonValue id = body->value(QLatin1StringView("id"));
+    if (!id.isString())
+        return ApiReply::invalid(exchange, QStringLiteral("id"), QStringLiteral("must be a string naming the worker"));
+    registration.id = id.toString();
+    const auto hostname = optionalString(exchange, *body, QStringLiteral("hostname"));
+    if (!hostname)
+        return;
+    registration.hostname = *hostname;
+    const auto pid = integer(exchange, *body, QStringLiteral("pid"), 0, 0, std::numeric_limits<qint32>::max());
+    if (!pid)
+        return;
+    registration.pid = *pid;
+    const auto labels = stringList(exchange, *body, QStringLiteral("labels"));
+    if (!labels)
+        return;
+    const auto queues = stringList(exchange, *body, QStringLiteral("queues"));
+    if (!queues)
+        return;
+    const auto jobTypes = stringList(exchange, *body, QStringLiteral("job_types"));
+    if (!jobTypes)
+        return;
+    registration.labels = *labels;
+    registration.queues = *queues;
+    registration.jobTypes = *jobTypes;
+    const auto result = m_engine->registerWorker(registration);
+    if (const auto* error = std::get_if<EngineError>(&result))
+        return answerError(exchange, *error);
+    exchange->respondJson(ApiReply::ok, workerJson(std::get<ExternalWorkerStatus>(result)));
+}
+
+void WorkersApi::list(const HttpExchangePtr& exchange)
+{
+    QJsonArray workers;
+    for (const ExternalWorkerStatus& worker : m_engine->externalWorkers())
+        workers.append(workerJson(worker));
+    exchange->respondJson(ApiReply::ok, QJsonObject { { QStringLiteral("workers"), workers } });
+}
+
+void WorkersApi::beat(const HttpExchangePtr& exchange)
+{
+    const auto result = m_engine->beat(exchange->pathArg());
+    if (const auto* error = std::get_if<EngineError>(&result))
+        return answerError(exchange, *error);
+    const BeatAnswer& answer = std::get<BeatAnswer>(result);
+    QJsonArray cancelled;
+    for (JobId id : answer.cancelledJobs)
+        cancelled.append(jobIdText(id));
+    exchange->respondJson(ApiReply::ok,
+        QJsonObject {
+            { QStringLiteral("state"), QString(directiveName(answer.directive)) },
+            { QStringLiteral("cancelled_jobs"), cancelled },
+        });
+}
+
+void WorkersApi::lease(const HttpExchangePtr& exchange)
+{
+    const auto body = ApiReply::jsonBody(exchange);
+    if (!body)
+        return;
+    LeaseRequest request;
+    request.workerId = exchange->pathArg();
+    const auto queues = stringList(exchange, *body, QStringLiteral("queues"));
+    if (!queues)
+        return;
+    request.queues = *queues;
+    const auto max = integer(exchange, *body, QStringLiteral("max"), 1, 1, Limits::maxLeaseBatch);
+    if (!max)
+        return;
+    request.max = int(*max);
+    const auto waitMs = integer(exchange, *body, QStringLiteral("wait_ms"), 0, 0, Limits::maxLeaseWaitMs);
+    if (!waitMs)
+        return;
+    request.waitMs = *waitMs;
+    const auto reserveForMs = integer(exchange, *body, QStringLiteral("reserve_for_ms"), 0, 0,
+        std::numeric_limits<qint64>::max() / 4); // the engine says what it takes
+    if (!reserveForMs)
+        return;
+    request.reserveForMs = *reserveForMs;
+
+    exchange->defer();
+    const quint64 handle
+        = m_engine->lease(request, m_context, [this, exchange](const EngineResult<QList<LeaseGrant>>& result) {
+              endPoll(exchange.get());
+              if (const auto* error = std::get_if<EngineError>(&result))
+                  return answerError(exchange, *error);
+              exchange->respond(ApiReply::ok, jsonContentType, grantsJson(std::get<QList<LeaseGrant>>(result)));
+          });
+    if (handle == 0 || exchange->isAnswered())
+        return;
+    auto* watch = new QTimer(m_context);
+    watch->setInterval(clientWatchMs);
+    QObject::connect(watch, &QTimer::timeout, m_context, [this, key = exchange.get()] {
+        const auto poll = m_leasePolls.constFind(key);
+        if (poll == m_leasePolls.cend() || poll->exchange->isConnected())
+            return;
+        m_engine->cancelLease(poll->handle); // jobs it may have taken go back to their queue
+        endPoll(key);
+    });
+    watch->start();
+    m_leasePolls.insert(exchange.get(), { exchange, handle, watch });
+}
+
+void WorkersApi::endPoll(const HttpExchange* exchange)
+{
+    const LeasePoll poll = m_leasePolls.take(exchange);
+    if (poll.watch)
+        poll.watch->deleteLater();
+}
+
+void WorkersApi::answerLongPolls()
+{
+    const auto polls = std::exchange(m_leasePolls, {});
+    for (const LeasePoll& poll : polls) {
+        m_engine->cancelLease(poll.handle);
+        poll.watch->deleteLater();
+        poll.exchange->respond(ApiReply::ok, jsonContentType, grantsJson({}));
+    }
+}
+
+void WorkersApi::extend(const HttpExchangePtr& exchange)
+{
+    const auto id = ApiReply::jobId(exchange);
+    if (!id)
+        return;
+    const auto body = ApiReply::jsonBody(exchange);
+    if (!body)
+        return;
+    const auto leaseToken = token(exchange, *body);
+    if (!leaseToken)
+        return;
+    const auto reserveForMs
+        = integer(exchange, *body, QStringLiteral("reserve_for_ms"), 0, 0, std::numeric_limits<qint64>::max() / 4);
+    if (!reserveForMs)
+        return;
+    const auto result = m_engine->extendLease(*id, *leaseToken, *reserveForMs);
+    if (const auto* error = std::get_if<EngineError>(&result))
+        return answerError(exchange, *error);
+    exchange->respondJson(ApiReply::ok, leaseStatusJson(std::get<LeaseStatus>(result)));
+}
+
+void WorkersApi::progress(const HttpExchangePtr& exchange)
+{
+    const auto id = ApiReply::jobId(exchange);
+    if (!id)
+        return;
+    const auto body = ApiReply::jsonBody(exchange);
+    if (!body)
+        return;
+    const auto leaseToken = token(exchange, *body);
+    if (!leaseToken)
+        return;
+    const QJsonValue fraction = body->value(QLatin1StringView("progress"));
+    if (!fraction.isDouble())
+        return ApiReply::invalid(exchange, QStringLiteral("progress"), QStringLiteral("must be a number from 0 to 1"));
+    const auto message = optionalString(exchange, *body, QStringLiteral("message"));
+    if (!message)
+        return;
+    const auto result = m_engine->reportProgress(*id, *leaseToken, fraction.toDouble(), *message);
+    if (const auto* error = std::get_if<EngineError>(&result))
+        return answerError(exchange, *error);
+    exchange->respondJson(ApiReply::ok, leaseStatusJson(std::get<LeaseStatus>(result)));
+}
+
+void WorkersApi::complete(const HttpExchangePtr& exchange)
+{
+    const auto id = ApiReply::jobId(exchange);
+    if (!id)
+        return;
+    const auto body = ApiReply::jsonBody(exchange);
+    if (!body)
+        return;
+    const auto leaseToken = token(exchange, *body);
+    if (!leaseToken)
+        return;
+    exchange->defer(); // answered once the outcome is committed
+    m_engine->completeLease(
+        *id, *leaseToken, body->value(QLatin1StringView("result")), m_context, [exchange](const EngineResult<Job>& r) {
+            if (const auto* error = std::get_if<EngineError>(&r))
+                return answerError(exchange, *error);
+            exchange->respond(ApiReply::ok, jsonContentType, JobJson::job(std::get<Job>(r)));
+        });
+}
+
+void WorkersApi::fail(const HttpExchangePtr& exchange)
+{
+    const auto id = ApiReply::jobId(exchange);
+    if (!id)
+        return;
+    const auto body = ApiReply::jsonBody(exchange);
+    if (!body)
+        return;
+    const auto leaseToken = token(exchange, *body);
+    if (!leaseToken)
+        return;
+    const QJsonValue errorValue = body->value(QLatin1StringView("error"));
+    if (!errorValue.isObject())
+        return ApiReply::invalid(exchange, QStringLiteral("error"),
+            QStringLiteral("must be an object {\"code\", \"message\", \"details\"}"));
+    const QJsonObject error = errorValue.toObject();
+    WorkerFailure failure;
+    const auto code = optionalString(exchange, error, QStringLiteral("code"));
+    if (!code)
+        return;
+    const auto message = optionalString(exchange, error, QStringLiteral("message"));
+    if (!message)
+        return;
+    const auto details = optionalString(exchange, error, QStringLiteral("details"));
+    if (!details)
+        return;
+    failure.code = *code;
+    failure.message = *message;
+    failure.details = *details;
+    exchange->defer(); // answered once the outcome is committed
+    m_engine->failLease(*id, *leaseToken, failure, m_context, [exchange](const EngineResult<Job>& r) {
+        if (const auto* error = std::get_if<EngineError>(&r))
+            return answerError(exchange, *error);
+        exchange->respond(ApiReply::ok, jsonContentType, JobJson::job(std::get<Job>(r)));
+    });
+}
