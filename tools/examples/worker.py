@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A QueueLab worker of your own: leases `resize` jobs, reports progress, completes them."""
-import json, os, socket, sys, urllib.error, urllib.request
+import json, os, socket, sys, time, urllib.error, urllib.request
 
 BASE = os.environ.get("QUEUELAB_URL", "http://127.0.0.1:8080")
 WORKER = os.environ.get("WORKER_ID", f"{socket.gethostname()}-{os.getpid()}")
@@ -17,7 +17,8 @@ while True:
         job, token = lease["job"], lease["token"]
         try:
             call(f"/jobs/{job['id']}/lease/progress", {"token": token, "progress": 0.5, "message": "working"})
-            result = {"size": len(json.dumps(job["payload"]))}  # the real work goes here
+            time.sleep(float(job["payload"].get("seconds", 0)))  # the real work goes here
+            result = {"size": len(json.dumps(job["payload"]))}
             call(f"/jobs/{job['id']}/lease/complete", {"token": token, "result": result})
         except urllib.error.HTTPError as error:  # 409 lease_lost: the job is no longer ours
             print(job["id"], error.code, error.read().decode(), file=sys.stderr, flush=True)
