@@ -6,7 +6,6 @@
 #include "jobjson.h"
 
 #include <QDateTime>
-#include <QRandomGenerator>
 #include <QtConcurrent>
 #include <QVarLengthArray>
 
@@ -46,20 +45,14 @@ qint64 resultSize(const QJsonValue& value)
     return json.size();
 }
 
-// Exponential backoff with +-20% jitter, so failing jobs do not retry in lockstep.
-qint64 backoffMs(int attempt, qint64 baseMs, qint64 maxMs)
-{
-    const qint64 base = std::min(maxMs, baseMs << std::min(attempt - 1, 20));
-    const double jitter = 0.8 + 0.4 * QRandomGenerator::global()->generateDouble();
-    return qint64(double(base) * jitter);
-}
-
 } // namespace
 
 EngineCore::EngineCore(Engine* q, const EngineConfig& config, std::unique_ptr<JobStore> store)
     : q(q)
     , m_config(config)
     , m_store(std::move(store))
+    , m_lifecycle({ config.retryBaseMs > 0 ? config.retryBaseMs : Limits::retryBaseMs,
+          config.retryMaxMs > 0 ? config.retryMaxMs : Limits::retryMaxMs })
     , m_workers(config.workerGoneMs > 0 ? config.workerGoneMs : Limits::workerGoneMs)
 {
     registerBuiltinHandlers(m_handlers, config.handlers);
@@ -116,7 +109,7 @@ bool EngineCore::open(QString* error)
         return false;
 
     QMutexLocker lock(&m_mutex);
-    m_counts = m_store->countByStatus();
+    m_lifecycle.setCounts(m_store->countByStatus());
     m_lastId = m_store->maxId();
     for (const QString& type : m_store->declaredJobTypes())
         m_workers.declareType(type);
@@ -125,46 +118,27 @@ bool EngineCore::open(QString* error)
         // Stored by a server whose policy allowed the type (an exec job, by one started with
         // --allow-exec): this one does not run it, and says why.
         if (const QString disabled = disabledReason(job.type); !disabled.isEmpty()) {
-            setStatusLocked(job, JobStatus::Failed);
-            job.error = JobError { QStringLiteral("type_disabled"), disabled };
-            job.finishedAt = t;
+            m_lifecycle.disable(job, disabled, t);
             m_store->update(job);
             continue;
         }
         const bool external = !m_handlers.find(job.type);
         if (external)
             m_workers.declareType(job.type); // accepted once, its jobs still wait for a worker
-        if (job.status == JobStatus::Running) {
-            // The process died while it ran: that attempt is lost. Run it again if allowed. A
-            // lease lived in memory only, so the worker's token is void: its attempt expired.
-            JobAttempt lost { job.attempts, job.startedAt, t,
-                external
-                    ? JobError { QStringLiteral("lease_expired"),
-                        QStringLiteral("QueueLab stopped while an external worker held the job") }
-                    : JobError { QStringLiteral("interrupted"), QStringLiteral("QueueLab stopped while the job ran") },
-                job.worker };
-            job.worker.clear();
-            job.history.append(lost);
-            job.startedAt = 0;
-            job.progress = 0;
-            if (job.attempts >= job.maxAttempts) {
-                setStatusLocked(job, JobStatus::Failed);
-                job.error = lost.error;
-                job.finishedAt = t;
-                m_store->update(job);
-                continue;
-            }
-        }
         const JobStatus loaded = job.status;
+        // The process died while it ran: that attempt is lost. Run it again if allowed.
+        if (job.status == JobStatus::Running && m_lifecycle.interrupted(job, t, external) == JobStatus::Failed) {
+            m_store->update(job);
+            continue;
+        }
+        if (job.status == JobStatus::Scheduled && job.runAt <= t)
+            m_lifecycle.promote(job);
         ActiveJob& active = m_active.insert(job.id, ActiveJob { job, {}, external }).value();
-        Job& stored = active.job;
-        --m_counts[std::size_t(stored.status)]; // re-counted by the transition below
-        ++m_counts[std::size_t(JobStatus::Queued)];
-        stored.status = JobStatus::Queued;
-        if (stored.runAt > t && loaded == JobStatus::Scheduled)
-            scheduleLocked(stored, stored.runAt);
+        const Job& stored = active.job;
+        if (stored.status == JobStatus::Scheduled)
+            scheduleLocked(stored);
         else
-            enqueueLocked(active);
+            pushLocked(active);
         if (!stored.idempotencyKey.isEmpty())
             m_activeKeys.insert(stored.idempotencyKey, stored.id);
         if (stored.status != loaded)
@@ -272,13 +246,6 @@ EngineState EngineCore::state() const
     return m_state;
 }
 
-void EngineCore::setStatusLocked(Job& job, JobStatus status)
-{
-    --m_counts[std::size_t(job.status)];
-    ++m_counts[std::size_t(status)];
-    job.status = status;
-}
-
 void EngineCore::trackChangedJobs()
 {
     QMutexLocker lock(&m_mutex);
@@ -302,12 +269,6 @@ void EngineCore::changedLocked(const Job& job)
         m_changed.insert(job.id, JobChange { m_changeSeq, job });
     else
         m_changesTruncated = true;
-}
-
-void EngineCore::enqueueLocked(ActiveJob& active)
-{
-    setStatusLocked(active.job, JobStatus::Queued);
-    pushLocked(active);
 }
 
 void EngineCore::pushLocked(const ActiveJob& active)
@@ -365,10 +326,9 @@ void EngineCore::deferWakeupsOn(QThread* thread)
     m_deferWakesOn.storeRelaxed(thread);
 }
 
-void EngineCore::scheduleLocked(Job& job, qint64 runAt)
+void EngineCore::scheduleLocked(const Job& job)
 {
-    setStatusLocked(job, JobStatus::Scheduled);
-    job.runAt = runAt;
+    const qint64 runAt = job.runAt;
     const bool earliest = m_scheduled.empty() || runAt < m_scheduled.begin()->first;
     m_scheduled.insert({ runAt, job.id });
     if (earliest)
@@ -386,7 +346,8 @@ qint64 EngineCore::promoteDueJobs()
         auto it = m_active.find(id);
         if (it == m_active.end() || it->job.status != JobStatus::Scheduled)
             continue;
-        enqueueLocked(*it);
+        m_lifecycle.promote(it->job);
+        pushLocked(*it);
         m_store->update(it->job);
         changedLocked(it->job);
     }
@@ -416,8 +377,7 @@ std::optional<EngineError> EngineCore::storageLost() const
 std::optional<EngineError> EngineCore::queueFullLocked(qint64 adding) const
 {
     const qint64 capacity = m_config.maxQueued > 0 ? m_config.maxQueued : Limits::maxQueued;
-    const qint64 waiting
-        = m_counts[std::size_t(JobStatus::Queued)] + m_counts[std::size_t(JobStatus::Scheduled)] + m_unstored;
+    const qint64 waiting = m_lifecycle.count(JobStatus::Queued) + m_lifecycle.count(JobStatus::Scheduled) + m_unstored;
     if (waiting + adding <= capacity)
         return std::nullopt;
     return EngineError { EngineError::Kind::QueueFull, QStringLiteral("queue_full"),
@@ -530,11 +490,9 @@ EngineResult<QList<Job>> EngineCore::submit(
         job.priority = spec.priority;
         job.maxAttempts = spec.maxAttempts;
         job.payload = spec.payload;
-        job.createdAt = t;
         job.timeoutMs = spec.timeoutMs;
         job.idempotencyKey = spec.idempotencyKey;
-        job.status = spec.delayMs > 0 ? JobStatus::Scheduled : JobStatus::Queued; // counted once stored
-        job.runAt = spec.delayMs > 0 ? t + spec.delayMs : 0;
+        JobLifecycle::submit(job, spec.delayMs, t); // counted once stored
         if (!job.idempotencyKey.isEmpty())
             createdKeys.insert(job.idempotencyKey, created.size());
         created.append(job);
@@ -589,9 +547,9 @@ void EngineCore::insertStored(const QList<Job>& jobs)
             awaiting += m_awaitingInsert.take(committed.id);
         --m_unstored;
         Job& job = it->job;
-        ++m_counts[std::size_t(job.status)];
+        m_lifecycle.stored(job);
         if (job.status == JobStatus::Scheduled)
-            scheduleLocked(job, job.runAt);
+            scheduleLocked(job);
         else if (m_queue.push(job.queue, job.priority, job.id, it->external)) {
             if (it->external)
                 m_externalReady = true;
@@ -640,11 +598,7 @@ void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& loc
 {
     ActiveJob& active = m_active[id];
     Job& job = active.job;
-    setStatusLocked(job, JobStatus::Running);
-    ++job.attempts;
-    job.startedAt = now();
-    job.progress = 0;
-    job.error.reset();
+    m_lifecycle.start(job, now());
     active.token = std::make_shared<CancelToken>(job.timeoutMs);
     ++m_running;
     m_slots[slot] = WorkerStatus { slot, true, id, job.type, job.startedAt, 0.0 };
@@ -694,58 +648,36 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
     m_queue.finishedRunning(job.queue);
     const qint64 t = now();
 
-    if (reason == CancelToken::Reason::Shutdown) {
-        // Stopped past the drain deadline: the attempt does not count, the job waits for the next start.
-        --job.attempts;
-        job.startedAt = 0;
-        job.progress = 0;
-        job.worker.clear();
-        setStatusLocked(job, JobStatus::Queued);
-        m_queue.push(job.queue, job.priority, job.id, active.external);
-        m_store->update(job);
-        changedLocked(job);
-        if (finalState)
-            *finalState = job;
-        return;
+    AttemptEnd end { AttemptEnd::Reason::Finished, outcome.error, outcome.result };
+    switch (reason) {
+    case CancelToken::Reason::None:
+        break;
+    case CancelToken::Reason::Cancelled:
+        end.reason = AttemptEnd::Reason::Cancelled;
+        break;
+    case CancelToken::Reason::TimedOut:
+        end.reason = AttemptEnd::Reason::TimedOut;
+        break;
+    case CancelToken::Reason::Shutdown:
+        end.reason = AttemptEnd::Reason::DrainCutOff;
+        break;
     }
+    if (end.reason != AttemptEnd::Reason::DrainCutOff)
+        m_throughput.record(t, job.startedAt - std::max(job.createdAt, job.runAt), t - job.startedAt);
 
-    JobAttempt attempt { job.attempts, job.startedAt, t, outcome.error, job.worker };
-    job.worker.clear();
-    if (reason == CancelToken::Reason::Cancelled)
-        attempt.error = JobError { QStringLiteral("cancelled"), QStringLiteral("cancelled by request") };
-    else if (reason == CancelToken::Reason::TimedOut)
-        attempt.error = JobError { QStringLiteral("timeout"),
-            QStringLiteral("the job exceeded its timeout of %1 ms").arg(job.timeoutMs) };
-    job.history.append(attempt);
-    m_throughput.record(t, job.startedAt - std::max(job.createdAt, job.runAt), t - job.startedAt);
-
-    if (reason == CancelToken::Reason::Cancelled) {
-        setStatusLocked(job, JobStatus::Cancelled);
-        job.error = attempt.error;
-    } else if (attempt.error && job.attempts < job.maxAttempts) {
-        job.error = attempt.error;
-        const qint64 base = m_config.retryBaseMs > 0 ? m_config.retryBaseMs : Limits::retryBaseMs;
-        const qint64 cap = m_config.retryMaxMs > 0 ? m_config.retryMaxMs : Limits::retryMaxMs;
-        scheduleLocked(job, t + backoffMs(job.attempts, base, cap));
-        m_store->update(job);
-        changedLocked(job);
-        if (finalState)
-            *finalState = job;
-        return;
-    } else if (attempt.error) {
-        setStatusLocked(job, JobStatus::Failed);
-        job.error = attempt.error;
-        job.result = outcome.result; // a failed exec still reports its output
-    } else {
-        setStatusLocked(job, JobStatus::Succeeded);
-        job.result = outcome.result;
-        job.error.reset();
-        job.progress = 1.0;
-    }
-    job.finishedAt = t;
+    const JobStatus status = m_lifecycle.endAttempt(job, end, t);
     if (finalState)
         *finalState = job;
-    finishJobLocked(active);
+    if (isFinished(status)) {
+        finishJobLocked(active);
+        return;
+    }
+    if (status == JobStatus::Scheduled)
+        scheduleLocked(job); // a retry after its backoff
+    else
+        m_queue.push(job.queue, job.priority, job.id, active.external); // cut off by the drain deadline
+    m_store->update(job);
+    changedLocked(job);
 }
 
 void EngineCore::finishJobLocked(ActiveJob& active)
@@ -757,13 +689,7 @@ void EngineCore::finishJobLocked(ActiveJob& active)
         m_activeKeys.remove(job.idempotencyKey);
     m_active.remove(job.id);
     ++m_finishedTotal;
-    if (!m_waiters.isEmpty()) {
-        for (const Waiter& waiter : m_waiters.values(job.id)) {
-            if (waiter.context)
-                QMetaObject::invokeMethod(waiter.context, [callback = waiter.callback, job] { callback(job); });
-        }
-        m_waiters.remove(job.id);
-    }
+    m_waiters.finished(job);
 }
 
 void EngineCore::dropUnstored(const QList<Job>& jobs, const QString& error)
@@ -784,7 +710,7 @@ void EngineCore::dropUnstored(const QList<Job>& jobs, const QString& error)
             ++keyed;
         }
         m_active.erase(it);
-        m_waiters.remove(unstored.id);
+        m_waiters.forget(unstored.id);
         if (!m_awaitingInsert.isEmpty())
             awaiting += m_awaitingInsert.take(unstored.id);
     }
@@ -882,9 +808,7 @@ EngineResult<Job> EngineCore::cancel(JobId id)
         m_queue.remove(job.queue, job.priority, job.id);
     else
         m_scheduled.erase({ job.runAt, job.id });
-    setStatusLocked(job, JobStatus::Cancelled);
-    job.error = JobError { QStringLiteral("cancelled"), QStringLiteral("cancelled by request") };
-    job.finishedAt = now();
+    m_lifecycle.cancelWaiting(job, now());
     const Job result = job;
     finishJobLocked(*it);
     return result;
@@ -912,16 +836,7 @@ EngineResult<Job> EngineCore::retry(JobId id)
         return *full;
 
     Job job = *stored;
-    --m_counts[std::size_t(job.status)];
-    ++m_counts[std::size_t(JobStatus::Queued)];
-    job.status = JobStatus::Queued;
-    job.maxAttempts = std::max(job.maxAttempts, job.attempts + 1);
-    job.error.reset();
-    job.result = QJsonValue(QJsonValue::Null);
-    job.startedAt = 0;
-    job.finishedAt = 0;
-    job.progress = 0;
-    job.runAt = 0;
+    m_lifecycle.retry(job);
     auto& active = m_active.insert(id, ActiveJob { job, {}, !m_handlers.find(job.type) }).value();
     if (!job.idempotencyKey.isEmpty())
         m_activeKeys.insert(job.idempotencyKey, id);
@@ -935,29 +850,21 @@ EngineResult<Job> EngineCore::retry(JobId id)
 quint64 EngineCore::waitForFinish(JobId id, QObject* context, std::function<void(const Job&)> callback)
 {
     QMutexLocker lock(&m_mutex);
-    if (m_active.contains(id)) {
-        const quint64 handle = m_nextWaitHandle++;
-        m_waiters.insert(id, Waiter { handle, context, std::move(callback) });
-        return handle;
-    }
+    if (m_active.contains(id))
+        return m_waiters.add(id, context, std::move(callback));
     lock.unlock();
     auto stored = m_store->find(id);
     if (!stored)
         return 0;
     QMetaObject::invokeMethod(context, [callback = std::move(callback), job = *stored] { callback(job); });
     lock.relock(); // the handle only has to be non-zero and unique; cancelling it does nothing
-    return m_nextWaitHandle++;
+    return m_waiters.spareHandle();
 }
 
 void EngineCore::cancelWait(quint64 handle)
 {
     QMutexLocker lock(&m_mutex);
-    for (auto it = m_waiters.begin(); it != m_waiters.end(); ++it) {
-        if (it->handle == handle) {
-            m_waiters.erase(it);
-            return;
-        }
-    }
+    m_waiters.remove(handle);
 }
 
 QHash<QString, qint64> EngineCore::scheduledByQueueLocked() const
@@ -1064,7 +971,7 @@ EngineStats EngineCore::stats() const
     QMutexLocker lock(&m_mutex);
     EngineStats stats;
     stats.state = m_state;
-    stats.counts = m_counts;
+    stats.counts = m_lifecycle.counts();
     stats.queueDepth = m_queue.depth();
     stats.runnable = m_queue.runnable();
     stats.workerCount = m_workerCount;
@@ -1114,7 +1021,7 @@ std::optional<EngineSnapshot> EngineCore::takeSnapshot()
     EngineSnapshot snapshot;
     snapshot.state = m_state;
     snapshot.takenAt = t;
-    snapshot.counts = m_counts;
+    snapshot.counts = m_lifecycle.counts();
     snapshot.queueDepth = m_queue.depth();
     snapshot.runnable = m_queue.runnable();
     snapshot.workerCount = m_workerCount;

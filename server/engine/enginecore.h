@@ -1,7 +1,9 @@
 #pragma once
 
 #include "engine.h"
+#include "joblifecycle.h"
 #include "jobqueue.h"
+#include "jobwaiters.h"
 #include "leasetable.h"
 #include "spinningmutex.h"
 #include "throughputstats.h"
@@ -106,12 +108,6 @@ private:
         QPointer<QObject> context;
         Engine::LeaseCallback callback;
     };
-    struct Waiter
-    {
-        quint64 handle;
-        QPointer<QObject> context;
-        std::function<void(const Job&)> callback;
-    };
 
     QString disabledReason(const QString& type) const; // empty: the type may run
     std::optional<EngineError> queueFullLocked(qint64 adding) const; // set: --max-queued refuses them
@@ -124,8 +120,7 @@ private:
     void finishJobLocked(ActiveJob& active);
     void insertStored(const QList<Job>& jobs);
     void dropUnstored(const QList<Job>& jobs, const QString& error);
-    void scheduleLocked(Job& job, qint64 runAt);
-    void enqueueLocked(ActiveJob& active);
+    void scheduleLocked(const Job& job); // into m_scheduled, at job.runAt
     void pushLocked(const ActiveJob& active); // into the ready set of its queue
     // leasing.cpp
     QList<LeaseGrant> grantLeasesLocked(const LeaseRequest& request, qint64 now);
@@ -145,7 +140,6 @@ private:
     std::optional<EngineError> validateLeaseRequest(LeaseRequest& request) const;
     void wakeIdleWorkerLocked();
     void wakeWorkersSoonLocked(int jobs);
-    void setStatusLocked(Job& job, JobStatus status);
     void changedLocked(const Job& job);
     void maybeStoppedLocked();
     void setStateLocked(EngineState state);
@@ -186,12 +180,12 @@ private:
     bool m_wakeFlushPosted = false;
     QAtomicPointer<QThread> m_deferWakesOn; // any thread
     qint64 m_drainDeadline = 0;
-    StatusCounts m_counts {};
+    JobLifecycle m_lifecycle; // every status change, and the counts per status
     ThroughputStats m_throughput;
     quint64 m_submittedTotal = 0;
     quint64 m_finishedTotal = 0;
-    QMultiHash<JobId, Waiter> m_waiters;
-    quint64 m_nextWaitHandle = 1;
+    JobWaiters m_waiters;
+    quint64 m_nextWaitHandle = 1; // of lease waiters
     // external workers
     WorkerRegistry m_workers;
     LeaseTable m_leases;

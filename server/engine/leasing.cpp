@@ -191,12 +191,7 @@ QList<LeaseGrant> EngineCore::grantLeasesLocked(const LeaseRequest& request, qin
             if (!id)
                 break;
             Job& job = m_active[id].job;
-            setStatusLocked(job, JobStatus::Running);
-            ++job.attempts;
-            job.startedAt = t;
-            job.progress = 0;
-            job.error.reset();
-            job.worker = request.workerId;
+            m_lifecycle.start(job, t, request.workerId);
             m_store->update(job);
             changedLocked(job);
             const Lease& lease = m_leases.add(Lease { newToken(), id, job.type, request.workerId, t,
