@@ -110,18 +110,23 @@ private:
     };
 
     QString disabledReason(const QString& type) const; // empty: the type may run
-    std::optional<EngineError> queueFullLocked(qint64 adding) const; // set: --max-queued refuses them
-    std::optional<EngineError> storageLost() const; // set: the store's file is gone (storage_lost)
-    void workerLoop(int slot);
-    void startWorkersLocked();
-    void runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& lock);
     // `finalState`: the job after the attempt, when the caller needs it (a lease's answer).
     void finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState = nullptr);
     void finishJobLocked(ActiveJob& active);
-    void insertStored(const QList<Job>& jobs);
-    void dropUnstored(const QList<Job>& jobs, const QString& error);
     void scheduleLocked(const Job& job); // into m_scheduled, at job.runAt
     void pushLocked(const ActiveJob& active); // into the ready set of its queue
+    void maybeStoppedLocked();
+    void setStateLocked(EngineState state);
+    // submission.cpp
+    std::optional<EngineError> queueFullLocked(qint64 adding) const; // set: --max-queued refuses them
+    void insertStored(const QList<Job>& jobs);
+    void dropUnstored(const QList<Job>& jobs, const QString& error);
+    // builtinworkers.cpp
+    void workerLoop(int slot);
+    void startWorkersLocked();
+    void runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& lock);
+    void wakeIdleWorkerLocked();
+    void wakeWorkersSoonLocked(int jobs);
     // leasing.cpp
     QList<LeaseGrant> grantLeasesLocked(const LeaseRequest& request, qint64 now);
     void answerLeaseLater(QList<LeaseGrant> grants, QObject* context, Engine::LeaseCallback callback);
@@ -138,11 +143,9 @@ private:
     ExternalWorkerStatus workerStatusLocked(const WorkerRegistry::Entry& worker, qint64 now) const;
     EngineResult<Lease*> leaseForCallLocked(JobId id, const QString& token, qint64 now);
     std::optional<EngineError> validateLeaseRequest(LeaseRequest& request) const;
-    void wakeIdleWorkerLocked();
-    void wakeWorkersSoonLocked(int jobs);
+    // snapshots.cpp
     void changedLocked(const Job& job);
-    void maybeStoppedLocked();
-    void setStateLocked(EngineState state);
+    // queues.cpp
     QHash<QString, qint64> scheduledByQueueLocked() const;
     QueueInfo queueInfoLocked(const QString& name, std::optional<qint64> scheduled = std::nullopt) const;
 

@@ -1,0 +1,169 @@
+// EngineCore's built-in worker slots: one long-running loop per slot on the worker pool, and
+// the wake-ups that feed them. Shares the engine's state and mutex with enginecore.cpp.
+#include "defaultlimits.h"
+#include "enginecore.h"
+#include "jobjson.h"
+
+#include <QtConcurrent>
+
+namespace {
+
+qint64 resultSize(const QJsonValue& value)
+{
+    // Written as the API writes it, into a buffer each worker keeps: serializing through
+    // QJsonDocument was a visible share of a worker's time for echo jobs.
+    thread_local QByteArray json;
+    json.resize(0); // keeps the capacity
+    JobJson::appendValue(json, value);
+    return json.size();
+}
+
+} // namespace
+
+void EngineCore::startWorkersLocked()
+{
+    while (m_slots.size() < m_workerCount) {
+        m_slots.append(WorkerStatus { int(m_slots.size()), false, 0, {}, 0, 0.0 });
+        m_loopAlive.append(false);
+    }
+    // Loops of removed slots exit on their own (a busy one after its job); start the missing ones.
+    const int alive = int(std::count(m_loopAlive.cbegin(), m_loopAlive.cend(), true));
+    int missing = 0;
+    for (int slot = 0; slot < m_workerCount; ++slot)
+        missing += m_loopAlive[slot] ? 0 : 1;
+    m_pool.setMaxThreadCount(std::max(1, alive + missing));
+    for (int slot = 0; slot < m_workerCount; ++slot) {
+        if (m_loopAlive[slot])
+            continue;
+        m_loopAlive[slot] = true;
+        // The loop runs until its slot is removed or the engine quits; nobody waits on its future.
+        static_cast<void>(QtConcurrent::run(&m_pool, [this, slot] { workerLoop(slot); }));
+    }
+}
+
+void EngineCore::wakeIdleWorkerLocked()
+{
+    // A futex wake is the most expensive part of a submission: skip it when no worker sleeps,
+    // or when enough are already being woken; awake workers take the next job without sleeping.
+    if (m_idleWorkers > m_pendingWakes) {
+        ++m_pendingWakes;
+        m_workAvailable.wakeOne();
+    }
+}
+
+void EngineCore::wakeWorkersSoonLocked(int jobs)
+{
+    // On the thread named by deferWakeupsOn() (the HTTP thread, whose event loop always runs):
+    // wake the workers once, after the requests of this event-loop pass, instead of once per
+    // job. A woken worker then runs the pass's jobs back to back instead of sleeping between them.
+    if (QThread::currentThread() != m_deferWakesOn.loadRelaxed()) {
+        for (int i = 0; i < jobs; ++i)
+            wakeIdleWorkerLocked();
+        return;
+    }
+    m_wakesOwed += jobs;
+    if (m_wakeFlushPosted)
+        return;
+    m_wakeFlushPosted = true;
+    thread_local std::unique_ptr<QObject> threadContext;
+    if (!threadContext)
+        threadContext = std::make_unique<QObject>();
+    QMetaObject::invokeMethod(
+        threadContext.get(),
+        [this] {
+            QMutexLocker lock(&m_mutex);
+            m_wakeFlushPosted = false;
+            for (; m_wakesOwed > 0; --m_wakesOwed)
+                wakeIdleWorkerLocked();
+        },
+        Qt::QueuedConnection);
+}
+
+void EngineCore::deferWakeupsOn(QThread* thread)
+{
+    m_deferWakesOn.storeRelaxed(thread);
+}
+
+void EngineCore::workerLoop(int slot)
+{
+    QMutexLocker lock(&m_mutex);
+    for (;;) {
+        if (m_quitting || slot >= m_workerCount)
+            break;
+        QString queue;
+        const JobId id = m_state == EngineState::Running ? m_queue.pop(&queue) : 0;
+        if (!id) {
+            ++m_idleWorkers;
+            m_workAvailable.wait(&m_mutex);
+            --m_idleWorkers;
+            m_pendingWakes = std::max(0, m_pendingWakes - 1);
+            continue;
+        }
+        runAttempt(slot, id, lock);
+    }
+    m_loopAlive[slot] = false;
+    m_slots[slot] = WorkerStatus { slot, false, 0, {}, 0, 0.0 };
+    m_dirty = true;
+}
+
+void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& lock)
+{
+    ActiveJob& active = m_active[id];
+    Job& job = active.job;
+    m_lifecycle.start(job, now());
+    active.token = std::make_shared<CancelToken>(job.timeoutMs);
+    ++m_running;
+    m_slots[slot] = WorkerStatus { slot, true, id, job.type, job.startedAt, 0.0 };
+    m_store->update(job);
+    changedLocked(job);
+
+    const Job snapshot = job;
+    const std::shared_ptr<CancelToken> token = active.token;
+    const auto handler = m_handlers.find(job.type);
+    lock.unlock();
+
+    const auto reportProgress = [this, id, slot](double fraction) {
+        QMutexLocker progressLock(&m_mutex);
+        auto it = m_active.find(id);
+        if (it == m_active.end())
+            return;
+        it->job.progress = std::clamp(fraction, 0.0, 1.0);
+        m_slots[slot].progress = it->job.progress;
+        changedLocked(it->job);
+    };
+    JobOutcome outcome;
+    try {
+        outcome = handler ? handler->run(JobContext(snapshot, *token, reportProgress))
+                          : JobOutcome::failure(QStringLiteral("unknown_type"), QStringLiteral("no handler"));
+    } catch (const std::exception& e) {
+        outcome = JobOutcome::failure(QStringLiteral("handler_exception"), QString::fromUtf8(e.what()));
+    } catch (...) {
+        outcome = JobOutcome::failure(QStringLiteral("handler_exception"), QStringLiteral("unknown exception"));
+    }
+    if (!outcome.error && resultSize(outcome.result) > Limits::maxResultBytes) {
+        outcome = JobOutcome::failure(QStringLiteral("result_too_large"),
+            QStringLiteral("the result exceeds %1 bytes").arg(Limits::maxResultBytes));
+    }
+
+    lock.relock();
+    m_slots[slot] = WorkerStatus { slot, false, 0, {}, 0, 0.0 };
+    --m_running;
+    finishAttempt(id, outcome, token->stopReason());
+    maybeStoppedLocked();
+}
+
+int EngineCore::workerCount() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_workerCount;
+}
+
+void EngineCore::setWorkerCount(int count)
+{
+    QMutexLocker lock(&m_mutex);
+    m_workerCount = std::clamp(count, 1, Limits::maxWorkers);
+    m_dirty = true;
+    if (m_opened)
+        startWorkersLocked();
+    m_workAvailable.wakeAll(); // loops above the new count exit
+}
