@@ -44,7 +44,9 @@ private Q_SLOTS:
         QCOMPARE(str(done, "status"), QStringLiteral("succeeded"));
         const qint64 late = msOf(done.value(QLatin1StringView("started_at"))) - (createdAt + 150);
         QVERIFY2(late >= 0, "a delayed job must not start early");
-        QVERIFY2(late < 50, qPrintable(QStringLiteral("started %1 ms after its due time").arg(late)));
+        // Nothing else wakes the scheduler: a missed timer leaves the job scheduled past the long
+        // poll. The bound holds under sanitizers on a loaded machine; punctuality is a benchmark's.
+        QVERIFY2(late < 2000, qPrintable(QStringLiteral("started %1 ms after its due time").arg(late)));
     }
 
     void retriesBackOffExponentiallyWithJitter()
@@ -182,7 +184,9 @@ private Q_SLOTS:
         QCOMPARE(errorCode(failed), QStringLiteral("timeout"));
         const qint64 ran = msOf(failed.value(QLatin1StringView("finished_at")))
             - msOf(failed.value(QLatin1StringView("started_at")));
-        QVERIFY2(ran >= 100 && ran < 150, qPrintable(QStringLiteral("ran %1 ms with a 100 ms timeout").arg(ran)));
+        // Each job would run on for 30 s to minutes past its timeout: a bound far above a loaded
+        // sanitizer build's delay, far below that.
+        QVERIFY2(ran >= 100 && ran < 5000, qPrintable(QStringLiteral("ran %1 ms with a 100 ms timeout").arg(ran)));
         QCOMPARE(childProcesses({ QStringLiteral("/bin/sleep"), QStringLiteral("30") }), 0); // exec: killed
         // The only worker is free again: the next job runs.
         QCOMPARE(str(finished(next), "status"), QStringLiteral("succeeded"));
