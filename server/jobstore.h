@@ -47,6 +47,11 @@ public:
     // truncated under it), for good; empty while it can. Cheap: called for each submission.
     virtual QString problem() const { return {}; }
 
+    // While `reason` is set the store takes no writes, as if its disk were gone (the "store
+    // unavailable" fault): inserts and whenDurable() fail with the reason, updates are kept and
+    // written once it is cleared. Empty: writes go through again. Any thread.
+    virtual void setUnavailable(const QString& reason) = 0;
+
     // Writes what is pending and releases the store. Nothing is accepted afterwards.
     virtual void close() = 0;
 };

@@ -652,13 +652,13 @@ private Q_SLOTS:
         QTRY_COMPARE(sqlite->stats().insertedRows, quint64(1));
 
         // A lease whose commit fails is refused, and its job goes back as if never leased.
-        sqlite->setFailWrites(true);
+        sqlite->setUnavailable(QStringLiteral("Simulated write failure"));
         LeaseRequest request;
         request.workerId = QStringLiteral("w1");
         QVERIFY(isError(leaseResult(request), "storage_failed"));
         QTRY_COMPARE(statusOf(*m_engine, job.id), JobStatus::Queued);
         QCOMPARE(m_engine->job(job.id)->attempts, 0);
-        sqlite->setFailWrites(false);
+        sqlite->setUnavailable({});
 
         const quint64 commitsBefore = sqlite->stats().commits;
         const LeaseGrant grant = leaseOne(QStringLiteral("w1"));

@@ -622,7 +622,7 @@ private Q_SLOTS:
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"Writing to .* failed: Simulated write failure"_s));
         store->insert({ makeJob(1) }, [&failed, raw, running, firstDone](const QString& error) {
             firstDone(error);
-            raw->setFailWrites(true);
+            raw->setUnavailable(QStringLiteral("Simulated write failure"));
             raw->update(running);
             raw->insert({ makeJob(2), makeJob(3) }, failed.callback());
         });
@@ -637,7 +637,7 @@ private Q_SLOTS:
         QCOMPARE(store->find(1), running); // kept for the next batch
         QCOMPARE(store->stats().failedCommits, 1u);
 
-        store->setFailWrites(false);
+        store->setUnavailable({});
         Durability after;
         store->insert({ makeJob(4) }, after.callback());
         QTRY_COMPARE(after.calls(), 1);

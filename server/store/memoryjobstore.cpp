@@ -32,6 +32,13 @@ void MemoryJobStore::insert(const QList<Job>& jobs, DurableCallback onDurable)
 {
     {
         QMutexLocker lock(&m_mutex);
+        if (!m_unavailable.isEmpty()) {
+            const QString reason = m_unavailable;
+            lock.unlock();
+            if (onDurable)
+                onDurable(reason);
+            return;
+        }
         for (const Job& job : jobs) {
             m_jobs.insert_or_assign(job.id, job);
             if (!job.idempotencyKey.isEmpty())
@@ -42,6 +49,20 @@ void MemoryJobStore::insert(const QList<Job>& jobs, DurableCallback onDurable)
     }
     if (onDurable)
         onDurable({});
+}
+
+void MemoryJobStore::whenDurable(DurableCallback onDurable)
+{
+    QMutexLocker lock(&m_mutex);
+    const QString reason = m_unavailable;
+    lock.unlock();
+    onDurable(reason);
+}
+
+void MemoryJobStore::setUnavailable(const QString& reason)
+{
+    QMutexLocker lock(&m_mutex);
+    m_unavailable = reason;
 }
 
 void MemoryJobStore::update(const Job& job)

@@ -26,13 +26,14 @@ public:
     StatusCounts countByStatus() const override;
     void insert(const QList<Job>& jobs, DurableCallback onDurable) override;
     void update(const Job& job) override;
-    void whenDurable(DurableCallback onDurable) override { onDurable(QString()); }
+    void whenDurable(DurableCallback onDurable) override;
     QStringList declaredJobTypes() const override;
     void setDeclaredJobTypes(const QStringList& types) override;
     std::optional<Job> find(JobId id) const override;
     std::optional<Job> findByIdempotencyKey(const QString& key) const override;
     JobPage list(const JobQuery& query) const override;
     void close() override { }
+    void setUnavailable(const QString& reason) override;
 
 private:
     void pruneLocked(int slack, qsizetype maxJobs);
@@ -44,4 +45,5 @@ private:
     std::deque<JobId> m_finished; // ids of finished jobs, ascending, for pruning: no tree to rebalance
     QHash<QString, JobId> m_keys;
     QStringList m_declaredTypes;
+    QString m_unavailable; // set: inserts fail with it (the "store unavailable" fault)
 };

@@ -197,6 +197,18 @@ bool SqliteJobStore::noticeLostFile()
     return true;
 }
 
+void SqliteJobStore::setUnavailable(const QString& reason)
+{
+    std::lock_guard lock(m_mutex);
+    const bool back = !m_unavailable.isEmpty() && reason.isEmpty();
+    m_unavailable = reason;
+    // Updates held while it was unavailable go out now, not with whatever write comes next.
+    if (back && m_pending && !m_pending->isEmpty()) {
+        m_hasWork = true;
+        m_wake.notify_one();
+    }
+}
+
 QString SqliteJobStore::problem() const
 {
     if (!m_lost.load(std::memory_order_acquire))
@@ -213,7 +225,12 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
         outcome.error = problem();
         outcome.insertErrors = QStringList(batch->inserts().size(), outcome.error);
     } else {
-        outcome = writer.write(*batch, m_failWrites);
+        QString unavailable;
+        {
+            std::lock_guard lock(m_mutex);
+            unavailable = m_unavailable;
+        }
+        outcome = writer.write(*batch, unavailable);
     }
     const bool failed = !outcome.error.isEmpty();
     {

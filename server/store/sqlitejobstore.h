@@ -69,11 +69,11 @@ public:
 
     QString problem() const override;
     void close() override;
+    // Each commit is rolled back and reported failed with the reason while it is set.
+    void setUnavailable(const QString& reason) override;
 
     QString path() const { return m_path; }
     Stats stats() const;
-    // Test hook: while set, every commit is rolled back and reported as failed.
-    void setFailWrites(bool fail) { m_failWrites = fail; }
 
 Q_SIGNALS:
     // A batch could not be committed: its inserts were reported failed, its updates will be
@@ -119,6 +119,6 @@ private:
     Stats m_stats;
     QString m_lostReason;
 
-    std::atomic<bool> m_failWrites { false }; // any thread
+    QString m_unavailable; // guarded by m_mutex; set: commits are refused with it
     std::atomic<bool> m_lost { false }; // any thread; m_lostReason (under m_mutex) says why
 };

@@ -224,7 +224,7 @@ void SqliteWriter::fail(Outcome& outcome, const QString& message)
     outcome.updated = 0;
 }
 
-SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, bool simulateFailure)
+SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString& refusal)
 {
     WriterStatements& s = *m_statements;
     Outcome outcome;
@@ -308,8 +308,8 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, bool simulate
         }
     }
 
-    if (simulateFailure) {
-        fail(outcome, u"Simulated write failure (test hook)"_s);
+    if (!refusal.isEmpty()) {
+        fail(outcome, refusal);
         return outcome;
     }
     if (!s.commit.exec()) {

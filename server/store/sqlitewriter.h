@@ -33,8 +33,9 @@ public:
     // Checks and migrates the file (SqliteSchema), tunes the connection, loads counts and max id.
     bool open(const QString& path, bool fullSync, QString* error);
     // Writes a batch in one transaction; an insert call that breaks a constraint fails alone.
-    // `simulateFailure` rolls back instead of committing, for tests.
-    Outcome write(const StoreBatch& batch, bool simulateFailure);
+    // A non-empty `refusal` (the store made unavailable) rolls back instead of committing and
+    // is the batch's error.
+    Outcome write(const StoreBatch& batch, const QString& refusal);
     // Deletes up to `maxRows` of the oldest finished jobs beyond `keep` in one transaction.
     // Returns the rows deleted, or -1 with a message.
     int prune(qint64 keep, int maxRows, QString* error);
