@@ -67,6 +67,13 @@ inline constexpr int maxWorkerIdLength = 128;
 inline constexpr int maxWorkerTextLength = 1024; // hostname, a label, a progress message
 inline constexpr int maxWorkerFailureBytes = 64 * 1024; // a failure's message and details together
 
+// Injected faults (faults.h)
+inline constexpr int maxFaults = 100; // on at once
+inline constexpr qint64 maxFaultDurationMs = 7LL * 24 * 3600 * 1000;
+inline constexpr qint64 maxFaultLatencyMs = 10LL * 60 * 1000; // run and answer latency
+inline constexpr int maxFaultRetryAfterSecs = 3600;
+inline constexpr int maxFaultMessageLength = 1024;
+
 // exec job type
 inline constexpr qint64 maxExecOutputBytes = 64 * 1024; // each of stdout and stderr
 

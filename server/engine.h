@@ -1,5 +1,6 @@
 #pragma once
 
+#include "faults.h"
 #include "handlerregistry.h"
 #include "jobquery.h"
 #include "jobspec.h"
@@ -45,6 +46,7 @@ struct EngineError
     QString code; // machine-readable, e.g. "queue_full"
     QString message;
     QString field; // Invalid: which field
+    int retryAfterSecs = 0; // a 503's Retry-After; 0: the status's default
 };
 
 template <typename T> using EngineResult = std::variant<T, EngineError>;
@@ -197,6 +199,16 @@ public:
     void setAllWorkersDirective(WorkerDirective directive);
     // "Expire lease now": the attempt fails with lease_expired and the job follows its retries.
     EngineResult<Job> expireLease(JobId id);
+
+    // --- Faults (see faults.h): failures injected on purpose, in memory only --------------------
+    // Errors: Invalid (`field` names the API's field), Conflict "too_many_faults", NotFound.
+    EngineResult<Fault> addFault(const FaultSpec& spec);
+    QList<Fault> faults() const; // on now, oldest first
+    EngineResult<Fault> removeFault(const QString& id);
+    int clearFaults(); // returns how many were on
+    FaultCounts faultCounts() const; // injected since start, per kind
+    // What the HTTP layer does to one request (http_latency and http_drop faults).
+    HttpFaultDecision httpFault() const;
 
 Q_SIGNALS:
     void stateChanged(EngineState state);

@@ -18,6 +18,8 @@ QJsonObject JobError::toJson() const
     QJsonObject object { { QStringLiteral("code"), code }, { QStringLiteral("message"), message } };
     if (!details.isEmpty())
         object.insert(QStringLiteral("details"), details);
+    if (!fault.isEmpty())
+        object.insert(QStringLiteral("fault"), fault);
     return object;
 }
 
@@ -26,8 +28,10 @@ std::optional<JobError> JobError::fromJson(const QJsonValue& value)
     if (!value.isObject())
         return std::nullopt;
     const QJsonObject object = value.toObject();
-    return JobError { object.value(QLatin1StringView("code")).toString(),
+    JobError error { object.value(QLatin1StringView("code")).toString(),
         object.value(QLatin1StringView("message")).toString(), object.value(QLatin1StringView("details")).toString() };
+    error.fault = object.value(QLatin1StringView("fault")).toString();
+    return error;
 }
 
 QJsonObject JobAttempt::toJson() const

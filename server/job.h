@@ -25,12 +25,13 @@ struct JobError
     QString code;
     QString message;
     QString details; // e.g. an external worker's backtrace; empty for most errors
+    QString fault; // the id of the fault (faults.h) that injected this failure; empty: a real one
 
     QJsonObject toJson() const;
     static std::optional<JobError> fromJson(const QJsonValue& value);
     bool operator==(const JobError& other) const
     {
-        return code == other.code && message == other.message && details == other.details;
+        return code == other.code && message == other.message && details == other.details && fault == other.fault;
     }
 };
 

@@ -187,6 +187,10 @@ namespace {
             out.put(",\"details\":");
             writeString(out, error->details);
         }
+        if (!error->fault.isEmpty()) {
+            out.put(",\"fault\":");
+            writeString(out, error->fault);
+        }
         out.put('}');
     }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "faults.h"
 #include "job.h"
 #include "jobquery.h"
 #include "workers.h"
@@ -65,6 +66,7 @@ struct EngineSnapshot
     QList<ExternalWorkerStatus> externalWorkers; // by id, gone ones included
     Throughput throughput;
     qint64 drainDeadline = 0; // while Draining: when running jobs get cancelled (ms since the epoch)
+    QList<Fault> faults; // injected faults on now, oldest first
     // The engine numbers every change of every job, one sequence for all. This snapshot covers
     // the changes after `previousChangeSeq` up to `changeSeq`: a receiver whose last snapshot
     // had another `changeSeq` missed some and must reconcile what it shows.

@@ -24,7 +24,8 @@ void error(const HttpExchangePtr& exchange, const EngineError& error)
         exchange->respondError(409, error.code, error.message);
         return;
     case EngineError::Kind::Unavailable:
-        exchange->respondError(503, error.code, error.message, { { "Retry-After", "5" } });
+        exchange->respondError(503, error.code, error.message,
+            { { "Retry-After", error.retryAfterSecs > 0 ? QByteArray::number(error.retryAfterSecs) : "5" } });
         return;
     case EngineError::Kind::QueueFull:
         exchange->respondError(503, error.code, error.message, { { "Retry-After", "1" } });

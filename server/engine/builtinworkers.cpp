@@ -131,15 +131,17 @@ void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& loc
         m_slots[slot].progress = it->job.progress;
         changedLocked(it->job);
     };
-    JobOutcome outcome;
-    try {
-        outcome = handler ? handler->run(JobContext(snapshot, *token, reportProgress))
-                          : JobOutcome::failure(QStringLiteral("unknown_type"), QStringLiteral("no handler"));
-    } catch (const std::exception& e) {
-        outcome = JobOutcome::failure(QStringLiteral("handler_exception"), QString::fromUtf8(e.what()));
-    } catch (...) {
-        outcome = JobOutcome::failure(QStringLiteral("handler_exception"), QStringLiteral("unknown exception"));
-    }
+    const auto run = [&]() -> JobOutcome {
+        try {
+            return handler ? handler->run(JobContext(snapshot, *token, reportProgress))
+                           : JobOutcome::failure(QStringLiteral("unknown_type"), QStringLiteral("no handler"));
+        } catch (const std::exception& e) {
+            return JobOutcome::failure(QStringLiteral("handler_exception"), QString::fromUtf8(e.what()));
+        } catch (...) {
+            return JobOutcome::failure(QStringLiteral("handler_exception"), QStringLiteral("unknown exception"));
+        }
+    };
+    JobOutcome outcome = runWithFaults(snapshot, *token, run);
     if (!outcome.error && resultSize(outcome.result) > Limits::maxResultBytes) {
         outcome = JobOutcome::failure(QStringLiteral("result_too_large"),
             QStringLiteral("the result exceeds %1 bytes").arg(Limits::maxResultBytes));

@@ -248,3 +248,33 @@ EngineResult<Job> Engine::expireLease(JobId id)
 {
     return d->expireLease(id);
 }
+
+EngineResult<Fault> Engine::addFault(const FaultSpec& spec)
+{
+    return d->addFault(spec);
+}
+
+QList<Fault> Engine::faults() const
+{
+    return d->faults();
+}
+
+EngineResult<Fault> Engine::removeFault(const QString& id)
+{
+    return d->removeFault(id);
+}
+
+int Engine::clearFaults()
+{
+    return d->clearFaults();
+}
+
+FaultCounts Engine::faultCounts() const
+{
+    return d->faultCounts();
+}
+
+HttpFaultDecision Engine::httpFault() const
+{
+    return d->httpFault();
+}

@@ -240,10 +240,12 @@ qint64 EngineCore::promoteDueJobs()
         changedLocked(it->job);
     }
     serveLeaseWaitersLocked();
-    const qint64 nextDue = m_scheduled.empty() ? 0 : m_scheduled.begin()->first;
-    if (nextDue == 0 || nextLeaseEvent == 0)
-        return std::max(nextDue, nextLeaseEvent);
-    return std::min(nextDue, nextLeaseEvent);
+    qint64 next = m_scheduled.empty() ? 0 : m_scheduled.begin()->first;
+    for (const qint64 at : { nextLeaseEvent, pruneFaultsLocked(t) }) {
+        if (at > 0 && (next == 0 || at < next))
+            next = at;
+    }
+    return next;
 }
 
 void EngineCore::runDueJobs()
@@ -400,6 +402,8 @@ EngineResult<Job> EngineCore::retry(JobId id)
 {
     if (auto lost = SubmissionChecks::storageLost(m_store->problem()))
         return *lost;
+    if (auto unavailable = storeFaultError())
+        return *unavailable;
     QMutexLocker lock(&m_mutex);
     const auto it = m_active.constFind(id);
     if (it != m_active.cend())

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine.h"
+#include "faultset.h"
 #include "joblifecycle.h"
 #include "jobqueue.h"
 #include "jobwaiters.h"
@@ -81,6 +82,14 @@ public:
     void setAllWorkersDirective(WorkerDirective directive);
     EngineResult<Job> expireLease(JobId id);
 
+    // Faults (faulting.cpp)
+    EngineResult<Fault> addFault(const FaultSpec& spec);
+    QList<Fault> faults() const;
+    EngineResult<Fault> removeFault(const QString& id);
+    int clearFaults();
+    FaultCounts faultCounts() const { return m_faults.counts(); }
+    HttpFaultDecision httpFault() const;
+
     void runDueJobs();
     // The engine's clock (EngineConfig::clock), ms since the epoch. Any thread.
     qint64 now() const;
@@ -107,6 +116,7 @@ private:
         qint64 deadline;
         QPointer<QObject> context;
         Engine::LeaseCallback callback;
+        bool emptied = false; // an empty_leases fault struck: it waits out its time with none
     };
 
     QString disabledReason(const QString& type) const; // empty: the type may run
@@ -135,7 +145,8 @@ private:
         JobId id, const QString& token, const JobOutcome& outcome, QObject* context, Engine::FinishCallback callback);
     void serveLeaseWaitersLocked();
     void endLeaseLocked(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState = nullptr);
-    void expireLeaseLocked(JobId id, const QString& why, Job* finalState = nullptr);
+    // `fault`: the id of the fault that expired it, if one did.
+    void expireLeaseLocked(JobId id, const QString& why, Job* finalState = nullptr, const QString& fault = {});
     void revokeLeasesLocked(); // the drain deadline: leased jobs go back to the queue
     qint64 sweepLeasesLocked(qint64 now); // returns the next time something is due, or 0
     void answerLeaseWaitersEmptyLocked();
@@ -148,6 +159,16 @@ private:
     // queues.cpp
     QHash<QString, qint64> scheduledByQueueLocked() const;
     QueueInfo queueInfoLocked(const QString& name, std::optional<qint64> scheduled = std::nullopt) const;
+    // faulting.cpp: the checks on the paths of jobs and requests; each is cheap with no fault on.
+    std::optional<EngineError> injectedRefusal(const QList<JobSpec>& specs); // a submission
+    std::optional<EngineError> storeFaultError(); // a submission or a retry while the store is off
+    std::optional<EngineError> droppedWorkerLocked(const QString& workerId, qint64 now);
+    bool leaseEmptiedLocked(const LeaseRequest& request, qint64 now);
+    // An attempt's outcome as the faults make it: `run` runs the job (or not, if one fails it first).
+    JobOutcome runWithFaults(const Job& job, const CancelToken& token, const std::function<JobOutcome()>& run);
+    void failAfterRunLocked(const Job& job, JobOutcome& outcome, qint64 now); // an external worker's result
+    void syncStoreFaultLocked(qint64 now); // tells the store whether a store_unavailable fault is on
+    qint64 pruneFaultsLocked(qint64 now); // returns the next end of a fault, or 0
 
     Engine* const q;
     // set at construction, immutable
@@ -197,6 +218,10 @@ private:
     quint64 m_leasesGranted = 0;
     quint64 m_leaseExpiries = 0;
     quint64 m_changeSeq = 0; // numbers every change of every job
+    // Its own lock: read on the paths of jobs and requests without m_mutex. Mutable: a draw
+    // advances its generators, and reads drop the faults that ended.
+    mutable FaultSet m_faults;
+    QString m_storeFault; // the store_unavailable fault the store was told of; empty: none
     // for the next snapshot
     bool m_trackChanges = false; // snapshots have a receiver, so m_changed is read
     quint64 m_publishedChangeSeq = 0; // the changeSeq of the last snapshot

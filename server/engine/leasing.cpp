@@ -112,6 +112,8 @@ EngineResult<ExternalWorkerStatus> EngineCore::registerWorker(const WorkerRegist
 
     QMutexLocker lock(&m_mutex);
     const qint64 t = now();
+    if (auto dropped = droppedWorkerLocked(registration.id, t))
+        return *dropped;
     const WorkerRegistry::Entry& entry = m_workers.add(registration, t);
     m_dirty = true;
     m_timers->wakeSchedulerAt(t + m_workers.goneMs());
@@ -146,6 +148,10 @@ quint64 EngineCore::lease(const LeaseRequest& requested, QObject* context, Engin
     }
     QMutexLocker lock(&m_mutex);
     const qint64 t = now();
+    if (auto dropped = droppedWorkerLocked(request.workerId, t)) {
+        post(context, callback, Answer(*dropped));
+        return 0;
+    }
     WorkerRegistry::Entry* worker = m_workers.seen(request.workerId, t);
     if (!worker) {
         post(context, callback, Answer(unknownWorker(request.workerId)));
@@ -161,7 +167,8 @@ quint64 EngineCore::lease(const LeaseRequest& requested, QObject* context, Engin
     // A quiet worker's long poll waits out its time (no busy loop of empty answers), unless
     // it is told Ok meanwhile.
     const bool quiet = directiveLocked(*worker) != WorkerDirective::Ok;
-    QList<LeaseGrant> grants = quiet ? QList<LeaseGrant>() : grantLeasesLocked(request, t);
+    const bool emptied = !quiet && leaseEmptiedLocked(request, t); // so does an empty_leases fault's
+    QList<LeaseGrant> grants = quiet || emptied ? QList<LeaseGrant>() : grantLeasesLocked(request, t);
     if (!grants.isEmpty()) {
         answerLeaseLater(std::move(grants), context, std::move(callback));
         return 0;
@@ -171,7 +178,7 @@ quint64 EngineCore::lease(const LeaseRequest& requested, QObject* context, Engin
         return 0;
     }
     const quint64 handle = m_nextWaitHandle++;
-    m_leaseWaiters.append(LeaseWaiter { handle, request, t + request.waitMs, context, std::move(callback) });
+    m_leaseWaiters.append(LeaseWaiter { handle, request, t + request.waitMs, context, std::move(callback), emptied });
     m_timers->wakeSchedulerAt(t + request.waitMs);
     return handle;
 }
@@ -246,7 +253,7 @@ void EngineCore::serveLeaseWaitersLocked()
             it = m_leaseWaiters.erase(it);
             continue;
         }
-        if (directiveLocked(*worker) != WorkerDirective::Ok) {
+        if (it->emptied || directiveLocked(*worker) != WorkerDirective::Ok) {
             ++it;
             continue;
         }
@@ -278,12 +285,13 @@ void EngineCore::endLeaseLocked(JobId id, const JobOutcome& outcome, CancelToken
     maybeStoppedLocked();
 }
 
-void EngineCore::expireLeaseLocked(JobId id, const QString& why, Job* finalState)
+void EngineCore::expireLeaseLocked(JobId id, const QString& why, Job* finalState, const QString& fault)
 {
     const bool cancelled = m_leases.find(id)->cancelRequested;
     ++m_leaseExpiries;
-    endLeaseLocked(id, JobOutcome::failure(QStringLiteral("lease_expired"), why),
-        cancelled ? CancelToken::Reason::Cancelled : CancelToken::Reason::None, finalState);
+    JobOutcome outcome = JobOutcome::failure(QStringLiteral("lease_expired"), why);
+    outcome.error->fault = fault;
+    endLeaseLocked(id, outcome, cancelled ? CancelToken::Reason::Cancelled : CancelToken::Reason::None, finalState);
 }
 
 void EngineCore::revokeLeasesLocked()
@@ -465,7 +473,10 @@ void EngineCore::finishLease(
         }
         // Finished after a cancel: the job ends cancelled, as a built-in job would.
         const bool cancelled = std::get<Lease*>(found)->cancelRequested;
-        endLeaseLocked(id, outcome, cancelled ? CancelToken::Reason::Cancelled : CancelToken::Reason::None, &final);
+        JobOutcome injected = outcome;
+        if (!cancelled)
+            failAfterRunLocked(m_active[id].job, injected, t); // a fail_attempts fault "after the run"
+        endLeaseLocked(id, injected, cancelled ? CancelToken::Reason::Cancelled : CancelToken::Reason::None, &final);
     }
     m_store->whenDurable(
         [final, context = QPointer<QObject>(context), callback = std::move(callback)](const QString& error) {
@@ -478,6 +489,8 @@ EngineResult<BeatAnswer> EngineCore::beat(const QString& workerId)
 {
     QMutexLocker lock(&m_mutex);
     const qint64 t = now();
+    if (auto dropped = droppedWorkerLocked(workerId, t))
+        return *dropped;
     WorkerRegistry::Entry* worker = m_workers.seen(workerId, t);
     if (!worker)
         return unknownWorker(workerId);

@@ -83,6 +83,7 @@ std::optional<EngineSnapshot> EngineCore::takeSnapshot()
         snapshot.externalWorkers.append(workerStatusLocked(worker, t));
     snapshot.throughput = throughput;
     snapshot.drainDeadline = m_drainDeadline;
+    snapshot.faults = m_faults.list(t);
     snapshot.previousChangeSeq = m_publishedChangeSeq;
     snapshot.changeSeq = m_changeSeq;
     m_publishedChangeSeq = m_changeSeq;

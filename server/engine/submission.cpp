@@ -28,6 +28,8 @@ EngineResult<QList<Job>> EngineCore::submit(
 
     if (auto lost = SubmissionChecks::storageLost(m_store->problem()))
         return *lost;
+    if (auto refused = injectedRefusal(specs))
+        return *refused;
 
     // Keys not held by an active job are looked up in the store, which can mean a database read:
     // done before taking the lock, so that a batch of fresh keys does not stall
