@@ -12,6 +12,9 @@
 
 #include <QDateTime>
 #include <QThread>
+#include <QTimer>
+
+#include <utility>
 
 using StatusCode = QHttpServerResponder::StatusCode;
 
@@ -85,6 +88,22 @@ void HttpExchange::respond(
     Q_ASSERT_X(QThread::currentThread() == m_thread, "HttpExchange::respond", "not on the HTTP thread");
     if (m_answered)
         return;
+    if (m_answerDelayMs > 0 && isConnected()) {
+        // Held like a deferred answer, so that the connection's later answers stay behind it.
+        const qint64 delay = std::exchange(m_answerDelayMs, 0);
+        if (!m_deferred) {
+            m_deferred = true;
+            m_channel->connection()->hold();
+        }
+        m_answered = true; // no other answer meanwhile
+        m_request = nullptr;
+        QTimer::singleShot(
+            int(delay), m_channel.data(), [self = shared_from_this(), status, contentType, body, headers] {
+                self->m_answered = false;
+                self->respond(status, contentType, body, headers);
+            });
+        return;
+    }
     m_answered = true;
     m_request = nullptr;
     const qint64 latencyUs = m_started.nsecsElapsed() / 1000;
@@ -96,6 +115,21 @@ void HttpExchange::respond(
             connection->release();
     }
     record(status, latencyUs);
+}
+
+void HttpExchange::dropConnection()
+{
+    Q_ASSERT_X(QThread::currentThread() == m_thread, "HttpExchange::dropConnection", "not on the HTTP thread");
+    if (m_answered)
+        return;
+    m_answered = true;
+    m_request = nullptr;
+    if (!isConnected())
+        return;
+    GuardedSocket* connection = m_channel->connection();
+    connection->hold(); // nothing more is read or answered
+    // Queued: QHttpServer is still inside this request's dispatch.
+    QMetaObject::invokeMethod(connection, &QAbstractSocket::abort, Qt::QueuedConnection);
 }
 
 void HttpExchange::writeAnswer(

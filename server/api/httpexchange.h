@@ -26,7 +26,7 @@ class RequestLog;
 // QPointer, because 6.4.2's responder keeps a raw socket pointer that dangles once the client
 // left. Exactly one answer counts; later ones are ignored. Answer, defer and drop the last
 // HttpExchangePtr on the HTTP thread only (hop back with a queued call on a context object).
-class HttpExchange
+class HttpExchange : public std::enable_shared_from_this<HttpExchange>
 {
 public:
     struct Context
@@ -67,6 +67,11 @@ public:
 
     // The handler returned: QHttpServer reuses its request object for the next request.
     void handlerReturned() { m_request = nullptr; }
+    // Injected faults (http_drop, http_latency): the connection closes without an answer; or
+    // the answer, whenever it comes, goes out `ms` later (later requests of the connection wait).
+    void dropConnection();
+    void delayAnswer(qint64 ms) { m_answerDelayMs = ms; }
+
     // Set once the Origin passed HttpPolicy: answers carry the CORS headers.
     void setCorsOrigin(const QByteArray& origin) { m_corsOrigin = origin; }
 
@@ -93,6 +98,7 @@ private:
     QByteArray m_corsOrigin;
     bool m_deferred = false;
     bool m_answered = false;
+    qint64 m_answerDelayMs = 0;
 };
 
 using HttpExchangePtr = std::shared_ptr<HttpExchange>;

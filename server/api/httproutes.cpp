@@ -96,6 +96,7 @@ struct HttpRoutes::Shared
     HttpMetrics* metrics;
     RequestLog* log;
     std::vector<Route> routes;
+    std::function<HttpFaultDecision()> faultHook;
 
     HttpExchangePtr exchange(const QHttpServerRequest& request, QHttpServerResponder&& responder, const QString& arg,
         const QString& routeName) const
@@ -112,6 +113,12 @@ struct HttpRoutes::Shared
         const HttpExchangePtr ex = exchange(request, std::move(responder), arg, route.name);
         if (!admit(*ex, false))
             return;
+        if (faultHook && !route.name.startsWith(QLatin1StringView("/faults"))) {
+            const HttpFaultDecision fault = faultHook();
+            if (fault.drop)
+                return ex->dropConnection();
+            ex->delayAnswer(fault.latencyMs);
+        }
         try {
             route.handler(ex);
         } catch (const std::exception& error) {
@@ -220,7 +227,7 @@ struct HttpRoutes::Shared
 };
 
 HttpRoutes::HttpRoutes(const HttpConfig& config, HttpMetrics* metrics, RequestLog* log)
-    : m_shared(std::make_shared<Shared>(Shared { HttpPolicy(config), metrics, log, {} }))
+    : m_shared(std::make_shared<Shared>(Shared { HttpPolicy(config), metrics, log, {}, {} }))
 { }
 
 HttpRoutes::~HttpRoutes() = default;
@@ -235,6 +242,11 @@ bool HttpRoutes::add(Methods methods, const QString& pattern, const QString& rou
         methods |= Method::Head;
     m_shared->routes.push_back({ methods, pattern, routeName, std::move(handler), body });
     return true;
+}
+
+void HttpRoutes::setFaultHook(std::function<HttpFaultDecision()> hook)
+{
+    m_shared->faultHook = std::move(hook);
 }
 
 ContinueCheck HttpRoutes::continueCheck() const

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "faults.h"
 #include "httpexchange.h"
 #include "httpguard/continuecheck.h"
 #include "httpguard/httpconfig.h"
@@ -47,6 +48,9 @@ public:
     // For GuardedTcpServer::setContinueCheck(): what the routes would answer a request from its
     // head alone (a policy refusal, 404, 405, 415), so that no body is asked for in vain.
     ContinueCheck continueCheck() const;
+    // Asked once per routed request, except on the /faults routes (so that a fault can always be
+    // switched off): what an injected HTTP fault does to it (Engine::httpFault()).
+    void setFaultHook(std::function<HttpFaultDecision()> hook);
 
 private:
     struct Route;

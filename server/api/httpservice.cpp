@@ -12,11 +12,14 @@ HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* r
     , m_queues(engine)
     , m_system(engine, &m_metrics)
     , m_workers(engine, this)
+    , m_faults(engine)
 {
     m_jobs.addRoutes(m_routes);
     m_queues.addRoutes(m_routes);
     m_system.addRoutes(m_routes);
     m_workers.addRoutes(m_routes);
+    m_faults.addRoutes(m_routes);
+    m_routes.setFaultHook([engine] { return engine->httpFault(); });
     m_routes.registerWith(m_http);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "api/faultsapi.h"
 #include "api/httproutes.h"
 #include "api/jobsapi.h"
 #include "api/queuesapi.h"
@@ -43,4 +44,5 @@ private:
     QueuesApi m_queues;
     SystemApi m_system;
     WorkersApi m_workers;
+    FaultsApi m_faults;
 };

@@ -78,6 +78,15 @@ QByteArray engineMetricsText(const Engine& engine)
     sample(out, "queuelab_jobs_submitted_total", double(stats.submittedTotal));
     family(out, "queuelab_jobs_finished_total", "counter", "Jobs finished since start.");
     sample(out, "queuelab_jobs_finished_total", double(stats.finishedTotal));
+    family(out, "queuelab_faults_active", "gauge", "Injected faults switched on now.");
+    sample(out, "queuelab_faults_active", double(engine.faults().size()));
+    family(out, "queuelab_faults_injected_total", "counter",
+        "Failures injected by faults since start, by kind (attempts failed or delayed, requests refused, "
+        "dropped or delayed, leases expired or emptied).");
+    const FaultCounts injected = engine.faultCounts();
+    for (int i = 0; i < faultKindCount; ++i)
+        sample(out, "queuelab_faults_injected_total{kind=\"" + faultKindName(FaultKind(i)).toLatin1() + "\"}",
+            double(injected[std::size_t(i)]));
     histogram(out, "queuelab_job_wait_seconds", "Time from due to start of each attempt.", engine.waitHistogram());
     histogram(out, "queuelab_job_run_seconds", "Run time of each attempt.", engine.runHistogram());
     return out;
