@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "faultbanner.h"
+#include "faulteditor.h"
 #include "jobspanel.h"
 #include "queuechart.h"
 #include "queuespanel.h"
@@ -46,6 +48,8 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     , m_topSplitter(new QSplitter(Qt::Horizontal, this))
     , m_submitAction(new QAction(tr("Submit…"), this))
     , m_findAction(new QAction(tr("Find a job"), this))
+    , m_faultBanner(new FaultBanner(this))
+    , m_faultsAction(new QAction(tr("Faults…"), this))
 {
     // Two threads: a long listJobs must not hold up a submission, and more would compete with workers.
     m_pool.setMaxThreadCount(2);
@@ -60,6 +64,18 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     m_submitAction->setToolTip(tr("Show the submit form (Ctrl+N)"));
     m_toolBar->addSeparator();
     m_toolBar->addAction(m_submitAction);
+    m_faultsAction->setToolTip(tr("Inject failures: fail attempts, add latency, refuse requests, take the store away"));
+    m_toolBar->addAction(m_faultsAction);
+    connect(m_faultsAction, &QAction::triggered, this, [this] {
+        faultEditor()->show();
+        faultEditor()->raise();
+    });
+    connect(m_faultBanner, &FaultBanner::editRequested, m_faultsAction, &QAction::trigger);
+    connect(m_faultBanner, &FaultBanner::turnOffRequested, this, [this] {
+        const int removed = m_server->engine()->clearFaults();
+        statusBar()->showMessage(tr("%n fault(s) turned off", nullptr, removed), 8000);
+        m_faultBanner->setFaults({}); // the next snapshot says the same
+    });
     connect(m_submitAction, &QAction::triggered, this, [this] {
         m_submitDock->show();
         m_submitDock->raise();
@@ -94,6 +110,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(6, 6, 6, 0);
+    layout->addWidget(m_faultBanner);
     layout->addWidget(m_tiles);
     layout->addWidget(m_mainSplitter, 1);
     setCentralWidget(central);
@@ -131,6 +148,13 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     restoreSettings();
 }
 
+FaultEditor* MainWindow::faultEditor()
+{
+    if (!m_faultEditor)
+        m_faultEditor = new FaultEditor(m_server->engine(), this);
+    return m_faultEditor;
+}
+
 MainWindow::~MainWindow()
 {
     // Queued lookups are pointless now; running ones (a submission) finish before the engine goes.
@@ -153,6 +177,9 @@ void MainWindow::applySnapshot(const EngineSnapshot& snapshot)
     m_workers->setWorkers(snapshot.workers);
     m_workers->setNow(snapshot.takenAt);
     m_jobs->applySnapshot(snapshot);
+    m_faultBanner->setFaults(snapshot.faults);
+    if (m_faultEditor)
+        m_faultEditor->setFaults(snapshot.faults);
     // The jobs were merged above; the copy kept here only needs the figures.
     m_lastSnapshot = snapshot;
     m_lastSnapshot.changedJobs.clear();

@@ -5,6 +5,8 @@
 #include <QMainWindow>
 #include <QThreadPool>
 
+class FaultBanner;
+class FaultEditor;
 class JobsPanel;
 class QDockWidget;
 class QSplitter;
@@ -41,6 +43,9 @@ public:
     RequestsPanel* requestsPanel() const { return m_requests; }
     QAction* submitAction() const { return m_submitAction; }
     QAction* findAction() const { return m_findAction; } // Ctrl+F: the jobs' id search
+    FaultBanner* faultBanner() const { return m_faultBanner; }
+    QAction* faultsAction() const { return m_faultsAction; }
+    FaultEditor* faultEditor(); // created on first use
     quint64 snapshotsApplied() const { return m_snapshotsApplied; }
 
 protected:
@@ -71,6 +76,9 @@ private:
     QSplitter* m_topSplitter;
     QAction* m_submitAction;
     QAction* m_findAction;
+    FaultBanner* m_faultBanner;
+    QAction* m_faultsAction;
+    FaultEditor* m_faultEditor = nullptr;
     // GUI thread only
     EngineSnapshot m_lastSnapshot;
     quint64 m_snapshotsApplied = 0;
