@@ -17,6 +17,7 @@ FaultBanner::FaultBanner(QWidget* parent)
     // Amber like a warning, so that failures caused on purpose are never mistaken for real ones.
     setStyleSheet(QStringLiteral("#faultBanner { background: #fff3cd; border: 1px solid #e0b400; border-radius: 3px; }"
                                  "#faultBanner QLabel { color: #5c4400; }"));
+    m_label->setAccessibleName(tr("Faults on now"));
     m_label->setWordWrap(true);
     m_label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_turnOff->setAccessibleName(tr("Turn all faults off"));
