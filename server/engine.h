@@ -178,6 +178,10 @@ public:
     using LeaseCallback = std::function<void(const EngineResult<QList<LeaseGrant>>&)>;
     quint64 lease(const LeaseRequest& request, QObject* context, LeaseCallback callback);
     void cancelLease(quint64 handle);
+    // Leases whose answer could not be delivered (the worker's connection was gone): the jobs go
+    // back to their queues at once, the attempt uncounted, as if never leased. Leases that ended
+    // meanwhile are left alone.
+    void returnLeases(const QList<LeaseGrant>& grants);
     // Moves the lease's expiry to now + `reserveForMs` (0: the lease's own reserve_for).
     EngineResult<LeaseStatus> extendLease(JobId id, const QString& token, qint64 reserveForMs = 0);
     // `fraction` in 0..1; the message is shown beside the job.

@@ -19,6 +19,7 @@ struct WorkerRegistration
     QStringList labels;
     QStringList queues; // the queues it serves, in order; empty: "default"
     QStringList jobTypes; // types it runs; submissions of them are accepted from now on
+    QString protocol; // the front-end it came through ("http"), set by that front-end; shown as is
 };
 
 // Gone: no sign of life for longer than EngineConfig::workerGoneMs; its leases have expired.
@@ -111,8 +112,9 @@ struct ExternalWorkerStatus
     {
         return registration.id == other.registration.id && registration.hostname == other.registration.hostname
             && registration.pid == other.registration.pid && registration.labels == other.registration.labels
-            && registration.queues == other.registration.queues && state == other.state && directive == other.directive
-            && registeredAt == other.registeredAt && lastSeenAt == other.lastSeenAt && leases == other.leases;
+            && registration.queues == other.registration.queues && registration.protocol == other.registration.protocol
+            && state == other.state && directive == other.directive && registeredAt == other.registeredAt
+            && lastSeenAt == other.lastSeenAt && leases == other.leases;
     }
 };
 

@@ -2,7 +2,9 @@
 #include "server.h"
 #include "testhttp.h"
 
+#include <QDateTime>
 #include <QJsonArray>
+#include <QTcpSocket>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -43,6 +45,14 @@ private:
         if (reserveForMs)
             body.insert(QStringLiteral("reserve_for_ms"), reserveForMs);
         return m_http.postJson(QStringLiteral("/workers/%1/lease").arg(workerId), body);
+    }
+    qint64 lastSeenAt(const QString& id) const
+    {
+        for (const ExternalWorkerStatus& worker : m_engine->externalWorkers()) {
+            if (worker.registration.id == id)
+                return worker.lastSeenAt;
+        }
+        return 0;
     }
     static QJsonArray leasesOf(const HttpResult& result)
     {
@@ -118,6 +128,39 @@ private Q_SLOTS:
         QCOMPARE(lease.value(QLatin1StringView("job")).toObject().value(QLatin1StringView("id")).toString(), jobId);
         QVERIFY(!lease.value(QLatin1StringView("token")).toString().isEmpty());
         QVERIFY(lease.value(QLatin1StringView("expires_at")).toDouble() > 0);
+    }
+
+    void workerThatLeavesDuringALongPollLosesNoJob()
+    {
+        // The long poll is in the engine once it has counted as a sign of life.
+        const qint64 registeredSeen = lastSeenAt(QStringLiteral("w1"));
+        QTRY_VERIFY(QDateTime::currentMSecsSinceEpoch() > registeredSeen);
+        QTcpSocket client;
+        client.connectToHost(m_server->url().host(), quint16(m_server->url().port()));
+        QVERIFY(client.waitForConnected(5000));
+        const QByteArray body = R"({"wait_ms":30000,"reserve_for_ms":600000})";
+        client.write("POST /workers/w1/lease HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     "Content-Length: "
+            + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        QVERIFY(client.waitForBytesWritten(5000));
+        QTRY_VERIFY(lastSeenAt(QStringLiteral("w1")) > registeredSeen);
+
+        // It leaves, and a job arrives before the server has looked whether it is still there.
+        client.abort();
+        const QString id = submitted();
+
+        // The job is not held for a worker that is gone: another one gets it at once, as its
+        // first attempt.
+        QCOMPARE(m_http.postJson(QStringLiteral("/workers"), worker(QStringLiteral("w2"))).status, 200);
+        const HttpResult other = leased(QStringLiteral("w2"), 10000, 600000);
+        QCOMPARE(other.status, 200);
+        const QJsonArray leases = leasesOf(other);
+        QCOMPARE(leases.size(), 1);
+        const QJsonObject job = leases.first().toObject().value(QLatin1StringView("job")).toObject();
+        QCOMPARE(job.value(QLatin1StringView("id")).toString(), id);
+        QCOMPARE(job.value(QLatin1StringView("attempts")).toInt(), 1);
+        QCOMPARE(job.value(QLatin1StringView("worker")).toString(), QStringLiteral("w2"));
+        QCOMPARE(m_engine->workerCounts().leases, 1);
     }
 
     void progressAndComplete()

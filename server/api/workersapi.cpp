@@ -58,6 +58,7 @@ QJsonObject workerJson(const ExternalWorkerStatus& worker)
         { QStringLiteral("labels"), toJsonArray(r.labels) },
         { QStringLiteral("queues"), toJsonArray(r.queues) },
         { QStringLiteral("job_types"), toJsonArray(r.jobTypes) },
+        { QStringLiteral("protocol"), r.protocol },
         { QStringLiteral("state"), QString(workerStateName(worker.state)) },
         { QStringLiteral("directive"), QString(directiveName(worker.directive)) },
         { QStringLiteral("registered_at"), worker.registeredAt },
@@ -190,6 +191,9 @@ void WorkersApi::addRoutes(HttpRoutes& routes)
         [this](auto& e) { complete(e); });
     routes.add(Method::Post, QStringLiteral("/jobs/<arg>/lease/fail"), QStringLiteral("/jobs/{id}/lease/fail"),
         [this](auto& e) { fail(e); });
+    routes.add(
+        Method::Post, QStringLiteral("/jobs/<arg>/lease/expire"), QStringLiteral("/jobs/{id}/lease/expire"),
+        [this](auto& e) { expire(e); }, HttpRoutes::Body::Any);
 }
 
 void WorkersApi::registerWorker(const HttpExchangePtr& exchange)
@@ -222,6 +226,7 @@ void WorkersApi::registerWorker(const HttpExchangePtr& exchange)
     registration.labels = *labels;
     registration.queues = *queues;
     registration.jobTypes = *jobTypes;
+    registration.protocol = QStringLiteral("http");
     const auto result = m_engine->registerWorker(registration);
     if (const auto* error = std::get_if<EngineError>(&result))
         return answerError(exchange, *error);
@@ -283,6 +288,12 @@ void WorkersApi::lease(const HttpExchangePtr& exchange)
               endPoll(exchange.get());
               if (const auto* error = std::get_if<EngineError>(&result))
                   return answerError(exchange, *error);
+              if (!exchange->isConnected()) {
+                  // The worker left while its jobs were being leased: nobody would ever hear of
+                  // them, so they go back now instead of when their leases run out.
+                  m_engine->returnLeases(std::get<QList<LeaseGrant>>(result));
+                  return;
+              }
               exchange->respond(ApiReply::ok, jsonContentType, grantsJson(std::get<QList<LeaseGrant>>(result)));
           });
     if (handle == 0 || exchange->isAnswered())
@@ -416,4 +427,16 @@ void WorkersApi::fail(const HttpExchangePtr& exchange)
             return answerError(exchange, *error);
         exchange->respond(ApiReply::ok, jsonContentType, JobJson::job(std::get<Job>(r)));
     });
+}
+
+void WorkersApi::expire(const HttpExchangePtr& exchange)
+{
+    // The operator's "expire lease now": no token, as DELETE /jobs/{id} needs none.
+    const auto id = ApiReply::jobId(exchange);
+    if (!id)
+        return;
+    const auto result = m_engine->expireLease(*id);
+    if (const auto* error = std::get_if<EngineError>(&result))
+        return answerError(exchange, *error);
+    exchange->respond(ApiReply::ok, jsonContentType, JobJson::job(std::get<Job>(result)));
 }

@@ -11,8 +11,8 @@ class QTimer;
 
 // The HTTP worker API: external workers register, beat, lease jobs (long poll), extend, report
 // progress, and complete or fail their leases; GET /workers lists them with their leases (never
-// the tokens). Handlers run on the HTTP thread; answers that wait (a lease's wait_ms, the commit
-// of an outcome) are deferred and come back on `context`, which lives on that thread.
+// the tokens); an operator may expire a lease now. Handlers run on the HTTP thread; answers that wait (a lease's
+// wait_ms, the commit of an outcome) are deferred and come back on `context`, which lives on that thread.
 class WorkersApi
 {
 public:
@@ -33,6 +33,7 @@ private:
     void progress(const HttpExchangePtr& exchange);
     void complete(const HttpExchangePtr& exchange);
     void fail(const HttpExchangePtr& exchange);
+    void expire(const HttpExchangePtr& exchange);
 
     struct LeasePoll
     {

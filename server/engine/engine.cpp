@@ -205,6 +205,10 @@ void Engine::cancelLease(quint64 handle)
 {
     d->cancelLease(handle);
 }
+void Engine::returnLeases(const QList<LeaseGrant>& grants)
+{
+    d->releaseLeases(grants);
+}
 EngineResult<LeaseStatus> Engine::extendLease(JobId id, const QString& token, qint64 reserveForMs)
 {
     return d->extendLease(id, token, reserveForMs);

@@ -69,6 +69,7 @@ public:
     EngineResult<ExternalWorkerStatus> registerWorker(const WorkerRegistration& registration);
     quint64 lease(const LeaseRequest& request, QObject* context, Engine::LeaseCallback callback);
     void cancelLease(quint64 handle);
+    void releaseLeases(const QList<LeaseGrant>& grants); // granted, but never answered
     EngineResult<LeaseStatus> extendLease(JobId id, const QString& token, qint64 reserveForMs);
     EngineResult<LeaseStatus> reportProgress(JobId id, const QString& token, double fraction, const QString& message);
     void completeLease(
@@ -140,7 +141,6 @@ private:
     // leasing.cpp
     QList<LeaseGrant> grantLeasesLocked(const LeaseRequest& request, qint64 now);
     void answerLeaseLater(QList<LeaseGrant> grants, QObject* context, Engine::LeaseCallback callback);
-    void releaseLeases(const QList<LeaseGrant>& grants); // granted, but never answered
     void finishLease(
         JobId id, const QString& token, const JobOutcome& outcome, QObject* context, Engine::FinishCallback callback);
     void serveLeaseWaitersLocked();

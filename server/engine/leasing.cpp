@@ -217,9 +217,13 @@ void EngineCore::answerLeaseLater(QList<LeaseGrant> grants, QObject* context, En
     // Answered once the leases are committed: after a crash, the store knows the jobs ran.
     m_store->whenDurable([this, grants = std::move(grants), context = QPointer<QObject>(context),
                              callback = std::move(callback)](const QString& error) {
+        if (error.isEmpty() && context) {
+            post(context, callback, EngineResult<QList<LeaseGrant>>(grants));
+            return;
+        }
         if (error.isEmpty()) {
-            if (context)
-                post(context, callback, EngineResult<QList<LeaseGrant>>(grants));
+            // Nobody to answer any more: the jobs go back now rather than when the leases run out.
+            QMetaObject::invokeMethod(m_timers, [this, grants] { releaseLeases(grants); });
             return;
         }
         // Not durable: the worker hears so, and the jobs go back as if never leased. On the
