@@ -536,8 +536,8 @@ private:
 
     bool busyWorkerRunning(JobId id) const
     {
-        for (const WorkerStatus& worker : m_window->workerModel()->workers()) {
-            if (worker.busy && worker.jobId == id)
+        for (const WorkerRow& worker : m_window->workerModel()->rows()) {
+            if (!worker.external && worker.state == WorkerState::Busy && worker.jobId == id)
                 return true;
         }
         return false;

@@ -80,13 +80,13 @@ private Q_SLOTS:
     {
         WorkerModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.setWorkers({ worker(0), worker(1), worker(2), worker(3) });
+        model.setWorkers({ worker(0), worker(1), worker(2), worker(3) }, {});
         QCOMPARE(model.rowCount(), 4);
         QCOMPARE(model.index(2, WorkerModel::StateColumn).data().toString(), QStringLiteral("idle"));
 
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
-        model.setWorkers({ worker(0), worker(1), worker(2, 42, 0.25), worker(3) });
+        model.setWorkers({ worker(0), worker(1), worker(2, 42, 0.25), worker(3) }, {});
         QCOMPARE(changedRanges(changed), (QList<QPair<int, int>> { { 2, 2 } }));
         QCOMPARE(inserted.count(), 0);
         QCOMPARE(model.index(2, WorkerModel::StateColumn).data().toString(), QStringLiteral("busy"));
@@ -96,13 +96,14 @@ private Q_SLOTS:
 
         // The same list again changes nothing.
         changed.clear();
-        model.setWorkers({ worker(0), worker(1), worker(2, 42, 0.25), worker(3) });
+        model.setWorkers({ worker(0), worker(1), worker(2, 42, 0.25), worker(3) }, {});
         QCOMPARE(changed.count(), 0);
 
-        // The elapsed clock touches the busy rows' elapsed cells only.
+        // The elapsed clock touches the busy rows' timed cells only.
         model.setNow(1700000001500);
         QCOMPARE(changedRanges(changed), (QList<QPair<int, int>> { { 2, 2 } }));
-        QCOMPARE(changed.first().at(0).toModelIndex().column(), int(WorkerModel::ElapsedColumn));
+        QCOMPARE(changed.first().at(0).toModelIndex().column(), int(WorkerModel::LastBeatColumn));
+        QCOMPARE(changed.first().at(1).toModelIndex().column(), int(WorkerModel::ExpiresColumn));
         QCOMPARE(model.index(2, WorkerModel::ElapsedColumn).data().toString(), QStringLiteral("1.50 s"));
     }
 
@@ -110,17 +111,17 @@ private Q_SLOTS:
     {
         WorkerModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.setWorkers({ worker(0), worker(1), worker(2), worker(3) });
+        model.setWorkers({ worker(0), worker(1), worker(2), worker(3) }, {});
         QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
-        model.setWorkers({ worker(0), worker(1) });
+        model.setWorkers({ worker(0), worker(1) }, {});
         QCOMPARE(removed.count(), 1);
         QCOMPARE(removed.first().at(1).toInt(), 2);
         QCOMPARE(removed.first().at(2).toInt(), 3);
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
-        model.setWorkers({ worker(0), worker(1), worker(2, 7) });
+        model.setWorkers({ worker(0), worker(1), worker(2, 7) }, {});
         QCOMPARE(inserted.count(), 1);
         QCOMPARE(model.rowCount(), 3);
-        QCOMPARE(model.workers().last().jobId, JobId(7));
+        QCOMPARE(model.rows().last().jobId, JobId(7));
     }
 
     void jobModelKeepsNewestFirst()

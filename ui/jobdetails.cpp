@@ -4,6 +4,7 @@
 #include "jobstatusstyle.h"
 #include "jsontext.h"
 
+#include <QCoreApplication>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QLabel>
@@ -42,6 +43,22 @@ QString between(qint64 from, qint64 to)
     return from > 0 && to >= from ? DisplayFormat::duration(double(to - from)) : QString();
 }
 
+// An attempt's worker: an external worker's id, or a built-in slot's (the engine leaves it empty).
+QString workerName(const QString& worker)
+{
+    return worker.isEmpty() ? QCoreApplication::translate("JobDetails", "built-in") : worker;
+}
+
+// Who runs the job now, or ran its last attempt; empty when it never ran.
+QString workerOf(const Job& job)
+{
+    if (job.status == JobStatus::Running)
+        return workerName(job.worker);
+    if (job.history.isEmpty())
+        return {};
+    return workerName(job.history.constLast().worker);
+}
+
 } // namespace
 
 JobDetails::JobDetails(QWidget* parent)
@@ -65,7 +82,7 @@ JobDetails::JobDetails(QWidget* parent)
     m_timeline->setHorizontalSpacing(12);
     m_timeline->setVerticalSpacing(2);
 
-    m_history->setHeaderLabels({ tr("Attempt"), tr("Started"), tr("Finished"), tr("Took"), tr("Error") });
+    m_history->setHeaderLabels({ tr("Attempt"), tr("Worker"), tr("Started"), tr("Finished"), tr("Took"), tr("Error") });
     m_history->setRootIsDecorated(false);
     m_history->setAlternatingRowColors(true);
 
@@ -135,6 +152,7 @@ void JobDetails::showTimeline(const Job& job)
         { tr("Created"), DisplayFormat::dateTime(job.createdAt) },
         { tr("Runs at"), job.runAt > job.createdAt ? DisplayFormat::dateTime(job.runAt) : QString() },
         { tr("Started"), DisplayFormat::dateTime(job.startedAt) },
+        { tr("Worker"), workerOf(job) },
         { tr("Finished"), DisplayFormat::dateTime(job.finishedAt) },
         { tr("Waited"), between(job.createdAt, job.startedAt) },
         { tr("Ran"), between(job.startedAt, job.finishedAt) },
@@ -169,13 +187,24 @@ void JobDetails::showHistory(const Job& job)
     for (const JobAttempt& attempt : job.history) {
         auto* item = new QTreeWidgetItem(m_history);
         item->setText(0, QString::number(attempt.number));
-        item->setText(1, DisplayFormat::dateTime(attempt.startedAt));
-        item->setText(2, DisplayFormat::dateTime(attempt.finishedAt));
-        item->setText(3, between(attempt.startedAt, attempt.finishedAt));
+        item->setText(1, workerName(attempt.worker));
+        item->setText(2, DisplayFormat::dateTime(attempt.startedAt));
+        item->setText(3, DisplayFormat::dateTime(attempt.finishedAt));
+        item->setText(4, between(attempt.startedAt, attempt.finishedAt));
         item->setText(
-            4, attempt.error ? attempt.error->code + QStringLiteral(": ") + attempt.error->message : tr("ok"));
+            5, attempt.error ? attempt.error->code + QStringLiteral(": ") + attempt.error->message : tr("ok"));
     }
     m_tabs->setTabText(3, tr("Attempts (%1)").arg(job.history.size()));
+}
+
+QString JobDetails::timelineValue(const QString& label) const
+{
+    for (int row = 0; row < m_timeline->rowCount(); ++row) {
+        const auto* name = qobject_cast<QLabel*>(m_timeline->itemAt(row, QFormLayout::LabelRole)->widget());
+        if (name && name->text() == label)
+            return qobject_cast<QLabel*>(m_timeline->itemAt(row, QFormLayout::FieldRole)->widget())->text();
+    }
+    return {};
 }
 
 QString JobDetails::payloadText() const

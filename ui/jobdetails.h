@@ -25,6 +25,9 @@ public:
     QString payloadText() const;
     QString resultText() const;
     QString errorText() const;
+    // What the timeline shows beside `label` ("Worker", "Status", ...); empty when it is not shown.
+    QString timelineValue(const QString& label) const;
+    QTreeWidget* attemptsView() const { return m_history; }
 
 private:
     void showTimeline(const Job& job);

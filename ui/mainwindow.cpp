@@ -39,6 +39,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     , m_tiles(new SummaryTiles(this))
     , m_chart(new QueueChart(this))
     , m_workers(new WorkerModel(this))
+    , m_workerView(new WorkerView(server->engine(), &m_pool, m_workers, this))
     , m_jobs(new JobsPanel(server->engine(), &m_pool, this))
     , m_queues(new QueuesPanel(server->engine(), &m_pool, this))
     , m_submit(new SubmitPanel(server->engine(), &m_pool, this))
@@ -82,10 +83,9 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
         m_submit->focusEditor();
     });
 
-    auto* workersView = new WorkerView(m_workers, this);
     m_topSplitter->setObjectName(QStringLiteral("topSplitter"));
     m_topSplitter->addWidget(m_chart);
-    m_topSplitter->addWidget(workersView);
+    m_topSplitter->addWidget(m_workerView);
     m_topSplitter->setStretchFactor(0, 3);
     m_topSplitter->setStretchFactor(1, 2);
 
@@ -124,6 +124,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     connect(m_toolBar, &ServerToolBar::message, this, showMessage);
     connect(m_jobs, &JobsPanel::message, this, showMessage);
     connect(m_queues, &QueuesPanel::message, this, showMessage);
+    connect(m_workerView, &WorkerView::message, this, showMessage);
 
     Engine* engine = server->engine();
     connect(engine, &Engine::snapshotReady, this, &MainWindow::applySnapshot);
@@ -174,7 +175,7 @@ void MainWindow::applySnapshot(const EngineSnapshot& snapshot)
     m_toolBar->setSnapshot(snapshot);
     m_tiles->setSnapshot(snapshot);
     m_chart->setLatest(double(snapshot.queueDepth), snapshot.throughput.jobsPerSecond);
-    m_workers->setWorkers(snapshot.workers);
+    m_workers->setWorkers(snapshot.workers, snapshot.externalWorkers);
     m_workers->setNow(snapshot.takenAt);
     m_jobs->applySnapshot(snapshot);
     m_faultBanner->setFaults(snapshot.faults);

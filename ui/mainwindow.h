@@ -18,6 +18,7 @@ class ServerToolBar;
 class SubmitPanel;
 class SummaryTiles;
 class WorkerModel;
+class WorkerView;
 
 // The dashboard: server controls, live overview, workers, jobs, submission and recent requests.
 // It only paints and forwards: the engine's snapshots arrive queued, at most ~10 per second,
@@ -37,6 +38,7 @@ public:
     SummaryTiles* summaryTiles() const { return m_tiles; }
     QueueChart* chart() const { return m_chart; }
     WorkerModel* workerModel() const { return m_workers; }
+    WorkerView* workerView() const { return m_workerView; }
     JobsPanel* jobsPanel() const { return m_jobs; }
     QueuesPanel* queuesPanel() const { return m_queues; }
     SubmitPanel* submitPanel() const { return m_submit; }
@@ -67,6 +69,7 @@ private:
     SummaryTiles* m_tiles;
     QueueChart* m_chart;
     WorkerModel* m_workers;
+    WorkerView* m_workerView;
     JobsPanel* m_jobs;
     QueuesPanel* m_queues;
     SubmitPanel* m_submit;
