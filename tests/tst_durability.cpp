@@ -181,6 +181,8 @@ private Q_SLOTS:
         QTest::newRow("deleted") << QStringLiteral("deleted");
         QTest::newRow("replaced") << QStringLiteral("replaced");
         QTest::newRow("truncated") << QStringLiteral("truncated");
+        // Commits would go on into the unlinked log, lost at the next start.
+        QTest::newRow("write-ahead log deleted") << QStringLiteral("write-ahead log");
     }
 
     void aDatabaseFileLostUnderTheServerStopsAcknowledging()
@@ -195,6 +197,9 @@ private Q_SLOTS:
 
         if (how == QStringLiteral("deleted")) {
             QVERIFY(QFile::remove(path));
+        } else if (how == QStringLiteral("write-ahead log")) {
+            QVERIFY(QFile::exists(path + QStringLiteral("-wal")));
+            QVERIFY(QFile::remove(path + QStringLiteral("-wal")));
         } else if (how == QStringLiteral("replaced")) {
             const QString other = path + QStringLiteral(".new");
             QVERIFY(QFile::copy(path, other));

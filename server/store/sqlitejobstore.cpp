@@ -78,6 +78,7 @@ bool SqliteJobStore::open(QString* error)
             m_accepting = true;
             m_stopping = false;
         }
+        m_lock->noteWriteAheadLog(); // the writer's connection holds it open from now on
         opened.set_value(QString());
         runWriter(writer);
     });

@@ -129,6 +129,16 @@ QString StoreLock::fileProblem() const
     }
     if (atPath.st_dev != m_device || atPath.st_ino != m_inode)
         return u"the database file %1 was replaced by another file while QueueLab ran"_s.arg(m_databasePath);
+    if (m_walNoted.load(std::memory_order_acquire)) {
+        const QString wal = m_databasePath + "-wal"_L1;
+        struct stat walAtPath = {};
+        if (::stat(QFile::encodeName(wal).constData(), &walAtPath) != 0) {
+            if (errno == ENOENT)
+                return u"the database's write-ahead log %1 was deleted while QueueLab ran"_s.arg(wal);
+        } else if (walAtPath.st_dev != m_walDevice || walAtPath.st_ino != m_walInode) {
+            return u"the database's write-ahead log %1 was replaced by another file while QueueLab ran"_s.arg(wal);
+        }
+    }
     struct stat opened = {};
     if (::fstat(m_fd, &opened) != 0)
         return {};
@@ -138,4 +148,14 @@ QString StoreLock::fileProblem() const
             m_databasePath, QString::number(largest), QString::number(opened.st_size));
     while (opened.st_size > largest && !m_largestSize.compare_exchange_weak(largest, opened.st_size)) { }
     return {};
+}
+
+void StoreLock::noteWriteAheadLog()
+{
+    struct stat wal = {};
+    if (::stat(QFile::encodeName(m_databasePath + "-wal"_L1).constData(), &wal) != 0)
+        return; // none yet: nothing to watch
+    m_walDevice = wal.st_dev;
+    m_walInode = wal.st_ino;
+    m_walNoted.store(true, std::memory_order_release);
 }

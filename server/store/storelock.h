@@ -32,6 +32,11 @@ public:
     // not (deleted, replaced, truncated): what is written then is lost at the next start.
     // QueueLab never shrinks the file (no VACUUM, auto_vacuum off). Any thread, while locked.
     QString fileProblem() const;
+    // Once SQLite has the database open in WAL mode: remembers its write-ahead log (`-wal`), so
+    // that fileProblem() also tells when that file is deleted or replaced. SQLite keeps writing
+    // commits into the unlinked file, and they are lost if the process ends before the next
+    // checkpoint. SQLite removes the log only when its last connection closes.
+    void noteWriteAheadLog();
 
 private:
     bool openDatabaseFile(QString* error);
@@ -44,4 +49,7 @@ private:
     dev_t m_device = 0;
     ino_t m_inode = 0;
     mutable std::atomic<qint64> m_largestSize { 0 };
+    std::atomic<bool> m_walNoted { false };
+    dev_t m_walDevice = 0; // set before m_walNoted
+    ino_t m_walInode = 0;
 };
