@@ -38,7 +38,7 @@ PYTHON = "/usr/bin/python3"  # Debian's, which has python3-aiohttp (pyenv's has 
 LISTEN_RE = re.compile(r"listening on https?://(\S+):(\d+)")
 STATUSES = ("scheduled", "queued", "running", "succeeded", "failed", "cancelled")
 FINISHED = ("succeeded", "failed", "cancelled")
-ALL_SCENARIOS = ("post", "get", "e2e", "batch", "scale", "gui")
+ALL_SCENARIOS = ("post", "get", "e2e", "workers", "batch", "scale", "gui")
 ALL_SERVERS = ("nginx", "qhttpserver", "aiohttp", "memory", "sqlite")
 QUEUELAB = ("memory", "sqlite")
 CEILINGS = ("nginx", "qhttpserver")  # fixed answers, no jobs: POST and GET only
@@ -849,6 +849,59 @@ def scenario_e2e(cfg, kind):
         }
 
 
+WORKER_JOB_TYPE = "bench-noop"  # no built-in handler: only the external workers run it
+
+
+def external_run(cfg, kind, batch):
+    """Like scenario_e2e, with jobs of a declared type that cfg.worker_processes worker processes
+    (bench_worker.py) lease through the HTTP worker API, `batch` per lease call, and complete."""
+    n = cfg.e2e_jobs
+    with make_server(cfg, kind, extra=["--job-type", WORKER_JOB_TYPE]).start() as server:
+        client = server.client()
+        baseline = job_counts(client)
+        workers = [spawn([PYTHON, os.path.join(HERE, "bench_worker.py"), server.url, "bench-%d" % i, str(batch),
+                          WORKER_JOB_TYPE], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                   for i in range(cfg.worker_processes)]
+        try:
+            wait_idle(cfg, [server.proc.pid] + [w.pid for w in workers])
+            with CpuMeter([server.proc.pid] + [w.pid for w in workers]) as meter:
+                t0 = time.monotonic()
+                env = {"BENCH_BODY": '{"type":"%s","payload":{"n":1}}' % WORKER_JOB_TYPE}
+                wrk = CappedWrk(cfg, server, "post_job.lua", n, cfg.threads, cfg.connections, env=env).start()
+                try:
+                    stored_at, done_at, counts = poll_until(client, baseline, n, cfg.e2e_timeout, 0.02)
+                finally:
+                    load = wrk.stop()
+        finally:
+            for w in workers:
+                terminate(w)
+        client.close()
+        return {
+            "jobs": n,
+            "lease_batch": batch,
+            "worker_processes": cfg.worker_processes,
+            "seconds": done_at - t0,
+            "jobs_per_s": n / (done_at - t0),
+            "submitted_after_s": stored_at - t0,
+            "succeeded": counts["succeeded"] - baseline["succeeded"],
+            "non_2xx": load.get("non_2xx"),
+            "socket_errors": load.get("socket_errors"),
+            "foreign_cpu_pct": meter.foreign_pct,
+            **server.memory(),
+        }
+
+
+def scenario_workers(cfg, kind):
+    """End to end through the HTTP worker API: one lease call per job, then cfg.lease_batch per
+    call. Its built-in counterpart is the e2e scenario of the same run."""
+    if kind != "sqlite":
+        return None
+    single = external_run(cfg, kind, 1)
+    batched = external_run(cfg, kind, cfg.lease_batch)
+    return {"single": single, "batch": batched, "jobs_per_s": batched["jobs_per_s"],
+            "foreign_cpu_pct": max(single["foreign_cpu_pct"], batched["foreign_cpu_pct"])}
+
+
 def scenario_batch(cfg, kind):
     if kind in CEILINGS:
         return None
@@ -1056,6 +1109,7 @@ INTERLEAVED = ("post", "get")
 
 SCENARIOS = {
     "e2e": scenario_e2e,
+    "workers": scenario_workers,
     "batch": scenario_batch,
     "scale": scenario_scale,
     "gui": scenario_gui,
@@ -1177,6 +1231,10 @@ class Report:
         throughput_row("end to end, %s no-op jobs: jobs/s" % fmt_num(d.e2e_jobs), "e2e", "jobs_per_s")
         ql_row("end to end: seconds to all 202s / to all finished", "e2e",
                lambda r: "%.2f / %.2f" % (r["submitted_after_s"], r["seconds"]), ("aiohttp", "memory", "sqlite"))
+        ql_row("end to end through the HTTP worker API, %d worker processes: jobs/s, 1 / %d per lease"
+               % (d.worker_processes, d.lease_batch), "workers",
+               lambda r: "%s / %s" % (fmt_num(r["single"]["jobs_per_s"]), fmt_num(r["batch"]["jobs_per_s"])),
+               ("sqlite",))
         throughput_row("POST /jobs/batch (%d jobs each, -c%d): jobs stored/s" % (d.batch_size, d.batch_connections),
                        "batch", "jobs_per_s")
         latency_row("POST /jobs/batch latency p50 / p99, ms", "batch")
@@ -1233,6 +1291,9 @@ class Report:
                   g("post", "memory", "rps"), g("post", "qhttpserver", "rps"), "req/s", 0.8)
         ratio_row("end-to-end no-op jobs per second, SQLite store, over the aiohttp reference",
                   g("e2e", "sqlite", "jobs_per_s"), g("e2e", "aiohttp", "jobs_per_s"), "jobs/s", 4)
+        ratio_row("external workers (HTTP worker API, %d per lease) over built-in workers, end to end, SQLite store"
+                  % self.cfg.lease_batch, g("workers", "sqlite", "batch", "jobs_per_s"),
+                  g("e2e", "sqlite", "jobs_per_s"), "jobs/s", 0.5)
         v = g("batch", "sqlite", "jobs_per_s")
         abs_row("jobs stored per second through POST /jobs/batch, SQLite store", v,
                 "%s jobs/s" % fmt_num(v), "≥ 100,000 jobs/s", lambda x: x >= 100000)
@@ -1354,6 +1415,8 @@ def parse_args(argv):
     p.add_argument("--batch-connections", type=int, default=8, help="wrk connections for the batch scenario")
     p.add_argument("--e2e-jobs", type=int, default=None, help="jobs in the end-to-end run (default 50,000)")
     p.add_argument("--e2e-timeout", type=float, default=300)
+    p.add_argument("--worker-processes", type=int, default=4, help="external worker processes in the workers run")
+    p.add_argument("--lease-batch", type=int, default=100, help="jobs per lease call in the workers run's batched half")
     p.add_argument("--scale-jobs", type=int, default=None, help="stored jobs for scaling (default 1,000,000)")
     p.add_argument("--scale-stores", default="sqlite,memory", help="stores for the scaling run")
     p.add_argument("--scale-connections", type=int, default=4, help="wrk connections submitting batches")
