@@ -73,6 +73,10 @@ std::optional<Options> parseOptions(const QStringList& arguments)
             "Accept jobs of this type for your own workers (repeatable; remembered in the database).", "name"),
         valueOption("worker-gone", "Seconds without a sign of life after which a worker is gone (default 60).", "s",
             QString::number(Limits::workerGoneMs / 1000)),
+        valueOption("clock",
+            "real, or virtual: the engine's clock stands still until advanced (POST /clock, or the window), "
+            "for delays, retries, timeouts and leases in seconds (default real).",
+            "real|virtual", QStringLiteral("real")),
         valueOption("token", "Require 'Authorization: Bearer T' on every request.", "T"),
         valueOption("allow-origin", "Let browser pages from this origin call the API (repeatable).", "origin"),
         valueOption("max-body", "Largest request body in bytes (default 1048576).", "bytes",
@@ -116,6 +120,12 @@ std::optional<Options> parseOptions(const QStringList& arguments)
         || !workerGone)
         return std::nullopt;
     options.engine.workerGoneMs = *workerGone * 1000;
+    const QString clock = parser.value(QStringLiteral("clock"));
+    if (clock != QLatin1StringView("real") && clock != QLatin1StringView("virtual")) {
+        fail(QStringLiteral("--clock needs real or virtual, not \"%1\"").arg(clock));
+        return std::nullopt;
+    }
+    options.engine.virtualClock = clock == QLatin1StringView("virtual");
     for (const QString& type : parser.values(QStringLiteral("job-type"))) {
         if (type.isEmpty() || type.size() > Limits::maxTypeLength) {
             fail(QStringLiteral("--job-type needs a name of 1 to %1 characters").arg(Limits::maxTypeLength));

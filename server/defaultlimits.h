@@ -40,6 +40,7 @@ inline constexpr int maxIdempotencyKeyLength = 256;
 inline constexpr int maxBatchJobs = 10000;
 inline constexpr qint64 maxDelayMs = 365LL * 24 * 3600 * 1000; // a year
 inline constexpr qint64 maxTimeoutMs = 24LL * 3600 * 1000; // a day
+inline constexpr qint64 maxClockAdvanceMs = 365LL * 24 * 3600 * 1000; // one advance of the virtual clock: a year
 inline constexpr int maxAttempts = 100;
 inline constexpr int maxPriority = 1000000;
 inline constexpr qint64 maxResultBytes = 1024 * 1024; // a handler's result is capped at this

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engineclock.h"
 #include "faults.h"
 #include "handlerregistry.h"
 #include "jobquery.h"
@@ -28,6 +29,8 @@ struct EngineConfig
     // The engine's clock in ms since the epoch: due times, backoff, timestamps. Empty: the system
     // clock. Tests inject a manual one, advance it and call Engine::runDueJobs() instead of waiting.
     std::function<qint64()> clock;
+    // Start with the clock virtual (--clock virtual): frozen until advanced (see EngineClock).
+    bool virtualClock = false;
     qint64 retryBaseMs = 0; // 0: Limits::retryBaseMs; backoff base * 2^(attempt-1), +-20% jitter
     qint64 retryMaxMs = 0; // 0: Limits::retryMaxMs; the cap of one backoff
     // An external worker not seen (beat, lease, extend, ...) for this long is gone: its leases
@@ -157,6 +160,19 @@ public:
     Histogram waitHistogram() const;
     Histogram runHistogram() const;
 
+    // --- The clock (see engineclock.h) -----------------------------------------------------------
+    // Every time the engine keeps follows it: due times, backoff, job timeouts, leases and
+    // worker-gone, the drain deadline, the sleep type and the jobs' timestamps. Switching and
+    // advancing do what became due before they return; clockChanged() follows.
+    EngineClock::State clockState() const;
+    EngineClock::State setVirtualClock(bool isVirtual);
+    // Errors: Invalid (`ms` not in 1..Limits::maxClockAdvanceMs), Conflict "clock_not_virtual".
+    EngineResult<EngineClock::State> advanceClock(qint64 ms);
+    // To the next scheduled job, lease expiry, worker-gone or drain deadline; Conflict
+    // "nothing_due" when none waits, "clock_not_virtual" when the clock is real.
+    EngineResult<EngineClock::State> advanceClockToNextDue();
+    const EngineClock& clock() const; // for reading it; switch and advance through the Engine
+
     // --- External workers (see workers.h) -------------------------------------------------------
     // A job whose type has no built-in handler waits in its queue for an external worker; no
     // built-in slot ever takes it. Each call below from a worker counts as a sign of life.
@@ -218,6 +234,8 @@ Q_SIGNALS:
     void stateChanged(EngineState state);
     // Coalesced: at most one per snapshot interval, and only when something changed.
     void snapshotReady(const EngineSnapshot& snapshot);
+    // The clock was switched or advanced (queued; read clockState()).
+    void clockChanged();
 
 protected:
     void connectNotify(const QMetaMethod& signal) override;

@@ -22,6 +22,8 @@ public:
     const QJsonValue& payload() const { return m_job.payload; }
     const CancelToken& token() const { return m_token; }
     bool isStopped() const { return m_token.isStopped(); }
+    // The engine's clock (real or virtual): what a handler that measures time reads.
+    const EngineClock& clock() const { return m_token.clock(); }
     // 0..1; reports are coalesced by the engine, so handlers may call it often.
     void setProgress(double fraction) const { m_reportProgress(fraction); }
 

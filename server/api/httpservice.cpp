@@ -13,6 +13,7 @@ HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* r
     , m_system(engine, &m_metrics)
     , m_workers(engine, this)
     , m_faults(engine)
+    , m_clock(engine)
 {
     m_jobs.addRoutes(m_routes);
     m_queues.addRoutes(m_routes);
@@ -20,6 +21,7 @@ HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* r
     m_workers.addRoutes(m_routes);
     m_faults.addRoutes(m_routes);
     m_routes.setFaultHook([engine] { return engine->httpFault(); });
+    m_clock.addRoutes(m_routes);
     m_routes.registerWith(m_http);
 }
 

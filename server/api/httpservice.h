@@ -1,5 +1,6 @@
 #pragma once
 
+#include "api/clockapi.h"
 #include "api/faultsapi.h"
 #include "api/httproutes.h"
 #include "api/jobsapi.h"
@@ -45,4 +46,5 @@ private:
     SystemApi m_system;
     WorkersApi m_workers;
     FaultsApi m_faults;
+    ClockApi m_clock;
 };

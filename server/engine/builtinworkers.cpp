@@ -111,7 +111,7 @@ void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& loc
     ActiveJob& active = m_active[id];
     Job& job = active.job;
     m_lifecycle.start(job, now());
-    active.token = std::make_shared<CancelToken>(job.timeoutMs);
+    active.token = std::make_shared<CancelToken>(job.timeoutMs, m_clock);
     ++m_running;
     m_slots[slot] = WorkerStatus { slot, true, id, job.type, job.startedAt, 0.0 };
     m_store->update(job);

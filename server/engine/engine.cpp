@@ -101,6 +101,31 @@ void Engine::runDueJobs()
     d->runDueJobs();
 }
 
+EngineClock::State Engine::clockState() const
+{
+    return d->clock().state();
+}
+
+EngineClock::State Engine::setVirtualClock(bool isVirtual)
+{
+    return d->setVirtualClock(isVirtual);
+}
+
+EngineResult<EngineClock::State> Engine::advanceClock(qint64 ms)
+{
+    return d->advanceClock(ms);
+}
+
+EngineResult<EngineClock::State> Engine::advanceClockToNextDue()
+{
+    return d->advanceClockToNextDue();
+}
+
+const EngineClock& Engine::clock() const
+{
+    return d->clock();
+}
+
 EngineResult<QueueInfo> Engine::setQueuePaused(const QString& name, bool paused)
 {
     return d->setQueuePaused(name, paused);

@@ -4,8 +4,6 @@
 #include "enginetimers.h"
 #include "submissionchecks.h"
 
-#include <QDateTime>
-
 #include <algorithm>
 
 namespace {
@@ -28,6 +26,7 @@ EngineCore::EngineCore(Engine* q, const EngineConfig& config, std::unique_ptr<Jo
     : q(q)
     , m_config(config)
     , m_store(std::move(store))
+    , m_clock(config.clock, config.virtualClock)
     , m_lifecycle({ config.retryBaseMs > 0 ? config.retryBaseMs : Limits::retryBaseMs,
           config.retryMaxMs > 0 ? config.retryMaxMs : Limits::retryMaxMs })
     , m_workers(config.workerGoneMs > 0 ? config.workerGoneMs : Limits::workerGoneMs)
@@ -45,7 +44,7 @@ EngineCore::EngineCore(Engine* q, const EngineConfig& config, std::unique_ptr<Jo
 
     m_timerThread.setObjectName(QStringLiteral("queuelab-engine"));
     m_timers = new EngineTimers(
-        q, this, config.snapshotIntervalMs > 0 ? config.snapshotIntervalMs : Limits::snapshotIntervalMs);
+        q, this, m_clock, config.snapshotIntervalMs > 0 ? config.snapshotIntervalMs : Limits::snapshotIntervalMs);
     m_timers->moveToThread(&m_timerThread);
     QObject::connect(&m_timerThread, &QThread::finished, m_timers, &QObject::deleteLater);
     m_timerThread.start();
@@ -77,7 +76,7 @@ QString EngineCore::disabledReason(const QString& type) const
 
 qint64 EngineCore::now() const
 {
-    return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
+    return m_clock.now();
 }
 
 bool EngineCore::open(QString* error)
@@ -159,7 +158,7 @@ void EngineCore::stop(int deadlineMs)
         drainDeadlinePassed();
         return;
     }
-    m_timers->armDrainDeadline(deadlineMs);
+    m_timers->armDrainDeadline(now() + deadlineMs);
     maybeStoppedLocked();
 }
 
@@ -223,11 +222,14 @@ void EngineCore::scheduleLocked(const Job& job)
         m_timers->wakeSchedulerAt(runAt);
 }
 
-qint64 EngineCore::promoteDueJobs()
+EngineCore::NextWake EngineCore::promoteDueJobs()
 {
     QMutexLocker lock(&m_mutex);
-    const qint64 t = now();
-    const qint64 nextLeaseEvent = sweepLeasesLocked(t);
+    const EngineClock::State clock = m_clock.state();
+    const qint64 t = clock.now;
+    NextWake next;
+    const qint64 nextLeaseEvent = sweepLeasesLocked(t); // first: waiting in a long poll is a sign of life
+    next.longPollDeadline = endLongPollsLocked(clock.realNow);
     while (!m_scheduled.empty() && m_scheduled.begin()->first <= t) {
         const JobId id = m_scheduled.begin()->second;
         m_scheduled.erase(m_scheduled.begin());
@@ -240,10 +242,10 @@ qint64 EngineCore::promoteDueJobs()
         changedLocked(it->job);
     }
     serveLeaseWaitersLocked();
-    qint64 next = m_scheduled.empty() ? 0 : m_scheduled.begin()->first;
+    next.dueAt = m_scheduled.empty() ? 0 : m_scheduled.begin()->first;
     for (const qint64 at : { nextLeaseEvent, pruneFaultsLocked(t) }) {
-        if (at > 0 && (next == 0 || at < next))
-            next = at;
+        if (at > 0 && (next.dueAt == 0 || at < next.dueAt))
+            next.dueAt = at;
     }
     return next;
 }
@@ -251,8 +253,11 @@ qint64 EngineCore::promoteDueJobs()
 void EngineCore::runDueJobs()
 {
     // Normally a no-op: the timer is still armed for the next due time.
-    if (const qint64 next = promoteDueJobs())
-        m_timers->wakeSchedulerAt(next);
+    const NextWake next = promoteDueJobs();
+    if (next.dueAt > 0)
+        m_timers->wakeSchedulerAt(next.dueAt);
+    if (next.longPollDeadline > 0)
+        m_timers->wakeLongPollsAt(next.longPollDeadline);
 }
 
 void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState)

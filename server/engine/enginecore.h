@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine.h"
+#include "engineclock.h"
 #include "faultset.h"
 #include "joblifecycle.h"
 #include "jobqueue.h"
@@ -94,9 +95,20 @@ public:
     void runDueJobs();
     // The engine's clock (EngineConfig::clock), ms since the epoch. Any thread.
     qint64 now() const;
+    const EngineClock& clock() const { return m_clock; }
+    EngineClock::State setVirtualClock(bool isVirtual);
+    EngineResult<EngineClock::State> advanceClock(qint64 ms);
+    EngineResult<EngineClock::State> advanceClockToNextDue();
 
-    // Called by EngineTimers on the timer thread.
-    qint64 promoteDueJobs(); // returns the next due time, or 0
+    // What the timers wait for next: a due time on the engine clock, and the first long poll's
+    // deadline in the clock source's time; 0: nothing.
+    struct NextWake
+    {
+        qint64 dueAt = 0;
+        qint64 longPollDeadline = 0;
+    };
+    // Called by EngineTimers on the timer thread, and after the clock moved.
+    NextWake promoteDueJobs();
     void drainDeadlinePassed();
     std::optional<EngineSnapshot> takeSnapshot();
 
@@ -114,7 +126,7 @@ private:
     {
         quint64 handle;
         LeaseRequest request; // queues resolved
-        qint64 deadline;
+        qint64 deadline; // the clock source's time: a long poll waits as long as its client does
         QPointer<QObject> context;
         Engine::LeaseCallback callback;
         bool emptied = false; // an empty_leases fault struck: it waits out its time with none
@@ -149,6 +161,10 @@ private:
     void expireLeaseLocked(JobId id, const QString& why, Job* finalState = nullptr, const QString& fault = {});
     void revokeLeasesLocked(); // the drain deadline: leased jobs go back to the queue
     qint64 sweepLeasesLocked(qint64 now); // returns the next time something is due, or 0
+    // Answers the long polls whose wait ran out (the source's time); returns the next deadline, or 0.
+    qint64 endLongPollsLocked(qint64 realNow);
+    qint64 nextDueLocked() const; // the engine clock's next event (advance to next due), or 0
+    void clockMoved(); // promote what became due, then let the timers re-arm
     void answerLeaseWaitersEmptyLocked();
     WorkerDirective directiveLocked(const WorkerRegistry::Entry& worker) const;
     ExternalWorkerStatus workerStatusLocked(const WorkerRegistry::Entry& worker, qint64 now) const;
@@ -174,6 +190,7 @@ private:
     // set at construction, immutable
     const EngineConfig m_config;
     const std::unique_ptr<JobStore> m_store;
+    EngineClock m_clock; // outlives the jobs' cancel tokens and the timers, which read it
     HandlerRegistry m_handlers;
     QThreadPool m_pool;
     QThread m_timerThread;

@@ -2,48 +2,112 @@
 
 #include "enginecore.h"
 
-EngineTimers::EngineTimers(Engine* engine, EngineCore* core, int snapshotIntervalMs)
+namespace {
+constexpr qint64 maxTimerMs = 24LL * 3600 * 1000; // a longer wait re-arms when it fires
+}
+
+EngineTimers::EngineTimers(Engine* engine, EngineCore* core, const EngineClock& clock, int snapshotIntervalMs)
     : m_engine(engine)
     , m_core(core)
+    , m_clock(clock)
     , m_scheduler(this)
+    , m_longPolls(this)
     , m_drain(this)
     , m_snapshots(this)
 {
     m_scheduler.setSingleShot(true);
     m_scheduler.setTimerType(Qt::PreciseTimer);
+    m_longPolls.setSingleShot(true);
     m_drain.setSingleShot(true);
     m_snapshots.setInterval(snapshotIntervalMs);
     connect(&m_scheduler, &QTimer::timeout, this, &EngineTimers::promote);
-    connect(&m_drain, &QTimer::timeout, this, [this] { m_core->drainDeadlinePassed(); });
+    connect(&m_longPolls, &QTimer::timeout, this, &EngineTimers::promote);
+    connect(&m_drain, &QTimer::timeout, this, &EngineTimers::armDrain); // fires once it has passed
     connect(&m_snapshots, &QTimer::timeout, this, &EngineTimers::publish);
 }
 
 void EngineTimers::wakeSchedulerAt(qint64 dueAtMs)
 {
     QMetaObject::invokeMethod(this, [this, dueAtMs] {
-        if (m_scheduler.isActive() && m_armedFor <= dueAtMs)
+        if (m_armedFor != 0 && m_armedFor <= dueAtMs)
             return;
         m_armedFor = dueAtMs;
-        m_scheduler.start(int(qBound<qint64>(0, dueAtMs - m_core->now(), 24LL * 3600 * 1000)));
+        armScheduler();
     });
+}
+
+void EngineTimers::wakeLongPollsAt(qint64 realDeadlineMs)
+{
+    QMetaObject::invokeMethod(this, [this, realDeadlineMs] {
+        if (m_longPollsArmedFor != 0 && m_longPollsArmedFor <= realDeadlineMs)
+            return;
+        m_longPollsArmedFor = realDeadlineMs;
+        m_longPolls.start(int(qBound<qint64>(0, realDeadlineMs - m_clock.state().realNow, maxTimerMs)));
+    });
+}
+
+void EngineTimers::armScheduler()
+{
+    if (m_armedFor == 0 || m_clock.isVirtual()) {
+        m_scheduler.stop(); // a virtual clock's advance calls clockMoved()
+        if (m_armedFor != 0 && m_armedFor <= m_clock.now()) // due already: no advance will come for it
+            QMetaObject::invokeMethod(this, &EngineTimers::promote, Qt::QueuedConnection);
+        return;
+    }
+    m_scheduler.start(int(qBound<qint64>(0, m_armedFor - m_clock.now(), maxTimerMs)));
 }
 
 void EngineTimers::promote()
 {
-    const qint64 next = m_core->promoteDueJobs();
+    const EngineCore::NextWake next = m_core->promoteDueJobs();
     m_armedFor = 0;
-    if (next > 0)
-        wakeSchedulerAt(next);
+    m_longPollsArmedFor = 0;
+    m_scheduler.stop();
+    m_longPolls.stop();
+    if (next.dueAt > 0)
+        wakeSchedulerAt(next.dueAt);
+    if (next.longPollDeadline > 0)
+        wakeLongPollsAt(next.longPollDeadline);
 }
 
-void EngineTimers::armDrainDeadline(int ms)
+void EngineTimers::armDrainDeadline(qint64 atMs)
 {
-    QMetaObject::invokeMethod(this, [this, ms] { m_drain.start(ms); });
+    QMetaObject::invokeMethod(this, [this, atMs] {
+        m_drainAt = atMs;
+        armDrain();
+    });
 }
 
 void EngineTimers::cancelDrainDeadline()
 {
-    QMetaObject::invokeMethod(this, [this] { m_drain.stop(); });
+    QMetaObject::invokeMethod(this, [this] {
+        m_drainAt = 0;
+        m_drain.stop();
+    });
+}
+
+void EngineTimers::armDrain()
+{
+    if (m_drainAt == 0)
+        return;
+    const qint64 left = m_drainAt - m_clock.now();
+    if (left <= 0) {
+        m_drainAt = 0;
+        m_drain.stop();
+        m_core->drainDeadlinePassed();
+    } else if (m_clock.isVirtual()) {
+        m_drain.stop();
+    } else {
+        m_drain.start(int(std::min(left, maxTimerMs)));
+    }
+}
+
+void EngineTimers::clockMoved()
+{
+    QMetaObject::invokeMethod(this, [this] {
+        promote();
+        armDrain();
+    });
 }
 
 void EngineTimers::startSnapshots()

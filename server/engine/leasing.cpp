@@ -178,8 +178,9 @@ quint64 EngineCore::lease(const LeaseRequest& requested, QObject* context, Engin
         return 0;
     }
     const quint64 handle = m_nextWaitHandle++;
-    m_leaseWaiters.append(LeaseWaiter { handle, request, t + request.waitMs, context, std::move(callback), emptied });
-    m_timers->wakeSchedulerAt(t + request.waitMs);
+    const qint64 deadline = m_clock.state().realNow + request.waitMs;
+    m_leaseWaiters.append(LeaseWaiter { handle, request, deadline, context, std::move(callback), emptied });
+    m_timers->wakeLongPollsAt(deadline);
     return handle;
 }
 
@@ -324,9 +325,17 @@ qint64 EngineCore::sweepLeasesLocked(qint64 t)
         if (at > 0 && (next == 0 || at < next))
             next = at;
     };
+    consider(m_leases.nextExpiry());
+    consider(m_workers.nextGoneAt());
+    return next;
+}
+
+qint64 EngineCore::endLongPollsLocked(qint64 realNow)
+{
+    qint64 next = 0;
     for (auto it = m_leaseWaiters.begin(); it != m_leaseWaiters.end();) {
-        if (it->deadline > t) {
-            consider(it->deadline);
+        if (it->deadline > realNow) {
+            next = next == 0 ? it->deadline : std::min(next, it->deadline);
             ++it;
             continue;
         }
@@ -334,8 +343,6 @@ qint64 EngineCore::sweepLeasesLocked(qint64 t)
             post(it->context.data(), it->callback, EngineResult<QList<LeaseGrant>>(QList<LeaseGrant>()));
         it = m_leaseWaiters.erase(it);
     }
-    consider(m_leases.nextExpiry());
-    consider(m_workers.nextGoneAt());
     return next;
 }
 

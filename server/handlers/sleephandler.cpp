@@ -3,8 +3,6 @@
 #include "defaultlimits.h"
 #include "handlers/payloadfields.h"
 
-#include <QElapsedTimer>
-
 #include <algorithm>
 
 namespace {
@@ -29,13 +27,14 @@ QJsonValue SleepHandler::examplePayload() const
 JobOutcome SleepHandler::run(const JobContext& context) const
 {
     const qint64 total = sleepMs(context.payload()).value.value_or(0);
-    QElapsedTimer elapsed;
-    elapsed.start();
-    while (elapsed.elapsed() < total) {
+    // The engine's clock, not the wall's: with a virtual clock, the sleep ends when it is advanced past it.
+    const EngineClock& clock = context.clock();
+    const qint64 start = clock.now();
+    for (qint64 elapsed = 0; elapsed < total; elapsed = clock.now() - start) {
         // Short steps keep the progress bar moving; the token wakes us early on cancel/timeout.
-        if (!context.token().waitFor(std::min(progressStepMs, total - elapsed.elapsed())))
+        if (!context.token().waitFor(std::min(progressStepMs, total - elapsed)))
             return JobOutcome::failure(QStringLiteral("stopped"), QStringLiteral("stopped while sleeping"));
-        context.setProgress(double(elapsed.elapsed()) / double(total));
+        context.setProgress(std::min(1.0, double(clock.now() - start) / double(total)));
     }
     return JobOutcome::success(QJsonObject { { QStringLiteral("slept_ms"), total } });
 }
