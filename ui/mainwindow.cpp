@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "clockbar.h"
 #include "faultbanner.h"
 #include "faulteditor.h"
 #include "jobspanel.h"
@@ -95,6 +96,8 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     tabs->addTab(m_jobs, tr("Jobs"));
     tabs->addTab(m_queues, tr("Queues"));
     tabs->addTab(m_requests, tr("HTTP requests"));
+    m_clockBar = new ClockBar(server->engine(), &m_pool, this);
+    tabs->setCornerWidget(m_clockBar); // beside the tabs: the window keeps its height
     connect(m_findAction, &QAction::triggered, this, [this, tabs] {
         tabs->setCurrentWidget(m_jobs);
         m_jobs->idSearch()->setFocus(Qt::ShortcutFocusReason);
@@ -122,6 +125,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
 
     const auto showMessage = [this](const QString& text) { statusBar()->showMessage(text, 8000); };
     connect(m_toolBar, &ServerToolBar::message, this, showMessage);
+    connect(m_clockBar, &ClockBar::message, this, showMessage);
     connect(m_jobs, &JobsPanel::message, this, showMessage);
     connect(m_queues, &QueuesPanel::message, this, showMessage);
     connect(m_workerView, &WorkerView::message, this, showMessage);

@@ -5,6 +5,7 @@
 #include <QMainWindow>
 #include <QThreadPool>
 
+class ClockBar;
 class FaultBanner;
 class FaultEditor;
 class JobsPanel;
@@ -35,6 +36,7 @@ public:
 
     // The parts, for tests and for the app's hooks.
     ServerToolBar* serverControls() const { return m_toolBar; }
+    ClockBar* clockControls() const { return m_clockBar; }
     SummaryTiles* summaryTiles() const { return m_tiles; }
     QueueChart* chart() const { return m_chart; }
     WorkerModel* workerModel() const { return m_workers; }
@@ -79,6 +81,7 @@ private:
     QSplitter* m_topSplitter;
     QAction* m_submitAction;
     QAction* m_findAction;
+    ClockBar* m_clockBar = nullptr;
     FaultBanner* m_faultBanner;
     QAction* m_faultsAction;
     FaultEditor* m_faultEditor = nullptr;

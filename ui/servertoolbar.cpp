@@ -175,7 +175,8 @@ void ServerToolBar::updateDrainText()
     }
     QString text = m_runningJobs == 1 ? tr("1 job still running") : tr("%1 jobs still running").arg(m_runningJobs);
     if (m_drainDeadline > 0) {
-        const qint64 leftMs = std::max<qint64>(0, m_drainDeadline - QDateTime::currentMSecsSinceEpoch());
+        // The deadline is the engine clock's: a virtual clock's countdown stands still until advanced.
+        const qint64 leftMs = std::max<qint64>(0, m_drainDeadline - m_server->engine()->clock().now());
         text += tr(", cancelled in %1 s").arg(std::ceil(double(leftMs) / 1000.0));
     }
     m_drainLabel->setText(text);

@@ -1,10 +1,10 @@
 #include "workerview.h"
 
+#include "engineclock.h"
 #include "progressdelegate.h"
 #include "workermodel.h"
 
 #include <QAction>
-#include <QDateTime>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -118,7 +118,8 @@ WorkerView::WorkerView(Engine* engine, QThreadPool* pool, WorkerModel* model, QW
 
     // Elapsed times, last beats and expiries move between snapshots.
     m_clock.setInterval(500);
-    connect(&m_clock, &QTimer::timeout, model, [model] { model->setNow(QDateTime::currentMSecsSinceEpoch()); });
+    // In the jobs' own time, which the virtual clock may move.
+    connect(&m_clock, &QTimer::timeout, model, [this, model] { model->setNow(m_engine->clock().now()); });
     m_clock.start();
     updateControls();
 }
