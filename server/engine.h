@@ -73,6 +73,20 @@ struct CurrentJobs
     QList<Job> jobs; // newest id first; ids without a job (never stored, or pruned) are left out
 };
 
+// Acting on every job that passes a filter at once (Engine::bulk, POST /jobs/bulk/{action}).
+enum class BulkAction {
+    Retry, // failed jobs (or cancelled ones, when the filter's status says so) run again
+    Cancel, // queued and scheduled jobs are cancelled; running ones are left alone
+    Delete, // finished jobs are deleted from the store
+};
+
+struct BulkOutcome
+{
+    qint64 count = 0; // jobs acted on; for a dry run, the jobs it would act on
+    qint64 skipped = 0; // matched but left alone: a retry of a type this server does not run
+    std::optional<EngineError> stopped; // why it stopped before the end (a full queue), if it did
+};
+
 struct EngineStats
 {
     EngineState state = EngineState::Stopped;
@@ -116,11 +130,21 @@ public:
     JobPage listJobs(const JobQuery& query) const;
     EngineResult<Job> cancel(JobId id);
     EngineResult<Job> retry(JobId id);
+    // A scheduled job (delayed, or waiting out a retry's backoff) goes into its queue now.
+    EngineResult<Job> runNow(JobId id);
     // The newest state of every job with an id in [fromId, toId], whether its last change is
     // stored yet or not (listJobs() may lag a commit behind). At most maxCurrentJobs ids: a
     // larger range is cut at its low end. Reads the store: call it off the GUI thread.
     CurrentJobs currentJobs(JobId fromId, JobId toId) const;
     static constexpr int maxCurrentJobs = 10000;
+
+    // Acts on every job that passes `filter` (queue, type, error code; its status, if set, must
+    // be one the action applies to, else every status it applies to: Retry failed (or cancelled),
+    // Cancel queued and scheduled, Delete succeeded, failed and cancelled) and returns once what
+    // it did is committed to the store. `dryRun` only counts. Blocks for as long as the store
+    // takes: call it off the GUI and HTTP threads.
+    EngineResult<BulkOutcome> bulk(BulkAction action, const JobQuery& filter, bool dryRun);
+    static QList<JobStatus> bulkStatuses(BulkAction action); // those it may apply to, default first
     JobId lastJobId() const; // the highest id given so far
 
     // Calls `callback(job)` on `context`'s thread once the job is finished (at once if it is).

@@ -14,6 +14,7 @@ struct JobQuery
     std::optional<JobStatus> status;
     QString queue; // empty: any
     QString type; // empty: any
+    QString errorCode; // empty: any; else only jobs whose error has this code
     int limit = 100;
     std::optional<JobId> before; // cursor: only jobs with a smaller id
 };
@@ -31,5 +32,6 @@ using StatusCounts = std::array<qint64, jobStatusCount>;
 inline bool matches(const JobQuery& query, const Job& job)
 {
     return (!query.status || job.status == *query.status) && (query.queue.isEmpty() || job.queue == query.queue)
-        && (query.type.isEmpty() || job.type == query.type);
+        && (query.type.isEmpty() || job.type == query.type)
+        && (query.errorCode.isEmpty() || (job.error && job.error->code == query.errorCode));
 }

@@ -42,6 +42,14 @@ public:
     virtual std::optional<Job> find(JobId id) const = 0;
     virtual std::optional<Job> findByIdempotencyKey(const QString& key) const = 0;
     virtual JobPage list(const JobQuery& query) const = 0;
+    // How many jobs pass the query's filters (its limit and cursor aside), as list() sees them.
+    virtual qint64 count(const JobQuery& query) const = 0;
+
+    // Deletes the finished jobs that pass `filter`, whose status must be a finished one, and
+    // tells `done` how many went once that survives a crash (or the error, and none went). Jobs
+    // updated before the call are deleted only if their newest state still passes the filter.
+    using RemovalCallback = std::function<void(qint64 removed, const QString& error)>;
+    virtual void removeFinished(const JobQuery& filter, RemovalCallback done) = 0;
 
     // Why the store cannot keep what it is given any more (its file was deleted, replaced or
     // truncated under it), for good; empty while it can. Cheap: called for each submission.

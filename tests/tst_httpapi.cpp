@@ -258,6 +258,20 @@ private Q_SLOTS:
         QCOMPARE(m_http.post(QStringLiteral("/jobs/%1/retry").arg(done), {}).status, 409);
     }
 
+    void runNowQueuesAScheduledJob()
+    {
+        const QString id
+            = submitted({ { QStringLiteral("type"), QStringLiteral("echo") }, { QStringLiteral("delay_ms"), 600000 } });
+        QCOMPARE(statusOf(id), QStringLiteral("scheduled"));
+        const HttpResult ran = m_http.post(QStringLiteral("/jobs/%1/run-now").arg(id), {});
+        QCOMPARE(ran.status, 200);
+        QTRY_COMPARE(statusOf(id), QStringLiteral("succeeded"));
+        const HttpResult again = m_http.post(QStringLiteral("/jobs/%1/run-now").arg(id), {});
+        QCOMPARE(again.status, 409);
+        QCOMPARE(again.errorCode(), QStringLiteral("conflict"));
+        QCOMPARE(m_http.post(QStringLiteral("/jobs/424242/run-now"), {}).status, 404);
+    }
+
     void listFiltersAndPages()
     {
         for (int i = 0; i < 5; ++i)

@@ -394,10 +394,23 @@ private Q_SLOTS:
         QCOMPARE(panel->selectedIds(), QList<JobId> { job.id });
         QTRY_COMPARE(panel->details()->job()->status, JobStatus::Running);
 
-        // Cancel on the selection goes through the engine.
+        // Cancel on the selection asks, then goes through the engine.
         QVERIFY(panel->cancelAction()->isEnabled());
+        QVERIFY(!panel->retryAction()->isEnabled()); // a running job cannot be retried
         panel->cancelAction()->trigger();
+        auto* question = panel->findChild<QMessageBox*>(QStringLiteral("selectionQuestion"));
+        QVERIFY(question);
+        QCOMPARE(question->text(), QStringLiteral("Cancel the selected job?"));
+        QAbstractButton* yes = nullptr;
+        for (QAbstractButton* button : question->buttons()) {
+            if (button->text() == QStringLiteral("Cancel 1 job"))
+                yes = button;
+        }
+        QVERIFY(yes);
+        yes->click();
         QTRY_COMPARE(panel->details()->job()->status, JobStatus::Cancelled);
+        QTRY_VERIFY(panel->retryAction()->isEnabled());
+        QVERIFY(!panel->cancelAction()->isEnabled());
         QCOMPARE(panel->selectedIds(), QList<JobId> { job.id });
         panel->retryAction()->trigger();
         QTRY_VERIFY(panel->details()->job()->status != JobStatus::Cancelled);

@@ -27,6 +27,12 @@ void JobFilterProxy::setType(const QString& type)
     invalidateRowsFilter();
 }
 
+void JobFilterProxy::setErrorCode(const QString& code)
+{
+    m_errorCode = code;
+    invalidateRowsFilter();
+}
+
 void JobFilterProxy::setJobId(std::optional<JobId> id)
 {
     m_id = id;
@@ -35,7 +41,7 @@ void JobFilterProxy::setJobId(std::optional<JobId> id)
 
 bool JobFilterProxy::isFiltering() const
 {
-    return m_status || !m_queue.isEmpty() || !m_type.isEmpty() || m_id;
+    return m_status || !m_queue.isEmpty() || !m_type.isEmpty() || !m_errorCode.isEmpty() || m_id;
 }
 
 bool JobFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
@@ -43,5 +49,6 @@ bool JobFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourcePa
     Q_UNUSED(sourceParent);
     const Job& job = m_jobs->jobAt(sourceRow);
     return (!m_id || job.id == *m_id) && (!m_status || job.status == *m_status)
-        && (m_queue.isEmpty() || job.queue == m_queue) && (m_type.isEmpty() || job.type == m_type);
+        && (m_queue.isEmpty() || job.queue == m_queue) && (m_type.isEmpty() || job.type == m_type)
+        && (m_errorCode.isEmpty() || (job.error && job.error->code == m_errorCode));
 }

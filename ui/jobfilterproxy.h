@@ -8,7 +8,7 @@
 
 class JobModel;
 
-// Narrows the job table by status, queue, type and id. filterAcceptsRow() reads the job struct
+// Narrows the job table by status, queue, type, error code and id. filterAcceptsRow() reads the job struct
 // directly (no QVariant) so refiltering 100,000 rows stays in the low milliseconds.
 class JobFilterProxy : public QSortFilterProxyModel
 {
@@ -19,6 +19,7 @@ public:
     void setStatus(std::optional<JobStatus> status);
     void setQueue(const QString& queue); // empty: any
     void setType(const QString& type); // empty: any
+    void setErrorCode(const QString& code); // empty: any
     void setJobId(std::optional<JobId> id);
     bool isFiltering() const;
 
@@ -32,5 +33,6 @@ private:
     std::optional<JobStatus> m_status;
     QString m_queue;
     QString m_type;
+    QString m_errorCode;
     std::optional<JobId> m_id;
 };

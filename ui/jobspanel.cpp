@@ -1,5 +1,6 @@
 #include "jobspanel.h"
 
+#include "bulkactions.h"
 #include "curlcommand.h"
 #include "jobdetails.h"
 #include "jobfilterproxy.h"
@@ -15,10 +16,14 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QRegularExpressionValidator>
 #include <QSplitter>
 #include <QTableView>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace {
@@ -49,14 +54,18 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     , m_queue(new QComboBox(this))
     , m_type(new QComboBox(this))
     , m_idSearch(new QLineEdit(this))
+    , m_errorCode(new QLineEdit(this))
     , m_count(new QLabel(this))
     , m_view(new QTableView(this))
     , m_details(new JobDetails(this))
     , m_splitter(new QSplitter(Qt::Horizontal, this))
     , m_cancel(new QAction(tr("Cancel"), this))
     , m_retry(new QAction(tr("Retry"), this))
+    , m_runNow(new QAction(tr("Run now"), this))
     , m_copyId(new QAction(tr("Copy ID"), this))
     , m_copyCurl(new QAction(tr("Copy as curl"), this))
+    , m_bulk(new BulkActions(
+          engine, pool, [this] { return filter(); }, this))
     , m_reconcileRead(pool, this)
     , m_lookup(pool, this)
     , m_actions(pool, this)
@@ -82,19 +91,34 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     m_idSearch->setClearButtonEnabled(true);
     m_idSearch->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{0,18}")), this));
     m_idSearch->setMaximumWidth(180);
+    m_errorCode->setAccessibleName(tr("Filter by error code"));
+    m_errorCode->setPlaceholderText(tr("Error code"));
+    m_errorCode->setToolTip(tr("Only jobs whose error has this code, e.g. timeout or job_failed"));
+    m_errorCode->setClearButtonEnabled(true);
+    m_errorCode->setMaximumWidth(160);
     for (QComboBox* combo : { m_status, m_queue, m_type })
         connect(combo, &QComboBox::currentIndexChanged, this, &JobsPanel::applyFilters);
+    connect(m_errorCode, &QLineEdit::textChanged, this, &JobsPanel::applyFilters);
     connect(m_idSearch, &QLineEdit::textChanged, this, &JobsPanel::searchId);
 
     m_cancel->setToolTip(tr("Cancel the selected jobs (Delete)"));
     m_cancel->setShortcut(QKeySequence::Delete);
     m_cancel->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_retry->setToolTip(tr("Run the selected failed or cancelled jobs again"));
+    m_runNow->setToolTip(tr("Put the selected scheduled jobs into their queues now, without waiting for their time"));
+    connect(m_runNow, &QAction::triggered, this,
+        [this] { confirmThenApply(&Engine::runNow, tr("Run now"), tr("Queued now"), 1); });
     m_copyId->setShortcut(QKeySequence::Copy);
     m_copyId->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_copyCurl->setToolTip(tr("Copy a curl command that submits a copy of the current job"));
-    connect(m_cancel, &QAction::triggered, this, [this] { applyToSelection(&Engine::cancel, tr("Cancelled")); });
-    connect(m_retry, &QAction::triggered, this, [this] { applyToSelection(&Engine::retry, tr("Retried")); });
+    // Cancel always asks (Delete is easy to hit, and after Ctrl+A it means every row); Retry asks
+    // for more than one job.
+    connect(m_cancel, &QAction::triggered, this,
+        [this] { confirmThenApply(&Engine::cancel, tr("Cancel"), tr("Cancelled"), 0); });
+    connect(m_retry, &QAction::triggered, this,
+        [this] { confirmThenApply(&Engine::retry, tr("Retry"), tr("Retried"), 1); });
+    connect(m_bulk, &BulkActions::message, this, &JobsPanel::message);
+    connect(m_bulk, &BulkActions::applied, this, &JobsPanel::reconcile);
     connect(m_copyId, &QAction::triggered, this, [this] {
         QStringList ids;
         for (JobId id : selectedIds())
@@ -107,7 +131,16 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
 
     auto* actions = new QToolBar(this);
     actions->setIconSize(QSize(16, 16));
-    actions->addActions({ m_cancel, m_retry, m_copyId, m_copyCurl });
+    actions->addActions({ m_cancel, m_retry, m_runNow, m_copyId, m_copyCurl });
+    auto* bulkButton = new QToolButton(this);
+    bulkButton->setText(tr("All matching"));
+    bulkButton->setToolTip(tr("Act on every job that matches the filters, not only the rows shown"));
+    bulkButton->setAccessibleName(tr("Act on all matching jobs"));
+    bulkButton->setPopupMode(QToolButton::InstantPopup);
+    auto* bulkMenu = new QMenu(bulkButton);
+    bulkMenu->addActions(m_bulk->actions());
+    bulkButton->setMenu(bulkMenu);
+    actions->addWidget(bulkButton);
 
     m_view->setModel(m_proxy);
     m_emptyHint = new QLabel(m_view->viewport());
@@ -129,7 +162,7 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     m_view->setShowGrid(false);
     m_view->setWordWrap(false);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
-    m_view->addActions({ m_cancel, m_retry, m_copyId, m_copyCurl });
+    m_view->addActions({ m_cancel, m_retry, m_runNow, m_copyId, m_copyCurl });
     // Fixed row heights and no resize-to-contents: the view never measures 100,000 rows.
     QHeaderView* rows = m_view->verticalHeader();
     rows->hide();
@@ -148,10 +181,10 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     connect(m_model, &QAbstractItemModel::dataChanged, this,
         [this](const QModelIndex& topLeft, const QModelIndex& bottomRight) {
             const int current = m_proxy->mapToSource(m_view->currentIndex()).row();
-            if (current >= topLeft.row() && current <= bottomRight.row()) {
+            if (current >= topLeft.row() && current <= bottomRight.row())
                 updateDetails();
-                updateActions();
-            }
+            if (m_view->selectionModel()->hasSelection())
+                updateActions(); // a selected job may have changed state
         });
     for (auto signal : { &QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved })
         connect(m_proxy, signal, this, &JobsPanel::updateCount);
@@ -161,6 +194,7 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     filters->addWidget(m_status);
     filters->addWidget(m_queue);
     filters->addWidget(m_type);
+    filters->addWidget(m_errorCode);
     filters->addWidget(m_idSearch);
     filters->addWidget(actions);
     filters->addStretch(1);
@@ -271,11 +305,24 @@ void JobsPanel::noteFilterValues(const Job& job)
 
 void JobsPanel::applyFilters()
 {
-    const QVariant status = m_status->currentData();
-    m_proxy->setStatus(status.isValid() ? std::optional(JobStatus(status.toInt())) : std::nullopt);
+    m_proxy->setStatus(filter().status);
     m_proxy->setQueue(m_queue->currentData().toString());
     m_proxy->setType(m_type->currentData().toString());
+    m_proxy->setErrorCode(m_errorCode->text().trimmed());
+    m_bulk->setStatusFilter(filter().status);
     updateCount();
+}
+
+JobQuery JobsPanel::filter() const
+{
+    JobQuery query;
+    const QVariant status = m_status->currentData();
+    if (status.isValid())
+        query.status = JobStatus(status.toInt());
+    query.queue = m_queue->currentData().toString();
+    query.type = m_type->currentData().toString();
+    query.errorCode = m_errorCode->text().trimmed();
+    return query;
 }
 
 void JobsPanel::searchId()
@@ -331,9 +378,26 @@ void JobsPanel::updateDetails()
 
 void JobsPanel::updateActions()
 {
+    // Cancel and Retry only when some selected job is in a state they apply to. Walks the
+    // selection's ranges and stops once both are known: Ctrl+A on 100,000 rows stays cheap.
     const bool any = m_view->selectionModel()->hasSelection();
-    m_cancel->setEnabled(any);
-    m_retry->setEnabled(any);
+    bool cancellable = false;
+    bool retryable = false;
+    bool scheduled = false;
+    const auto allKnown = [&] { return cancellable && retryable && scheduled; };
+    for (const QItemSelectionRange& range : m_view->selectionModel()->selection()) {
+        for (int row = range.top(); row <= range.bottom() && !allKnown(); ++row) {
+            const JobStatus status = m_model->jobAt(m_proxy->mapToSource(m_proxy->index(row, 0)).row()).status;
+            cancellable = cancellable || !isFinished(status);
+            retryable = retryable || status == JobStatus::Failed || status == JobStatus::Cancelled;
+            scheduled = scheduled || status == JobStatus::Scheduled;
+        }
+        if (allKnown())
+            break;
+    }
+    m_cancel->setEnabled(cancellable);
+    m_retry->setEnabled(retryable);
+    m_runNow->setEnabled(scheduled);
     m_copyId->setEnabled(any);
     m_copyCurl->setEnabled(m_view->currentIndex().isValid());
 }
@@ -350,9 +414,36 @@ void JobsPanel::updateCount()
     updateEmptyHint();
 }
 
-void JobsPanel::applyToSelection(EngineResult<Job> (Engine::*operation)(JobId), const QString& done)
+void JobsPanel::confirmThenApply(
+    EngineResult<Job> (Engine::*operation)(JobId), const QString& verb, const QString& done, int askAbove)
 {
-    const QList<JobId> ids = selectedIds();
+    const QList<JobId> ids = selectedIds(); // as asked about, whatever the selection becomes
+    const qsizetype count = ids.size();
+    if (count == 0)
+        return;
+    if (count <= askAbove) {
+        applyToSelection(operation, done, ids);
+        return;
+    }
+    const QString jobs
+        = count == 1 ? tr("the selected job") : tr("the %1 selected jobs").arg(QLocale::system().toString(count));
+    auto* box = new QMessageBox(QMessageBox::Question, verb, tr("%1 %2?").arg(verb, jobs), QMessageBox::No, this);
+    box->setObjectName(QStringLiteral("selectionQuestion"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton* yes = box->addButton(
+        count == 1 ? tr("%1 1 job").arg(verb) : tr("%1 %2 jobs").arg(verb, QLocale::system().toString(count)),
+        QMessageBox::YesRole);
+    box->setDefaultButton(QMessageBox::No);
+    connect(box, &QMessageBox::buttonClicked, this, [this, yes, operation, done, ids](QAbstractButton* clicked) {
+        if (clicked == yes)
+            applyToSelection(operation, done, ids);
+    });
+    box->open();
+}
+
+void JobsPanel::applyToSelection(
+    EngineResult<Job> (Engine::*operation)(JobId), const QString& done, const QList<JobId>& ids)
+{
     if (ids.isEmpty())
         return;
     m_actions.run(

@@ -7,6 +7,7 @@
 #include <QUrl>
 #include <QWidget>
 
+class BulkActions;
 class JobDetails;
 class JobFilterProxy;
 class JobModel;
@@ -42,11 +43,18 @@ public:
     JobDetails* details() const { return m_details; }
     QSplitter* splitter() const { return m_splitter; }
     QComboBox* statusFilter() const { return m_status; }
+    QComboBox* queueFilter() const { return m_queue; }
+    QComboBox* typeFilter() const { return m_type; }
     QLineEdit* idSearch() const { return m_idSearch; }
+    QLineEdit* errorCodeFilter() const { return m_errorCode; }
+    BulkActions* bulkActions() const { return m_bulk; }
+    // The table's filters (status, queue, type, error code) as an engine query.
+    JobQuery filter() const;
     QLabel* emptyHint() const { return m_emptyHint; }
     QLabel* countLabel() const { return m_count; }
     QAction* cancelAction() const { return m_cancel; }
     QAction* retryAction() const { return m_retry; }
+    QAction* runNowAction() const { return m_runNow; }
     QAction* copyIdAction() const { return m_copyId; }
     QAction* copyCurlAction() const { return m_copyCurl; }
     QList<JobId> selectedIds() const;
@@ -78,7 +86,10 @@ private:
     void updateActions();
     void updateCount();
     void updateEmptyHint();
-    void applyToSelection(EngineResult<Job> (Engine::*operation)(JobId), const QString& done);
+    void applyToSelection(EngineResult<Job> (Engine::*operation)(JobId), const QString& done, const QList<JobId>& ids);
+    // Asks first when the action would touch more than `askAbove` jobs (0: always).
+    void confirmThenApply(
+        EngineResult<Job> (Engine::*operation)(JobId), const QString& verb, const QString& done, int askAbove);
     void copyCurl();
 
     // set at construction, immutable
@@ -89,6 +100,7 @@ private:
     QComboBox* m_queue;
     QComboBox* m_type;
     QLineEdit* m_idSearch;
+    QLineEdit* m_errorCode;
     QLabel* m_count;
     QLabel* m_emptyHint = nullptr; // on the table's viewport
     QTableView* m_view;
@@ -96,8 +108,10 @@ private:
     QSplitter* m_splitter;
     QAction* m_cancel;
     QAction* m_retry;
+    QAction* m_runNow;
     QAction* m_copyId;
     QAction* m_copyCurl;
+    BulkActions* m_bulk;
     // GUI thread only
     QUrl m_serverUrl;
     bool m_usesToken = false;

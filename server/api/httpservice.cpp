@@ -8,6 +8,7 @@
 HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* requestLog)
     : m_config(config)
     , m_routes(m_config, &m_metrics, requestLog)
+    , m_bulk(engine, this)
     , m_jobs(engine, this)
     , m_queues(engine)
     , m_system(engine, &m_metrics)
@@ -15,6 +16,7 @@ HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* r
     , m_faults(engine)
     , m_clock(engine)
 {
+    m_bulk.addRoutes(m_routes); // first: its paths would match /jobs/{id}/retry
     m_jobs.addRoutes(m_routes);
     m_queues.addRoutes(m_routes);
     m_system.addRoutes(m_routes);

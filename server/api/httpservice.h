@@ -1,5 +1,6 @@
 #pragma once
 
+#include "api/bulkapi.h"
 #include "api/clockapi.h"
 #include "api/faultsapi.h"
 #include "api/httproutes.h"
@@ -41,6 +42,7 @@ private:
     HttpConfig m_config;
     HttpMetrics m_metrics;
     HttpRoutes m_routes;
+    BulkApi m_bulk;
     JobsApi m_jobs;
     QueuesApi m_queues;
     SystemApi m_system;

@@ -58,6 +58,9 @@ void JobsApi::addRoutes(HttpRoutes& routes)
         Method::Delete, QStringLiteral("/jobs/<arg>"), QStringLiteral("/jobs/{id}"), [this](auto& e) { cancel(e); });
     routes.add(Method::Post, QStringLiteral("/jobs/<arg>/retry"), QStringLiteral("/jobs/{id}/retry"),
         [this](auto& e) { retry(e); });
+    routes.add(
+        Method::Post, QStringLiteral("/jobs/<arg>/run-now"), QStringLiteral("/jobs/{id}/run-now"),
+        [this](auto& e) { runNow(e); }, HttpRoutes::Body::Any);
 }
 
 void JobsApi::submit(const HttpExchangePtr& exchange)
@@ -191,6 +194,10 @@ void JobsApi::list(const HttpExchangePtr& exchange)
     }
     query.queue = params.queryItemValue(QStringLiteral("queue"));
     query.type = params.queryItemValue(QStringLiteral("type"));
+    query.errorCode = params.queryItemValue(QStringLiteral("error_code"));
+    if (query.errorCode.size() > 200)
+        return ApiReply::invalid(
+            exchange, QStringLiteral("error_code"), QStringLiteral("must be at most 200 characters"));
     // No queue or type has a longer name: such a filter is a mistake, not an empty page.
     if (query.queue.size() > Limits::maxQueueNameLength)
         return ApiReply::invalid(exchange, QStringLiteral("queue"),
@@ -243,4 +250,15 @@ void JobsApi::retry(const HttpExchangePtr& exchange)
         return ApiReply::error(exchange, *error);
     respondJob(exchange, ApiReply::accepted, std::get<Job>(result),
         { { QByteArrayLiteral("Location"), ApiReply::jobLocation(*id) } });
+}
+
+void JobsApi::runNow(const HttpExchangePtr& exchange)
+{
+    const auto id = ApiReply::jobId(exchange);
+    if (!id)
+        return;
+    const auto result = m_engine->runNow(*id);
+    if (const auto* error = std::get_if<EngineError>(&result))
+        return ApiReply::error(exchange, *error);
+    respondJob(exchange, ApiReply::ok, std::get<Job>(result));
 }

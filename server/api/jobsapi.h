@@ -10,7 +10,7 @@ class HttpRoutes;
 class PostedCalls;
 class QObject;
 
-// /jobs routes: submit (single and batch), read, long-poll, list, cancel, retry.
+// /jobs routes: submit (single and batch), read, long-poll, list, cancel, retry, run now.
 // Handlers run on the HTTP thread; answers that wait (store commit, wait_ms) are deferred and
 // posted back to `context`, which lives on that thread.
 class JobsApi
@@ -31,6 +31,7 @@ private:
     void list(const HttpExchangePtr& exchange);
     void cancel(const HttpExchangePtr& exchange);
     void retry(const HttpExchangePtr& exchange);
+    void runNow(const HttpExchangePtr& exchange); // a scheduled job, into its queue now
     // Answers 202 once the jobs are durable: at once for the in-memory store, else after the commit.
     void acceptWhenDurable(const HttpExchangePtr& exchange, const QList<JobSpec>& specs, bool batch);
 

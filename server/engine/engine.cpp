@@ -74,10 +74,20 @@ EngineResult<Job> Engine::retry(JobId id)
 {
     return d->retry(id);
 }
+
+EngineResult<Job> Engine::runNow(JobId id)
+{
+    return d->runNow(id);
+}
 CurrentJobs Engine::currentJobs(JobId fromId, JobId toId) const
 {
     return d->currentJobs(fromId, toId);
 }
+EngineResult<BulkOutcome> Engine::bulk(BulkAction action, const JobQuery& filter, bool dryRun)
+{
+    return d->bulk(action, filter, dryRun);
+}
+
 JobId Engine::lastJobId() const
 {
     return d->lastJobId();

@@ -393,13 +393,19 @@ EngineResult<Job> EngineCore::cancel(JobId id)
         }
         return job;
     }
+    return cancelWaitingLocked(*it);
+}
+
+Job EngineCore::cancelWaitingLocked(ActiveJob& active)
+{
+    Job& job = active.job;
     if (job.status == JobStatus::Queued)
         m_queue.remove(job.queue, job.priority, job.id);
     else
         m_scheduled.erase({ job.runAt, job.id });
     m_lifecycle.cancelWaiting(job, now());
     const Job result = job;
-    finishJobLocked(*it);
+    finishJobLocked(active);
     return result;
 }
 
@@ -426,7 +432,36 @@ EngineResult<Job> EngineCore::retry(JobId id)
     if (auto full = queueFullLocked(1))
         return *full;
 
-    Job job = *stored;
+    return reviveLocked(*stored);
+}
+
+EngineResult<Job> EngineCore::runNow(JobId id)
+{
+    QMutexLocker lock(&m_mutex);
+    const auto it = m_active.find(id);
+    if (it == m_active.end() || !it->stored) {
+        lock.unlock();
+        if (const auto stored = m_store->find(id))
+            return conflict(*stored, QStringLiteral("only scheduled jobs can be run now"));
+        return notFound(id);
+    }
+    Job& job = it->job;
+    if (job.status != JobStatus::Scheduled)
+        return conflict(job, QStringLiteral("only scheduled jobs can be run now"));
+    m_scheduled.erase({ job.runAt, job.id });
+    job.runAt = now();
+    m_lifecycle.promote(job);
+    pushLocked(*it);
+    serveLeaseWaitersLocked();
+    m_store->update(job);
+    changedLocked(job);
+    return job;
+}
+
+Job EngineCore::reviveLocked(const Job& finished)
+{
+    const JobId id = finished.id;
+    Job job = finished;
     m_lifecycle.retry(job);
     auto& active = m_active.insert(id, ActiveJob { job, {}, !m_handlers.find(job.type) }).value();
     if (!job.idempotencyKey.isEmpty())

@@ -45,7 +45,9 @@ public:
     JobPage listJobs(const JobQuery& query) const;
     EngineResult<Job> cancel(JobId id);
     EngineResult<Job> retry(JobId id);
+    EngineResult<Job> runNow(JobId id);
     CurrentJobs currentJobs(JobId fromId, JobId toId) const;
+    EngineResult<BulkOutcome> bulk(BulkAction action, const JobQuery& filter, bool dryRun); // bulkactions.cpp
     JobId lastJobId() const;
     quint64 waitForFinish(JobId id, QObject* context, std::function<void(const Job&)> callback);
     void cancelWait(quint64 handle);
@@ -136,6 +138,13 @@ private:
     // `finalState`: the job after the attempt, when the caller needs it (a lease's answer).
     void finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState = nullptr);
     void finishJobLocked(ActiveJob& active);
+    Job cancelWaitingLocked(ActiveJob& active); // a queued or scheduled job
+    Job reviveLocked(const Job& finished); // runs a failed or cancelled job again
+    // bulkactions.cpp
+    EngineResult<BulkOutcome> bulkCancel(const JobQuery& filter, const QList<JobStatus>& statuses, bool dryRun);
+    EngineResult<BulkOutcome> bulkRetry(const JobQuery& filter, const QList<JobStatus>& statuses, bool dryRun);
+    EngineResult<BulkOutcome> bulkDelete(const JobQuery& filter, const QList<JobStatus>& statuses, bool dryRun);
+    std::optional<EngineError> waitUntilDurable(); // set: the commit failed
     void scheduleLocked(const Job& job); // into m_scheduled, at job.runAt
     void pushLocked(const ActiveJob& active); // into the ready set of its queue
     void maybeStoppedLocked();

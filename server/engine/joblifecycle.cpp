@@ -156,6 +156,12 @@ void JobLifecycle::retry(Job& job)
     job.runAt = 0;
 }
 
+void JobLifecycle::removed(JobStatus status, qint64 count)
+{
+    Q_ASSERT(isFinished(status));
+    m_counts[std::size_t(status)] -= count;
+}
+
 JobStatus JobLifecycle::interrupted(Job& job, qint64 now, bool external)
 {
     // A lease lived in memory only, so the worker's token is void: its attempt expired.

@@ -73,6 +73,8 @@ public:
     // A job found running at start-up: that attempt is lost. Returns the new status (Queued or Failed).
     JobStatus interrupted(Job& job, qint64 now, bool external);
     void disable(Job& job, const QString& reason, qint64 now);
+    // Finished jobs of `status` deleted from the store by request (Engine::bulk): no longer counted.
+    void removed(JobStatus status, qint64 count);
 
     // Exponential backoff with +-20% jitter, so failing jobs do not retry in lockstep.
     static qint64 backoffMs(int attempt, qint64 baseMs, qint64 maxMs);

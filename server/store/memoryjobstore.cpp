@@ -134,6 +134,41 @@ JobPage MemoryJobStore::list(const JobQuery& query) const
     return page;
 }
 
+qint64 MemoryJobStore::count(const JobQuery& query) const
+{
+    QMutexLocker lock(&m_mutex);
+    qint64 count = 0;
+    for (const auto& [id, job] : m_jobs)
+        count += matches(query, job) ? 1 : 0;
+    return count;
+}
+
+void MemoryJobStore::removeFinished(const JobQuery& filter, RemovalCallback done)
+{
+    qint64 removed = 0;
+    {
+        QMutexLocker lock(&m_mutex);
+        // Only finished jobs are listed in m_finished: walking it skips the unfinished ones.
+        std::deque<JobId> kept;
+        for (const JobId id : m_finished) {
+            const auto it = m_jobs.find(id);
+            if (it == m_jobs.end())
+                continue;
+            if (!isFinished(it->second.status) || !matches(filter, it->second)) {
+                kept.push_back(id);
+                continue;
+            }
+            if (!it->second.idempotencyKey.isEmpty())
+                m_keys.remove(it->second.idempotencyKey);
+            m_jobs.erase(it);
+            ++removed;
+        }
+        m_finished.swap(kept);
+    }
+    if (done)
+        done(removed, QString());
+}
+
 QStringList MemoryJobStore::declaredJobTypes() const
 {
     QMutexLocker lock(&m_mutex);

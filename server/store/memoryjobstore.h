@@ -32,6 +32,8 @@ public:
     std::optional<Job> find(JobId id) const override;
     std::optional<Job> findByIdempotencyKey(const QString& key) const override;
     JobPage list(const JobQuery& query) const override;
+    qint64 count(const JobQuery& query) const override;
+    void removeFinished(const JobQuery& filter, RemovalCallback done) override;
     void close() override { }
     void setUnavailable(const QString& reason) override;
 

@@ -267,6 +267,10 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
         if (calls.at(i).onDurable)
             calls.at(i).onDurable(outcome.insertErrors.at(i));
     }
+    for (qsizetype i = 0; i < batch->removals().size(); ++i) {
+        if (const RemovalCallback& done = batch->removals().at(i).done)
+            done(failed ? 0 : outcome.removed.at(i), outcome.error);
+    }
     for (const DurableCallback& onDurable : batch->barriers())
         onDurable(outcome.error);
 }
@@ -329,6 +333,24 @@ void SqliteJobStore::whenDurable(DurableCallback onDurable)
     if (onDurable) {
         onDurable(QString()); // everything before is committed already
         return;
+    }
+    m_wake.notify_one();
+}
+
+void SqliteJobStore::removeFinished(const JobQuery& filter, RemovalCallback done)
+{
+    {
+        std::unique_lock lock(m_mutex);
+        if (!m_accepting) {
+            lock.unlock();
+            if (done)
+                done(0, u"The job store is closed."_s);
+            return;
+        }
+        // With the pending batch, after its updates: deleted rows and newer states of the same
+        // jobs cannot cross.
+        m_pending->addRemoval({ filter, std::move(done) });
+        m_hasWork = true;
     }
     m_wake.notify_one();
 }
@@ -414,6 +436,16 @@ JobPage SqliteJobStore::list(const JobQuery& query) const
         return {};
     ReadConnection* connection = readConnection();
     return connection ? SqliteQueries::list(*connection, query) : JobPage {};
+}
+
+qint64 SqliteJobStore::count(const JobQuery& query) const
+{
+    // Committed data only, as list() shows.
+    QReadLocker lifecycle(&m_lifecycle);
+    if (!m_open)
+        return 0;
+    ReadConnection* connection = readConnection();
+    return connection ? SqliteQueries::count(*connection, query) : 0;
 }
 
 QList<Job> SqliteJobStore::loadUnfinished()

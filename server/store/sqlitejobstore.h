@@ -66,6 +66,8 @@ public:
     std::optional<Job> find(JobId id) const override;
     std::optional<Job> findByIdempotencyKey(const QString& key) const override;
     JobPage list(const JobQuery& query) const override;
+    qint64 count(const JobQuery& query) const override;
+    void removeFinished(const JobQuery& filter, RemovalCallback done) override;
 
     QString problem() const override;
     void close() override;

@@ -1,5 +1,6 @@
 #include "sqlitequeries.h"
 
+#include "jobfiltersql.h"
 #include "jobrow.h"
 #include "readconnection.h"
 #include "readstatement.h"
@@ -71,36 +72,36 @@ JobPage list(ReadConnection& connection, const JobQuery& filter)
     if (filter.limit <= 0)
         return page;
 
-    QStringList conditions;
-    QVariantList values;
-    if (filter.status) {
-        conditions.append(u"status = ?"_s);
-        values.append(QString(statusName(*filter.status)));
-    }
-    if (!filter.queue.isEmpty()) {
-        conditions.append(u"queue = ?"_s);
-        values.append(filter.queue);
-    }
-    if (!filter.type.isEmpty()) {
-        conditions.append(u"type = ?"_s);
-        values.append(filter.type);
-    }
+    JobFilterSql sql(filter);
+    QStringList& conditions = sql.conditions;
+    QVariantList& values = sql.values;
     if (filter.before) {
         conditions.append(u"id < ?"_s);
         values.append(*filter.before);
     }
     values.append(filter.limit + 1); // one more tells whether another page follows
 
-    const QString where = conditions.isEmpty() ? QString() : " WHERE "_L1 + conditions.join(" AND "_L1);
-    select(connection, selectJobs({}) + where + " ORDER BY id DESC LIMIT ?"_L1, values, [&](const ReadStatement& row) {
-        if (page.jobs.size() == filter.limit) {
-            page.nextCursor = page.jobs.constLast().id;
-            return false;
-        }
-        page.jobs.append(JobRow::read(row));
-        return true;
-    });
+    select(connection, selectJobs({}) + sql.where() + " ORDER BY id DESC LIMIT ?"_L1, values,
+        [&](const ReadStatement& row) {
+            if (page.jobs.size() == filter.limit) {
+                page.nextCursor = page.jobs.constLast().id;
+                return false;
+            }
+            page.jobs.append(JobRow::read(row));
+            return true;
+        });
     return page;
+}
+
+qint64 count(ReadConnection& connection, const JobQuery& filter)
+{
+    const JobFilterSql sql(filter);
+    qint64 count = 0;
+    select(connection, "SELECT count(*) FROM jobs"_L1 + sql.where(), sql.values, [&count](const ReadStatement& row) {
+        count = row.integer(0);
+        return false;
+    });
+    return count;
 }
 
 QList<Job> unfinished(ReadConnection& connection)

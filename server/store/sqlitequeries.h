@@ -15,6 +15,8 @@ std::optional<Job> find(ReadConnection& connection, JobId id);
 std::optional<Job> findByIdempotencyKey(ReadConnection& connection, const QString& key);
 // Newest first; keyset pagination on id, so every page is an index range scan.
 JobPage list(ReadConnection& connection, const JobQuery& query);
+// How many jobs pass the query's filters; its limit and cursor do not count.
+qint64 count(ReadConnection& connection, const JobQuery& query);
 // Scheduled, queued and running jobs in id order.
 QList<Job> unfinished(ReadConnection& connection);
 

@@ -38,6 +38,12 @@ QList<QLatin1StringView> migration(int toVersion)
             // still names it after a restart.
             "ALTER TABLE jobs ADD COLUMN worker TEXT"_L1,
         };
+    case 3:
+        return {
+            // Failed jobs by error code (GET /jobs?error_code=, bulk retries): the expression
+            // is the one JobFilterSql writes, else SQLite would not use the index.
+            "CREATE INDEX jobs_error_code ON jobs (json_extract(error, '$.code'))"_L1,
+        };
     default:
         Q_UNREACHABLE();
     }

@@ -1,5 +1,6 @@
 #include "sqlitewriter.h"
 
+#include "jobfiltersql.h"
 #include "jobrow.h"
 #include "sqliteschema.h"
 #include "storebatch.h"
@@ -222,6 +223,7 @@ void SqliteWriter::fail(Outcome& outcome, const QString& message)
     }
     outcome.inserted = 0;
     outcome.updated = 0;
+    outcome.removed.clear();
 }
 
 SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString& refusal)
@@ -296,6 +298,30 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
             ++outcome.updated;
             changes.change(id, *before, job.status);
         }
+    }
+
+    // After the updates: a job retried meanwhile is not finished any more, and stays.
+    if (!batch.removals().isEmpty()) {
+        s.setMaxId.bindValue(0, m_maxId); // ids are never given out twice, the newest job's neither
+        if (!s.setMaxId.exec()) {
+            fail(outcome, u"Cannot delete jobs: %1"_s.arg(s.setMaxId.lastError().databaseText()));
+            return outcome;
+        }
+    }
+    for (const StoreBatch::Removal& removal : batch.removals()) {
+        Q_ASSERT(removal.filter.status && isFinished(*removal.filter.status));
+        const JobFilterSql sql(removal.filter);
+        QSqlQuery remove(m_db);
+        remove.prepare("DELETE FROM jobs"_L1 + sql.where());
+        for (const QVariant& value : sql.values)
+            remove.addBindValue(value);
+        if (!remove.exec()) {
+            fail(outcome, u"Cannot delete jobs: %1"_s.arg(remove.lastError().databaseText()));
+            return outcome;
+        }
+        const qint64 rows = remove.numRowsAffected();
+        changes.counts[std::size_t(*removal.filter.status)] -= rows;
+        outcome.removed.append(rows);
     }
 
     if (batch.declaredTypes()) {

@@ -25,6 +25,7 @@ public:
         QString error; // set when the whole batch was rolled back
         int inserted = 0; // rows
         int updated = 0;
+        QList<qint64> removed; // rows, one per removal of the batch
     };
 
     explicit SqliteWriter(const QString& connectionName);

@@ -23,12 +23,24 @@ public:
         JobStore::DurableCallback onDurable;
     };
 
-    bool isEmpty() const { return m_entries.isEmpty() && m_barriers.isEmpty() && !m_declaredTypes; }
+    // JobStore::removeFinished(): run after the batch's updates, in its transaction.
+    struct Removal
+    {
+        JobQuery filter;
+        JobStore::RemovalCallback done;
+    };
+
+    bool isEmpty() const
+    {
+        return m_entries.isEmpty() && m_barriers.isEmpty() && !m_declaredTypes && m_removals.isEmpty();
+    }
     void addInsert(const QList<Job>& jobs, JobStore::DurableCallback onDurable);
     void addUpdate(const Job& job);
     // Told the batch's outcome after its commit, like an insert call (JobStore::whenDurable).
     void addBarrier(JobStore::DurableCallback onDurable) { m_barriers.append(std::move(onDurable)); }
     const QList<JobStore::DurableCallback>& barriers() const { return m_barriers; }
+    void addRemoval(Removal removal) { m_removals.append(std::move(removal)); }
+    const QList<Removal>& removals() const { return m_removals; }
     // The declared job types to write, if they changed (the newest set wins).
     void setDeclaredTypes(const QStringList& types) { m_declaredTypes = types; }
     const std::optional<QStringList>& declaredTypes() const { return m_declaredTypes; }
@@ -49,5 +61,6 @@ private:
     QHash<QString, JobId> m_idempotencyKeys;
     QList<InsertCall> m_inserts;
     QList<JobStore::DurableCallback> m_barriers;
+    QList<Removal> m_removals;
     std::optional<QStringList> m_declaredTypes;
 };
