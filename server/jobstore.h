@@ -2,6 +2,7 @@
 
 #include "jobquery.h"
 
+#include <QJsonObject>
 #include <QString>
 
 #include <functional>
@@ -38,6 +39,12 @@ public:
     // restarts. The set is written with the next commit.
     virtual QStringList declaredJobTypes() const = 0;
     virtual void setDeclaredJobTypes(const QStringList& types) = 0;
+
+    // Settings the user made that outlive a restart (queue pauses and limits, the worker count):
+    // one JSON object the engine reads at open and writes whole when one changes; the store
+    // writes it with the next commit and keeps it as it is.
+    virtual QJsonObject settings() const = 0;
+    virtual void setSettings(const QJsonObject& settings) = 0;
 
     virtual std::optional<Job> find(JobId id) const = 0;
     virtual std::optional<Job> findByIdempotencyKey(const QString& key) const = 0;

@@ -163,7 +163,12 @@ int EngineCore::workerCount() const
 void EngineCore::setWorkerCount(int count)
 {
     QMutexLocker lock(&m_mutex);
-    m_workerCount = std::clamp(count, 1, Limits::maxWorkers);
+    const int chosen = std::clamp(count, 1, Limits::maxWorkers);
+    if (chosen != m_workerCount) { // a change, not the window echoing the count it was shown
+        m_chosenWorkers = chosen;
+        m_workerCount = chosen;
+        storeSettingsLocked();
+    }
     m_dirty = true;
     if (m_opened)
         startWorkersLocked();

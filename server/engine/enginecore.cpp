@@ -121,6 +121,7 @@ bool EngineCore::open(QString* error)
             m_store->update(stored); // only what changed: a million queued jobs need no rewrite
     }
     m_store->setDeclaredJobTypes(m_workers.declaredTypes()); // with those of the command line
+    restoreSettingsLocked(m_store->settings());
     m_opened = true;
     m_timers->startSnapshots();
     if (!m_scheduled.empty())

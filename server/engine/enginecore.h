@@ -194,6 +194,9 @@ private:
     void failAfterRunLocked(const Job& job, JobOutcome& outcome, qint64 now); // an external worker's result
     void syncStoreFaultLocked(qint64 now); // tells the store whether a store_unavailable fault is on
     qint64 pruneFaultsLocked(qint64 now); // returns the next end of a fault, or 0
+    // queuesettings.cpp: pauses, limits and the worker count, kept in the store across restarts
+    void restoreSettingsLocked(const QJsonObject& settings);
+    void storeSettingsLocked();
 
     Engine* const q;
     // set at construction, immutable
@@ -222,6 +225,7 @@ private:
     QAtomicInteger<quint64> m_keyedJobsCreated;
     QList<WorkerStatus> m_slots; // one per worker slot ever started
     int m_workerCount = 0;
+    int m_chosenWorkers = 0; // by setWorkerCount(), now or before a restart; 0: none
     QList<bool> m_loopAlive; // per slot: its loop runs
     int m_running = 0;
     int m_idleWorkers = 0; // worker loops waiting for work

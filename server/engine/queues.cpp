@@ -66,6 +66,7 @@ EngineResult<QueueInfo> EngineCore::setQueuePaused(const QString& name, bool pau
     QMutexLocker lock(&m_mutex);
     if (!m_queue.setPaused(name, paused))
         return tooManyQueues();
+    storeSettingsLocked();
     if (!paused) {
         m_workAvailable.wakeAll();
         m_externalReady = true;
@@ -83,6 +84,7 @@ EngineResult<QueueInfo> EngineCore::setQueueConcurrency(const QString& name, int
     QMutexLocker lock(&m_mutex);
     if (!m_queue.setConcurrency(name, limit))
         return tooManyQueues();
+    storeSettingsLocked();
     m_workAvailable.wakeAll();
     m_externalReady = true;
     serveLeaseWaitersLocked();
@@ -110,6 +112,7 @@ EngineResult<QueueInfo> EngineCore::deleteQueue(const QString& name)
     if (m_queue.removeQueue(name) == JobQueue::Removal::Unknown && name != QStringLiteral("default"))
         return EngineError { EngineError::Kind::NotFound, QStringLiteral("not_found"),
             QStringLiteral("no queue named %1").arg(name), {} };
+    storeSettingsLocked();
     m_dirty = true;
     return QueueInfo { name, 0, 0, 0, false, 0 };
 }

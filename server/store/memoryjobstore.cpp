@@ -180,3 +180,15 @@ void MemoryJobStore::setDeclaredJobTypes(const QStringList& types)
     QMutexLocker lock(&m_mutex);
     m_declaredTypes = types;
 }
+
+QJsonObject MemoryJobStore::settings() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_settings;
+}
+
+void MemoryJobStore::setSettings(const QJsonObject& settings)
+{
+    QMutexLocker lock(&m_mutex);
+    m_settings = settings;
+}

@@ -29,6 +29,8 @@ public:
     void whenDurable(DurableCallback onDurable) override;
     QStringList declaredJobTypes() const override;
     void setDeclaredJobTypes(const QStringList& types) override;
+    QJsonObject settings() const override;
+    void setSettings(const QJsonObject& settings) override;
     std::optional<Job> find(JobId id) const override;
     std::optional<Job> findByIdempotencyKey(const QString& key) const override;
     JobPage list(const JobQuery& query) const override;
@@ -48,4 +50,5 @@ private:
     QHash<QString, JobId> m_keys;
     QStringList m_declaredTypes;
     QString m_unavailable; // set: inserts fail with it (the "store unavailable" fault)
+    QJsonObject m_settings;
 };

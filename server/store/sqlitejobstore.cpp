@@ -9,6 +9,7 @@
 #include "storelog.h"
 
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QMap>
 #include <QThread>
 
@@ -73,6 +74,7 @@ bool SqliteJobStore::open(QString* error)
             m_counts = writer.counts();
             m_maxId = writer.maxId();
             m_declaredTypes = writer.declaredTypes();
+            m_settings = QJsonDocument::fromJson(writer.settings()).object();
             m_stats.nativeApi = writer.usesNativeApi();
             m_stats.checkpointsApart = writer.checkpointsApart();
             m_accepting = true;
@@ -247,6 +249,8 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
                     m_pending->restoreUpdate(batch->entries().at(position).job);
                 if (batch->declaredTypes() && !m_pending->declaredTypes())
                     m_pending->setDeclaredTypes(*batch->declaredTypes());
+                if (batch->settings() && !m_pending->settings())
+                    m_pending->setSettings(*batch->settings());
             }
         } else {
             ++m_stats.commits;
@@ -350,6 +354,25 @@ void SqliteJobStore::removeFinished(const JobQuery& filter, RemovalCallback done
         // With the pending batch, after its updates: deleted rows and newer states of the same
         // jobs cannot cross.
         m_pending->addRemoval({ filter, std::move(done) });
+        m_hasWork = true;
+    }
+    m_wake.notify_one();
+}
+
+QJsonObject SqliteJobStore::settings() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_settings;
+}
+
+void SqliteJobStore::setSettings(const QJsonObject& settings)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_accepting || settings == m_settings)
+            return;
+        m_settings = settings;
+        m_pending->setSettings(QJsonDocument(settings).toJson(QJsonDocument::Compact));
         m_hasWork = true;
     }
     m_wake.notify_one();

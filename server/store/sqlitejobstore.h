@@ -62,6 +62,8 @@ public:
     void whenDurable(DurableCallback onDurable) override;
     QStringList declaredJobTypes() const override;
     void setDeclaredJobTypes(const QStringList& types) override;
+    QJsonObject settings() const override;
+    void setSettings(const QJsonObject& settings) override;
 
     std::optional<Job> find(JobId id) const override;
     std::optional<Job> findByIdempotencyKey(const QString& key) const override;
@@ -117,6 +119,7 @@ private:
     bool m_stopping = false;
     JobId m_maxId = 0;
     QStringList m_declaredTypes; // newest, committed or not
+    QJsonObject m_settings; // newest, committed or not
     StatusCounts m_counts {};
     Stats m_stats;
     QString m_lostReason;

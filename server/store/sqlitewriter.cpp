@@ -147,6 +147,13 @@ bool SqliteWriter::loadCounts(QString* error)
     if (query.next())
         m_declaredTypes = QString(query.value(0).toString()).split(u'\n', Qt::SkipEmptyParts);
 
+    if (!query.exec(u"SELECT value FROM meta WHERE key = 'settings'"_s)) {
+        *error = query.lastError().databaseText();
+        return false;
+    }
+    if (query.next())
+        m_settings = query.value(0).toString().toUtf8();
+
     if (!query.exec(u"SELECT status, count(*) FROM jobs GROUP BY status"_s)) {
         *error = query.lastError().databaseText();
         return false;
@@ -324,6 +331,13 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
         outcome.removed.append(rows);
     }
 
+    if (batch.settings()) {
+        s.setSettings.bindValue(0, QString::fromUtf8(*batch.settings()));
+        if (!s.setSettings.exec()) {
+            fail(outcome, u"Cannot store the settings: %1"_s.arg(s.setSettings.lastError().databaseText()));
+            return outcome;
+        }
+    }
     if (batch.declaredTypes()) {
         // One name per line: a type name holds no control characters (Engine::declareJobType).
         s.setDeclaredTypes.bindValue(0, batch.declaredTypes()->join(u'\n'));

@@ -49,6 +49,7 @@ public:
     qint64 finishedCount() const;
     JobId maxId() const { return m_maxId; }
     QStringList declaredTypes() const { return m_declaredTypes; } // as loaded by open()
+    QByteArray settings() const { return m_settings; } // JSON, as loaded by open()
     // Rows are bound through SQLite's C API rather than QSqlQuery (see NativeSqlite).
     bool usesNativeApi() const { return m_nativeApi; }
     // The WAL is checkpointed beside the writer, not inside its commits.
@@ -74,6 +75,7 @@ private:
     QHash<JobId, JobStatus> m_unfinished; // status of every stored job not finished yet
     JobId m_maxId = 0; // highest id ever stored, also after pruning
     QStringList m_declaredTypes;
+    QByteArray m_settings;
     bool m_nativeApi = false;
     std::unique_ptr<WalCheckpointer> m_checkpointer;
     int m_walPages = 0;

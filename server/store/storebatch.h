@@ -32,7 +32,7 @@ public:
 
     bool isEmpty() const
     {
-        return m_entries.isEmpty() && m_barriers.isEmpty() && !m_declaredTypes && m_removals.isEmpty();
+        return m_entries.isEmpty() && m_barriers.isEmpty() && !m_declaredTypes && m_removals.isEmpty() && !m_settings;
     }
     void addInsert(const QList<Job>& jobs, JobStore::DurableCallback onDurable);
     void addUpdate(const Job& job);
@@ -44,6 +44,9 @@ public:
     // The declared job types to write, if they changed (the newest set wins).
     void setDeclaredTypes(const QStringList& types) { m_declaredTypes = types; }
     const std::optional<QStringList>& declaredTypes() const { return m_declaredTypes; }
+    // The settings to write (JobStore::setSettings), if they changed: the newest wins.
+    void setSettings(const QByteArray& json) { m_settings = json; }
+    const std::optional<QByteArray>& settings() const { return m_settings; }
     // Puts back an update of a failed batch unless this batch already holds a newer state.
     void restoreUpdate(const Job& job);
 
@@ -63,4 +66,5 @@ private:
     QList<JobStore::DurableCallback> m_barriers;
     QList<Removal> m_removals;
     std::optional<QStringList> m_declaredTypes;
+    std::optional<QByteArray> m_settings;
 };

@@ -17,6 +17,7 @@ WriterStatements::WriterStatements(const QSqlDatabase& db, const std::optional<N
     , rollbackTo(db)
     , setMaxId(db)
     , setDeclaredTypes(db)
+    , setSettings(db)
     , status(db)
     , oldestFinished(db)
     , prune(db)
@@ -35,6 +36,7 @@ bool WriterStatements::prepare(QString* error)
         { &rollbackTo, u"ROLLBACK TO insert_call"_s },
         { &setMaxId, u"UPDATE meta SET value = ? WHERE key = 'max_id'"_s },
         { &setDeclaredTypes, u"INSERT OR REPLACE INTO meta (key, value) VALUES ('declared_types', ?)"_s },
+        { &setSettings, u"INSERT OR REPLACE INTO meta (key, value) VALUES ('settings', ?)"_s },
         { &status, u"SELECT status FROM jobs WHERE id = ?"_s },
         // The first k of each finished status' index range, merged: no scan over unfinished jobs.
         { &oldestFinished,

@@ -22,6 +22,7 @@ struct WriterStatements
     QSqlQuery rollbackTo;
     QSqlQuery setMaxId;
     QSqlQuery setDeclaredTypes;
+    QSqlQuery setSettings;
     QSqlQuery status; // of one job
     QSqlQuery oldestFinished; // (id, status) of the k oldest finished jobs
     QSqlQuery prune; // finished jobs up to an id

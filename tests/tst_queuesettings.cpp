@@ -1,0 +1,90 @@
+#include "enginetesting.h"
+#include "queuelabprocess.h"
+#include "store/sqlitejobstore.h"
+#include "testhttp.h"
+
+#include <QJsonArray>
+#include <QTemporaryDir>
+
+#include <csignal>
+
+using namespace Qt::StringLiterals;
+
+// Queue pauses and concurrency limits, and the worker count set while running, come back after
+// a restart: the real binary stopped and started again on the same database, and the engine
+// reopened on the same file.
+class TestQueueSettings : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+
+    static QJsonObject queueNamed(const QJsonObject& answer, const QString& name)
+    {
+        for (const QJsonValue& queue : answer.value("queues"_L1).toArray()) {
+            if (queue.toObject().value("name"_L1).toString() == name)
+                return queue.toObject();
+        }
+        return {};
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void queueSettingsSurviveARestartOfTheBinary()
+    {
+        const QString db = m_dir.filePath(u"queues.db"_s);
+        {
+            QueueLabProcess queuelab;
+            QVERIFY2(queuelab.start({ u"--db"_s, db }), queuelab.errorTail().constData());
+            TestHttp http(queuelab.url());
+            QCOMPARE(http.post(u"/queues/mail/pause"_s, {}).status, 200);
+            QCOMPARE(http.postJson(u"/queues/reports/concurrency"_s, { { u"concurrency"_s, 2 } }).status, 200);
+            QCOMPARE(http.post(u"/queues/gone/pause"_s, {}).status, 200);
+            QCOMPARE(http.request("DELETE", u"/queues/gone"_s).status, 200); // forgotten, settings too
+            queuelab.signal(SIGTERM);
+            QVERIFY(queuelab.waitForExit());
+            QCOMPARE(queuelab.exitCode(), 0);
+        }
+        QueueLabProcess restarted;
+        QVERIFY2(restarted.start({ u"--db"_s, db }), restarted.errorTail().constData());
+        TestHttp http(restarted.url());
+        const QJsonObject queues = http.get(u"/queues"_s).json();
+        QCOMPARE(queueNamed(queues, u"mail"_s).value("paused"_L1).toBool(), true);
+        QCOMPARE(queueNamed(queues, u"reports"_s).value("concurrency"_L1).toInt(), 2);
+        QCOMPARE(queueNamed(queues, u"reports"_s).value("paused"_L1).toBool(), false);
+        QVERIFY(queueNamed(queues, u"gone"_s).isEmpty());
+
+        // A paused queue holds its jobs after the restart as before it.
+        const HttpResult submitted = http.postJson(u"/jobs"_s, { { u"type"_s, u"echo"_s }, { u"queue"_s, u"mail"_s } });
+        QCOMPARE(submitted.status, 202);
+        const QString id = submitted.json().value("id"_L1).toString();
+        QCOMPARE(http.post(u"/queues/mail/resume"_s, {}).status, 200);
+        QTRY_COMPARE(http.get(u"/jobs/"_s + id).json().value("status"_L1).toString(), u"succeeded"_s);
+    }
+
+    void workerCountSetWhileRunningComesBack()
+    {
+        const QString db = m_dir.filePath(u"workers.db"_s);
+        const auto open = [&db](int workers) {
+            EngineConfig config;
+            config.workers = workers;
+            auto engine
+                = std::make_unique<Engine>(config, std::make_unique<SqliteJobStore>(db, SqliteJobStore::Sync::Normal));
+            QString error;
+            if (!engine->open(&error))
+                qFatal("%s", qPrintable(error));
+            return engine;
+        };
+        {
+            auto engine = open(0);
+            engine->setWorkerCount(3);
+        }
+        QCOMPARE(open(0)->workerCount(), 3);
+        QCOMPARE(open(5)->workerCount(), 5); // --workers wins
+        QCOMPARE(open(0)->workerCount(), 3); // and is not remembered
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQueueSettings)
+#include "tst_queuesettings.moc"
