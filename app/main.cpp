@@ -63,6 +63,8 @@ int main(int argc, char* argv[])
     if (!server.start(&error))
         return fail(error);
     std::printf("listening on %s\n", qPrintable(server.url().toString()));
+    if (!server.faktoryAddress().isEmpty())
+        std::printf("faktory listening on %s\n", qPrintable(server.faktoryAddress()));
     std::fflush(stdout);
 
     // SIGINT/SIGTERM: the graceful stop, then quit; a second one skips the drain wait. In the

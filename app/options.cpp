@@ -78,6 +78,9 @@ std::optional<Options> parseOptions(const QStringList& arguments)
             "for delays, retries, timeouts and leases in seconds (default real).",
             "real|virtual", QStringLiteral("real")),
         valueOption("token", "Require 'Authorization: Bearer T' on every request.", "T"),
+        valueOption("faktory-port",
+            "Also speak Faktory's work protocol on this port (0 picks a free one); off by default.", "n"),
+        valueOption("faktory-password", "Require this password in the Faktory handshake.", "P"),
         valueOption("allow-origin", "Let browser pages from this origin call the API (repeatable).", "origin"),
         valueOption("max-body", "Largest request body in bytes (default 1048576).", "bytes",
             QString::number(Limits::maxBodyBytes)),
@@ -139,6 +142,13 @@ std::optional<Options> parseOptions(const QStringList& arguments)
     options.server.headerTimeoutSecs = int(*headerTimeout);
     options.server.idleTimeoutSecs = int(*idleTimeout);
     options.server.token = parser.value(QStringLiteral("token")).toUtf8();
+    if (parser.isSet(QStringLiteral("faktory-port"))) {
+        const auto faktoryPort = number(parser, QStringLiteral("faktory-port"), 0, 65535);
+        if (!faktoryPort)
+            return std::nullopt;
+        options.server.faktoryPort = int(*faktoryPort);
+    }
+    options.server.faktoryPassword = parser.value(QStringLiteral("faktory-password")).toUtf8();
     options.server.allowedOrigins = parser.values(QStringLiteral("allow-origin"));
     options.engine.maxQueued = *maxQueued;
     options.engine.drainTimeoutSecs = int(*drain);
@@ -168,6 +178,13 @@ std::optional<Options> parseOptions(const QStringList& arguments)
     if (!options.server.address.isLoopback() && options.server.token.isEmpty()) {
         fail(QStringLiteral("refusing to listen on %1 without --token: anyone on the network could submit "
                             "jobs. Pass --token T, or bind 127.0.0.1.")
+                 .arg(options.server.address.toString()));
+        return std::nullopt;
+    }
+    if (options.server.faktoryPort >= 0 && !options.server.address.isLoopback()
+        && options.server.faktoryPassword.isEmpty()) {
+        fail(QStringLiteral("refusing to serve Faktory clients on %1 without --faktory-password: anyone on the "
+                            "network could push and fetch jobs. Pass --faktory-password P, or bind 127.0.0.1.")
                  .arg(options.server.address.toString()));
         return std::nullopt;
     }

@@ -38,6 +38,7 @@ struct JobOutcome
 {
     QJsonValue result;
     std::optional<JobError> error;
+    qint64 retryInMs = -1; // >= 0: a failure's next attempt after this delay, not the engine's backoff
 
     static JobOutcome success(QJsonValue result) { return { std::move(result), std::nullopt }; }
     static JobOutcome failure(const QString& code, const QString& message)

@@ -2,6 +2,7 @@
 
 #include "api/httpservice.h"
 #include "defaultlimits.h"
+#include "faktory/faktoryserver.h"
 #include "requestlog.h"
 
 #include <QThread>
@@ -24,6 +25,8 @@ public:
     quint16 port = 0; // the bound port, reused by a later start
     bool listening = false; // main thread
     bool stopping = false;
+    std::unique_ptr<FaktoryServer> faktory; // while the Faktory port is set
+    quint16 faktoryPort = 0; // the bound port, reused by a later start
 };
 
 namespace {
@@ -64,6 +67,7 @@ Server::Server(const ServerConfig& config, Engine* engine, QObject* parent)
 
 Server::~Server()
 {
+    d->faktory.reset();
     d->engine->deferWakeupsOn(nullptr); // the HTTP thread ends here
     d->onHttpThread([this] {
         delete d->service;
@@ -87,9 +91,72 @@ bool Server::start(QString* error)
         return false;
     }
     d->port = port;
+    if (!startFaktory(error)) {
+        d->onHttpThread([this] { d->service->close(); });
+        d->engine->stop(0);
+        return false;
+    }
     d->listening = true;
     Q_EMIT listening(url());
     return true;
+}
+
+bool Server::startFaktory(QString* error)
+{
+    if (d->config.faktoryPort < 0)
+        return true;
+    // As for HTTP's token: a job queue must not be reachable from the network by accident.
+    if (!d->config.address.isLoopback() && d->config.faktoryPassword.isEmpty()) {
+        *error = QStringLiteral("refusing to serve Faktory clients on %1 without --faktory-password")
+                     .arg(d->config.address.toString());
+        return false;
+    }
+    if (!d->faktory) {
+        FaktoryConfig config;
+        config.address = d->config.address;
+        config.port = d->faktoryPort ? d->faktoryPort : quint16(d->config.faktoryPort);
+        config.password = d->config.faktoryPassword;
+        config.maxLineBytes = d->config.maxBodyBytes > 0 ? d->config.maxBodyBytes : Limits::maxBodyBytes;
+        config.maxConnections = d->config.maxConnections;
+        config.retryDelayMs = d->config.faktoryRetryDelayMs;
+        d->faktory = std::make_unique<FaktoryServer>(d->engine, config);
+    }
+    d->faktoryPort = d->faktory->listen(error);
+    if (!d->faktoryPort) {
+        d->faktory.reset();
+        return false;
+    }
+    Q_EMIT faktoryAddressChanged(faktoryAddress());
+    return true;
+}
+
+QString Server::faktoryAddress() const
+{
+    if (!d->faktory || !d->faktory->isListening())
+        return {};
+    return QStringLiteral("tcp://%1:%2").arg(d->config.address.toString()).arg(d->faktory->port());
+}
+
+int Server::faktoryPort() const
+{
+    return d->config.faktoryPort;
+}
+
+bool Server::setFaktoryPort(int port, QString* error)
+{
+    if (port == d->config.faktoryPort)
+        return true;
+    const int previous = d->config.faktoryPort;
+    if (d->faktory) {
+        d->faktory.reset(); // closes it and its connections
+        Q_EMIT faktoryAddressChanged({});
+    }
+    d->config.faktoryPort = port;
+    d->faktoryPort = 0;
+    if (!d->listening || startFaktory(error))
+        return true;
+    d->config.faktoryPort = previous;
+    return false;
 }
 
 void Server::stop(int drainDeadlineMs)
@@ -107,6 +174,10 @@ void Server::closeListener()
 {
     d->stopping = false;
     d->listening = false;
+    if (d->faktory) {
+        d->faktory->close();
+        Q_EMIT faktoryAddressChanged({});
+    }
     d->onHttpThread([this] { d->service->close(); });
 }
 

@@ -22,6 +22,11 @@ struct ServerConfig
     int maxConnections = 0; // 0: Limits::maxConnections
     int headerTimeoutSecs = 0; // 0: Limits::headerTimeoutSecs
     int idleTimeoutSecs = 0; // 0: Limits::idleTimeoutSecs
+    // The Faktory-compatible work protocol on the same address: -1 off, 0 any free port.
+    int faktoryPort = -1;
+    QByteArray faktoryPassword; // empty: no password handshake (refused beyond loopback)
+    // Empty: Faktory's backoff for FAILed jobs (15 s and more); tests shorten it.
+    std::function<qint64(int retryCount)> faktoryRetryDelayMs;
 };
 
 // QueueLab's server: the engine plus the HTTP API on its own thread. This is what app/ and
@@ -44,17 +49,26 @@ public:
     void stopNow(); // skip the drain wait: cancel running jobs now
     bool isListening() const;
     QUrl url() const; // http://ADDR:PORT with the real port
+    // tcp://ADDR:PORT of the Faktory-compatible listener while it listens; empty when it is off.
+    QString faktoryAddress() const;
+    // Turns the Faktory listener on (port 0: any free one) or off (-1), now if the server is
+    // listening, else at the next start. False with a message when it cannot listen.
+    bool setFaktoryPort(int port, QString* error);
+    int faktoryPort() const; // as configured: -1 off
 
     Engine* engine() const;
     RequestLog* requestLog() const; // thread-safe; the dashboard polls it
 
 Q_SIGNALS:
     void listening(const QUrl& url);
+    // The Faktory listener's address changed: tcp://ADDR:PORT, or empty when it stopped.
+    void faktoryAddressChanged(const QString& address);
     // The listener closed and every connection is gone: the stop is complete.
     void stopped();
 
 private:
     void closeListener();
+    bool startFaktory(QString* error);
 
     std::unique_ptr<ServerPrivate> d;
 };

@@ -96,6 +96,9 @@ struct WorkerFailure
     QString code;
     QString message;
     QString details;
+    // >= 0: retry after this delay instead of the engine's backoff (a protocol's own policy,
+    // e.g. Faktory's for jobs its clients work)
+    qint64 retryInMs = -1;
 };
 
 // One external worker as the dashboard and GET /workers show it.

@@ -269,7 +269,7 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
     m_queue.finishedRunning(job.queue);
     const qint64 t = now();
 
-    AttemptEnd end { AttemptEnd::Reason::Finished, outcome.error, outcome.result };
+    AttemptEnd end { AttemptEnd::Reason::Finished, outcome.error, outcome.result, outcome.retryInMs };
     switch (reason) {
     case CancelToken::Reason::None:
         break;

@@ -120,7 +120,7 @@ JobStatus JobLifecycle::endAttempt(Job& job, const AttemptEnd& end, qint64 now)
     } else if (attempt.error && job.attempts < job.maxAttempts) {
         move(job, timedOut ? JobEvent::TimeOutWithAttemptsLeft : JobEvent::FailWithAttemptsLeft);
         job.error = attempt.error;
-        job.runAt = now + backoffMs(job.attempts, m_retry.baseMs, m_retry.maxMs);
+        job.runAt = now + (end.retryInMs >= 0 ? end.retryInMs : backoffMs(job.attempts, m_retry.baseMs, m_retry.maxMs));
         return job.status;
     } else if (attempt.error) {
         move(job, timedOut ? JobEvent::TimeOut : JobEvent::Fail);

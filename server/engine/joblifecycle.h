@@ -32,6 +32,7 @@ struct AttemptEnd
     Reason reason = Reason::Finished;
     std::optional<JobError> error; // set: the attempt failed (for Finished)
     QJsonValue result;
+    qint64 retryInMs = -1; // >= 0: a retry waits this long instead of the backoff (a worker protocol's policy)
 };
 
 // The job lifecycle in one place: every status transition goes through here, and nothing else

@@ -467,7 +467,8 @@ void EngineCore::failLease(
     // job waiting for the lease to expire.
     error.message.truncate(Limits::maxWorkerFailureBytes / 4);
     error.details.truncate(Limits::maxWorkerFailureBytes / 2);
-    finishLease(id, token, JobOutcome { QJsonValue(QJsonValue::Null), error }, context, std::move(callback));
+    finishLease(
+        id, token, JobOutcome { QJsonValue(QJsonValue::Null), error, failure.retryInMs }, context, std::move(callback));
 }
 
 void EngineCore::finishLease(
