@@ -60,6 +60,14 @@ public:
     // The end of what it wrote to stderr, for a failure message: a sanitizer's report, say.
     QByteArray errorTail() { return m_process.readAllStandardError().right(4000); }
     QUrl url() const { return m_url; }
+    // tcp://ADDR:PORT from its "faktory listening on" line; empty until that line came.
+    QString faktoryAddress()
+    {
+        m_stdout += m_process.readAllStandardOutput();
+        static const QRegularExpression line(
+            QStringLiteral("^faktory listening on (tcp://\\S+)$"), QRegularExpression::MultilineOption);
+        return line.match(QString::fromUtf8(m_stdout)).captured(1);
+    }
     QProcess& process() { return m_process; }
 
 private:

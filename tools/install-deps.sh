@@ -13,6 +13,11 @@ packages=(
     help2man librsvg2-bin # the manual page from --help, the PNG icons from the SVG
     dpkg-dev file # cpack's .deb: dpkg-shlibdeps computes the dependencies of the files it finds
 )
+# Node and npm run the Faktory conformance suite (the npm client); a machine that has a Node of
+# its own keeps it, since Debian's npm package conflicts with other Node builds' npm.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+fi
 if [ "${QUEUELAB_EXTRA_PACKAGES:-}" ]; then
     read -r -a extra <<<"$QUEUELAB_EXTRA_PACKAGES"
     packages+=("${extra[@]}")
