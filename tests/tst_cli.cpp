@@ -40,6 +40,14 @@ private Q_SLOTS:
         QTest::newRow("public bind without token")
             << QStringList { QStringLiteral("--headless"), QStringLiteral("--bind"), QStringLiteral("0.0.0.0") } << 2
             << "without --token";
+        QTest::newRow("public Faktory without password") << QStringList { QStringLiteral("--headless"),
+            QStringLiteral("--bind"), QStringLiteral("0.0.0.0"), QStringLiteral("--token"), QStringLiteral("T"),
+            QStringLiteral("--faktory-port"), QStringLiteral("0") }
+                                                         << 2 << "without --faktory-password";
+        QTest::newRow("bad Faktory port")
+            << QStringList { QStringLiteral("--headless"), QStringLiteral("--faktory-port"), QStringLiteral("-1") } << 2
+            << "--faktory-port must be";
+        QTest::newRow("help lists Faktory") << QStringList { QStringLiteral("--help") } << 0 << "--faktory-port";
     }
 
     void commandLine()

@@ -17,6 +17,7 @@
 #include <QAbstractScrollArea>
 #include <QAbstractSpinBox>
 #include <QAccessible>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QImageReader>
@@ -32,6 +33,7 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTcpSocket>
 #include <QTest>
 #include <QThreadPool>
 
@@ -465,6 +467,30 @@ private Q_SLOTS:
         QCOMPARE(panel->details()->job()->id, first.id);
         panel->idSearch()->clear();
         QCOMPARE(panel->view()->model()->rowCount(), 2);
+    }
+
+    void faktorySettingListensAndShowsTheAddress()
+    {
+        ServerToolBar* controls = m_window->serverControls();
+        QVERIFY(!controls->faktoryCheckBox()->isChecked());
+        QVERIFY(m_server->faktoryAddress().isEmpty());
+        QVERIFY(!controls->faktoryAddressField()->isVisible());
+        controls->faktoryPortSpinBox()->setValue(0); // any free port
+        controls->faktoryCheckBox()->setChecked(true);
+        const QString address = m_server->faktoryAddress();
+        QVERIFY2(address.startsWith(QStringLiteral("tcp://127.0.0.1:")), qPrintable(address));
+        QCOMPARE(controls->faktoryAddressField()->text(), address);
+        QTRY_VERIFY(controls->faktoryAddressField()->isVisible());
+
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, quint16(address.section(u':', -1).toUInt()));
+        QVERIFY(client.waitForConnected(5000));
+        QTRY_VERIFY(client.bytesAvailable() > 0 || client.waitForReadyRead(100));
+        QVERIFY(client.readAll().startsWith("+HI "));
+
+        controls->faktoryCheckBox()->setChecked(false);
+        QVERIFY(m_server->faktoryAddress().isEmpty());
+        QTRY_VERIFY(!controls->faktoryAddressField()->isVisible());
     }
 
     void workerCountChangesWhileRunning()

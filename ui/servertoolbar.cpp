@@ -3,8 +3,10 @@
 #include "defaultlimits.h"
 #include "jobstatusstyle.h"
 #include "server.h"
+#include "uisettings.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QDateTime>
 #include <QLabel>
@@ -42,6 +44,9 @@ ServerToolBar::ServerToolBar(Server* server, QWidget* parent)
     , m_drainLabel(new QLabel(this))
     , m_url(new QLineEdit(this))
     , m_workers(new QSpinBox(this))
+    , m_faktory(new QCheckBox(tr("&Faktory"), this))
+    , m_faktoryPort(new QSpinBox(this))
+    , m_faktoryAddress(new QLineEdit(this))
 {
     setObjectName(QStringLiteral("serverToolBar"));
     setMovable(false);
@@ -97,6 +102,35 @@ ServerToolBar::ServerToolBar(Server* server, QWidget* parent)
     m_workers->setValue(std::max(1, m_server->engine()->workerCount()));
     connect(m_workers, &QSpinBox::valueChanged, this, [this](int count) { m_server->engine()->setWorkerCount(count); });
     addWidget(m_workers);
+
+    addSeparator();
+
+    // Faktory's default port unless the command line or an earlier choice says otherwise.
+    const int configuredPort = m_server->faktoryPort();
+    m_faktory->setChecked(configuredPort >= 0);
+    m_faktory->setToolTip(tr("Also speak Faktory's work protocol, for Faktory client libraries"));
+    m_faktoryPort->setAccessibleName(tr("Faktory port"));
+    m_faktoryPort->setRange(0, 65535);
+    m_faktoryPort->setSpecialValueText(tr("any"));
+    m_faktoryPort->setKeyboardTracking(false);
+    m_faktoryPort->setToolTip(tr("The port Faktory clients connect to; \"any\" picks a free one"));
+    m_faktoryPort->setValue(
+        configuredPort >= 0 ? configuredPort : UiSettings().value(QStringLiteral("faktory/port"), 7419).toInt());
+    m_faktoryAddress->setReadOnly(true);
+    m_faktoryAddress->setMinimumWidth(170);
+    m_faktoryAddress->setAccessibleName(tr("Faktory address"));
+    m_faktoryAddress->setToolTip(tr("Where Faktory clients connect (FAKTORY_URL)"));
+    addWidget(m_faktory);
+    addWidget(m_faktoryPort);
+    m_faktoryAddressAction = addWidget(m_faktoryAddress);
+    connect(m_faktory, &QCheckBox::toggled, this, &ServerToolBar::setFaktoryOn);
+    connect(m_faktoryPort, &QSpinBox::valueChanged, this, [this](int port) {
+        UiSettings().setValue(QStringLiteral("faktory/port"), port);
+        if (m_faktory->isChecked())
+            setFaktoryOn(true);
+    });
+    connect(m_server, &Server::faktoryAddressChanged, this, &ServerToolBar::updateFaktoryAddress);
+    updateFaktoryAddress(m_server->faktoryAddress());
 
     m_drainClock.setInterval(250);
     connect(&m_drainClock, &QTimer::timeout, this, &ServerToolBar::updateDrainText);
@@ -185,4 +219,21 @@ void ServerToolBar::updateDrainText()
 void ServerToolBar::updateUrl()
 {
     m_url->setText(m_server->url().toString());
+}
+
+void ServerToolBar::setFaktoryOn(bool on)
+{
+    QString error;
+    if (!m_server->setFaktoryPort(on ? m_faktoryPort->value() : -1, &error)) {
+        Q_EMIT message(tr("Could not start the Faktory listener: %1").arg(error));
+        const QSignalBlocker blocker(m_faktory);
+        m_faktory->setChecked(m_server->faktoryPort() >= 0);
+    }
+    updateFaktoryAddress(m_server->faktoryAddress());
+}
+
+void ServerToolBar::updateFaktoryAddress(const QString& address)
+{
+    m_faktoryAddress->setText(address);
+    m_faktoryAddressAction->setVisible(!address.isEmpty());
 }

@@ -5,13 +5,15 @@
 #include <QTimer>
 #include <QToolBar>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
 class Server;
 
 // Start, Stop and Stop now, the server state (Stopped, Running, Draining with the jobs still
-// running and the seconds left), the listening URL with a copy button, and the worker count.
+// running and the seconds left), the listening URL with a copy button, the worker count, and the
+// Faktory-compatible listener: on or off, its port, and its address while it listens.
 class ServerToolBar : public QToolBar
 {
     Q_OBJECT
@@ -25,6 +27,9 @@ public:
     QAction* stopNowAction() const { return m_stopNow; }
     QSpinBox* workerSpinBox() const { return m_workers; }
     QLineEdit* urlField() const { return m_url; }
+    QCheckBox* faktoryCheckBox() const { return m_faktory; }
+    QSpinBox* faktoryPortSpinBox() const { return m_faktoryPort; }
+    QLineEdit* faktoryAddressField() const { return m_faktoryAddress; }
     EngineState state() const { return m_state; }
     QString stateText() const;
     QString drainText() const;
@@ -37,6 +42,8 @@ private:
     void setState(EngineState state);
     void updateDrainText();
     void updateUrl();
+    void setFaktoryOn(bool on);
+    void updateFaktoryAddress(const QString& address);
 
     // set at construction, immutable
     Server* m_server;
@@ -47,6 +54,10 @@ private:
     QLabel* m_drainLabel;
     QLineEdit* m_url;
     QSpinBox* m_workers;
+    QCheckBox* m_faktory;
+    QSpinBox* m_faktoryPort;
+    QLineEdit* m_faktoryAddress;
+    QAction* m_faktoryAddressAction = nullptr; // a tool bar shows and hides its widgets by their actions
     // GUI thread only
     EngineState m_state = EngineState::Stopped;
     int m_runningJobs = 0;
