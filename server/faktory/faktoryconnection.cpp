@@ -40,6 +40,7 @@ FaktoryConnection::FaktoryConnection(QTcpSocket* socket, FaktoryService* service
     : QObject(service)
     , m_socket(socket)
     , m_service(service)
+    , m_engine(service->engine())
 {
     m_socket->setParent(this);
     // While a command waits for its answer, what the client sends meanwhile stays in the
@@ -60,7 +61,7 @@ FaktoryConnection::FaktoryConnection(QTcpSocket* socket, FaktoryService* service
 FaktoryConnection::~FaktoryConnection()
 {
     if (m_leaseWait)
-        m_service->engine()->cancelLease(m_leaseWait);
+        m_engine->cancelLease(m_leaseWait);
 }
 
 void FaktoryConnection::close()

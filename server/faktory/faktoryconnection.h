@@ -8,6 +8,7 @@
 #include <QByteArray>
 #include <QObject>
 
+class Engine;
 class FaktoryService;
 class QTcpSocket;
 
@@ -51,6 +52,7 @@ private:
 
     QTcpSocket* m_socket;
     FaktoryService* m_service;
+    Engine* m_engine; // outlives the service, which may be mid-destruction when this goes
     QByteArray m_buffer;
     FaktoryChallenge m_challenge;
     WorkerRegistration m_registration; // a consumer's HELLO; empty id for a producer
