@@ -199,6 +199,7 @@ void FaktoryConnection::hello(const FaktoryCommand& command)
     if (!wid.isUndefined() && !wid.isNull()) {
         WorkerRegistration registration;
         registration.id = wid.toString();
+        registration.protocol = QStringLiteral("faktory");
         registration.hostname = hello.value(QLatin1StringView("hostname")).toString();
         registration.pid = qint64(hello.value(QLatin1StringView("pid")).toDouble());
         const QJsonValue labels = hello.value(QLatin1StringView("labels"));
@@ -341,11 +342,8 @@ void FaktoryConnection::fetch(const FaktoryCommand& command)
                   return;
               }
               const LeaseGrant& grant = grants.constFirst();
-              if (!self) { // nobody to run it: the attempt ends now instead of at the lease's expiry
-                  service->engine()->failLease(grant.job.id, grant.lease.token,
-                      WorkerFailure { QStringLiteral("undelivered"),
-                          QStringLiteral("the worker's connection closed before the job reached it"), {} },
-                      service, [](const EngineResult<Job>&) {});
+              if (!self) { // nobody to run it: back to its queue now, not at the lease's expiry
+                  service->engine()->returnLeases(grants);
                   return;
               }
               // The job's reserve_for (its timeout_ms) is the lease's life.
