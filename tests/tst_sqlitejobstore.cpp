@@ -1,3 +1,4 @@
+#include "engine/conditionwait.h"
 #include "store/sqlitejobstore.h"
 #include "store/sqliteschema.h"
 #include "store/walcheckpointer.h"
@@ -54,7 +55,7 @@ public:
     bool waitForCall(int timeoutMs = 5000)
     {
         QMutexLocker locker(&m_state->mutex);
-        return m_state->calls > 0 || m_state->called.wait(&m_state->mutex, QDeadlineTimer(timeoutMs));
+        return m_state->calls > 0 || waitOn(m_state->called, m_state->mutex, QDeadlineTimer(timeoutMs));
     }
     int calls() const
     {

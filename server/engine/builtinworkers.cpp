@@ -1,5 +1,6 @@
 // EngineCore's built-in worker slots: one long-running loop per slot on the worker pool, and
 // the wake-ups that feed them. Shares the engine's state and mutex with enginecore.cpp.
+#include "conditionwait.h"
 #include "defaultlimits.h"
 #include "enginecore.h"
 #include "jobjson.h"
@@ -94,7 +95,7 @@ void EngineCore::workerLoop(int slot)
         const JobId id = m_state == EngineState::Running ? m_queue.pop(&queue) : 0;
         if (!id) {
             ++m_idleWorkers;
-            m_workAvailable.wait(&m_mutex);
+            waitOn(m_workAvailable, m_mutex);
             --m_idleWorkers;
             m_pendingWakes = std::max(0, m_pendingWakes - 1);
             continue;
