@@ -1,6 +1,8 @@
 #include "options.h"
 
 #include "defaultlimits.h"
+#include "delivery/targetpolicy.h"
+#include "delivery/webhooksignature.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -77,6 +79,11 @@ std::optional<Options> parseOptions(const QStringList& arguments)
             "real, or virtual: the engine's clock stands still until advanced (POST /clock, or the window), "
             "for delays, retries, timeouts and leases in seconds (default real).",
             "real|virtual", QStringLiteral("real")),
+        valueOption("allow-http-target",
+            "Let http jobs and callbacks reach this HOST or HOST:PORT beside loopback ones (repeatable).",
+            "host[:port]"),
+        valueOption(
+            "webhook-secret", "Sign deliveries the Standard Webhooks way with this secret (whsec_<base64>).", "secret"),
         valueOption("token", "Require 'Authorization: Bearer T' on every request.", "T"),
         valueOption("faktory-port",
             "Also speak Faktory's work protocol on this port (0 picks a free one); off by default.", "n"),
@@ -153,6 +160,21 @@ std::optional<Options> parseOptions(const QStringList& arguments)
     options.engine.maxQueued = *maxQueued;
     options.engine.drainTimeoutSecs = int(*drain);
     options.engine.handlers.allowExec = parser.isSet(QStringLiteral("allow-exec"));
+    options.engine.handlers.allowedHttpTargets = parser.values(QStringLiteral("allow-http-target"));
+    if (const QString problem = TargetPolicy::checkAllowList(options.engine.handlers.allowedHttpTargets);
+        !problem.isEmpty()) {
+        fail(problem);
+        return std::nullopt;
+    }
+    if (parser.isSet(QStringLiteral("webhook-secret"))) {
+        options.engine.handlers.webhookSecret = parser.value(QStringLiteral("webhook-secret"));
+        options.server.webhookSecret = options.engine.handlers.webhookSecret;
+        if (const QString problem = WebhookSignature::checkSecret(options.engine.handlers.webhookSecret);
+            !problem.isEmpty()) {
+            fail(QStringLiteral("--webhook-secret: %1").arg(problem));
+            return std::nullopt;
+        }
+    }
     options.keepFinished = int(*keep);
     if (parser.isSet(QStringLiteral("workers"))) {
         const auto workers = number(parser, QStringLiteral("workers"), 1, Limits::maxWorkers);

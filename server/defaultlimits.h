@@ -78,6 +78,18 @@ inline constexpr int maxFaultMessageLength = 1024;
 // exec job type
 inline constexpr qint64 maxExecOutputBytes = 64 * 1024; // each of stdout and stderr
 
+// Push delivery (http jobs, completion callbacks, the sink)
+inline constexpr qsizetype deliveryPreviewBytes = 4096; // of each request and answer body kept per attempt
+inline constexpr int deliverySweepMs = 50; // how soon a cancelled or stopped delivery is aborted
+inline constexpr int sinkRequests = 1000; // requests kept per sink, oldest dropped
+inline constexpr qint64 sinkKeptBytes = 32 * 1024 * 1024; // bodies kept by all sinks, oldest dropped
+inline constexpr qint64 sinkBodyBytes = 1024 * 1024; // of one request's body
+inline constexpr qint64 sinkSignatureToleranceSecs = 300; // webhook-timestamp this far off is not verified
+inline constexpr qint64 maxSinkDelayMs = 10LL * 60 * 1000;
+inline constexpr int maxSinks = 100;
+inline constexpr int maxSinkNameLength = 64;
+inline constexpr int maxSinkScriptSteps = 100;
+
 // Dashboard: snapshots are published at most this often, and only when something changed
 inline constexpr int snapshotIntervalMs = 100;
 

@@ -37,7 +37,11 @@ private:
 struct HandlerOptions
 {
     bool allowExec = false;
+    // http jobs: targets beside loopback ones (HOST or HOST:PORT), and the Standard Webhooks
+    // secret (whsec_...) that signs deliveries; empty: unsigned.
+    QStringList allowedHttpTargets;
+    QString webhookSecret;
 };
 
-// The types every QueueLab has: echo, sleep, fail, compute (and exec when allowed).
+// The types every QueueLab has: echo, sleep, fail, compute, http (and exec when allowed).
 void registerBuiltinHandlers(HandlerRegistry& registry, const HandlerOptions& options);

@@ -36,13 +36,16 @@ std::optional<JobError> JobError::fromJson(const QJsonValue& value)
 
 QJsonObject JobAttempt::toJson() const
 {
-    return {
+    QJsonObject object {
         { QStringLiteral("attempt"), number },
         { QStringLiteral("started_at"), timestampToJson(startedAt) },
         { QStringLiteral("finished_at"), timestampToJson(finishedAt) },
         { QStringLiteral("error"), error ? QJsonValue(error->toJson()) : QJsonValue(QJsonValue::Null) },
         { QStringLiteral("worker"), worker.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(worker) },
     };
+    if (!delivery.isEmpty())
+        object.insert(QStringLiteral("delivery"), delivery);
+    return object;
 }
 
 JobAttempt JobAttempt::fromJson(const QJsonObject& object)
@@ -57,13 +60,14 @@ JobAttempt JobAttempt::fromJson(const QJsonObject& object)
     attempt.finishedAt = time(QLatin1StringView("finished_at"));
     attempt.error = JobError::fromJson(object.value(QLatin1StringView("error")));
     attempt.worker = object.value(QLatin1StringView("worker")).toString();
+    attempt.delivery = object.value(QLatin1StringView("delivery")).toObject();
     return attempt;
 }
 
 bool JobAttempt::operator==(const JobAttempt& other) const
 {
     return number == other.number && startedAt == other.startedAt && finishedAt == other.finishedAt
-        && error == other.error && worker == other.worker;
+        && error == other.error && worker == other.worker && delivery == other.delivery;
 }
 
 QJsonObject Job::toJson() const

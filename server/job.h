@@ -52,6 +52,7 @@ struct JobAttempt
     qint64 finishedAt = 0;
     std::optional<JobError> error;
     QString worker; // the external worker that ran it; empty: a built-in worker slot
+    QJsonObject delivery; // http jobs and callbacks: the request sent and the answer; empty otherwise
 
     QJsonObject toJson() const;
     static JobAttempt fromJson(const QJsonObject& object);

@@ -254,6 +254,10 @@ namespace {
             writeError(out, attempt.error);
             out.put(",\"worker\":");
             writeOptionalString(out, attempt.worker);
+            if (!attempt.delivery.isEmpty()) {
+                out.put(",\"delivery\":");
+                writeValue(out, attempt.delivery);
+            }
             out.put('}');
         }
         out.put("]}");

@@ -4,6 +4,7 @@
 #include "defaultlimits.h"
 #include "faktory/faktoryserver.h"
 #include "requestlog.h"
+#include "sink/sinkstore.h"
 
 #include <QThread>
 
@@ -19,6 +20,7 @@ public:
     ServerConfig config;
     Engine* engine = nullptr;
     RequestLog requestLog;
+    std::unique_ptr<SinkStore> sinks;
     QThread thread;
     QObject anchor; // lives on `thread`, so work can be posted there
     HttpService* service = nullptr; // created, used and deleted on `thread`
@@ -50,11 +52,14 @@ Server::Server(const ServerConfig& config, Engine* engine, QObject* parent)
 {
     d->config = config;
     d->engine = engine;
+    d->sinks = std::make_unique<SinkStore>(
+        config.webhookSecret.isEmpty() ? WebhookSignature() : WebhookSignature(config.webhookSecret));
     d->thread.setObjectName(QStringLiteral("queuelab-http"));
     d->anchor.moveToThread(&d->thread);
     d->thread.start();
     engine->deferWakeupsOn(&d->thread);
-    d->onHttpThread([this] { d->service = new HttpService(d->engine, httpConfig(d->config), &d->requestLog); });
+    d->onHttpThread(
+        [this] { d->service = new HttpService(d->engine, httpConfig(d->config), &d->requestLog, d->sinks.get()); });
     // The stop is complete once the last connection is gone, its answer delivered.
     connect(d->service, &HttpService::closed, this, &Server::stopped, Qt::QueuedConnection);
 
@@ -203,6 +208,11 @@ QUrl Server::url() const
 Engine* Server::engine() const
 {
     return d->engine;
+}
+
+SinkStore* Server::sinks() const
+{
+    return d->sinks.get();
 }
 
 RequestLog* Server::requestLog() const

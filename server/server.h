@@ -9,6 +9,7 @@
 #include <memory>
 
 class RequestLog;
+class SinkStore;
 class ServerPrivate;
 
 // Everything the HTTP side needs to know; app/ fills it from the command line.
@@ -27,6 +28,7 @@ struct ServerConfig
     QByteArray faktoryPassword; // empty: no password handshake (refused beyond loopback)
     // Empty: Faktory's backoff for FAILed jobs (15 s and more); tests shorten it.
     std::function<qint64(int retryCount)> faktoryRetryDelayMs;
+    QString webhookSecret; // the sink marks signatures verified with it; empty: unchecked
 };
 
 // QueueLab's server: the engine plus the HTTP API on its own thread. This is what app/ and
@@ -58,6 +60,7 @@ public:
 
     Engine* engine() const;
     RequestLog* requestLog() const; // thread-safe; the dashboard polls it
+    SinkStore* sinks() const; // thread-safe; the built-in sink (/sink/{name})
 
 Q_SIGNALS:
     void listening(const QUrl& url);

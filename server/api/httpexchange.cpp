@@ -66,6 +66,12 @@ QByteArray HttpExchange::header(const QByteArray& name) const
     return m_request ? m_request->value(name) : QByteArray();
 }
 
+QList<QPair<QByteArray, QByteArray>> HttpExchange::headers() const
+{
+    Q_ASSERT_X(m_request, "HttpExchange::headers", "read after the handler returned or deferred");
+    return m_request ? m_request->headers() : QList<QPair<QByteArray, QByteArray>>();
+}
+
 bool HttpExchange::isConnected() const
 {
     return m_channel && m_channel->connection();

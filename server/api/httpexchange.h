@@ -50,6 +50,10 @@ public:
     // Any case; the values of a repeated field joined by ", ". Only until the handler returns or
     // defers: QHttpServer reuses its request object for the connection's next request.
     QByteArray header(const QByteArray& name) const;
+    // Every header field as received, in order; the same lifetime as header().
+    QList<QPair<QByteArray, QByteArray>> headers() const;
+    // The request target's query, as received (empty without one).
+    QByteArray rawQuery() const { return m_url.query(QUrl::FullyEncoded).toLatin1(); }
     const QByteArray& body() const { return m_body; }
     const QString& pathArg() const { return m_pathArg; }
     const QString& routeName() const { return m_context.routeName; }

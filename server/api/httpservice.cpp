@@ -5,7 +5,7 @@
 
 #include <QTimer>
 
-HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* requestLog)
+HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* requestLog, SinkStore* sinks)
     : m_config(config)
     , m_routes(m_config, &m_metrics, requestLog)
     , m_bulk(engine, this)
@@ -15,6 +15,7 @@ HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* r
     , m_workers(engine, this)
     , m_faults(engine)
     , m_clock(engine)
+    , m_sinks(sinks, this)
 {
     m_bulk.addRoutes(m_routes); // first: its paths would match /jobs/{id}/retry
     m_jobs.addRoutes(m_routes);
@@ -24,6 +25,7 @@ HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* r
     m_faults.addRoutes(m_routes);
     m_routes.setFaultHook([engine] { return engine->httpFault(); });
     m_clock.addRoutes(m_routes);
+    m_sinks.addRoutes(m_routes);
     m_routes.registerWith(m_http);
 }
 

@@ -6,6 +6,7 @@
 #include "api/httproutes.h"
 #include "api/jobsapi.h"
 #include "api/queuesapi.h"
+#include "api/sinksapi.h"
 #include "api/systemapi.h"
 #include "api/workersapi.h"
 #include "httpguard/httpconfig.h"
@@ -16,6 +17,7 @@
 #include <QObject>
 
 class RequestLog;
+class SinkStore;
 
 // Lives on the HTTP thread and owns everything there: the QHttpServer with its routes, its
 // guarded listener, and the API handlers. Server calls in through blocking queued calls.
@@ -25,7 +27,7 @@ class HttpService : public QObject
 {
     Q_OBJECT
 public:
-    HttpService(Engine* engine, const HttpConfig& config, RequestLog* requestLog);
+    HttpService(Engine* engine, const HttpConfig& config, RequestLog* requestLog, SinkStore* sinks);
 
     // Listens on address:port (0: any free port). Returns the port, or 0 with `error` set.
     quint16 listen(const QHostAddress& address, quint16 port, QString* error);
@@ -49,4 +51,5 @@ private:
     WorkersApi m_workers;
     FaultsApi m_faults;
     ClockApi m_clock;
+    SinksApi m_sinks;
 };

@@ -121,6 +121,10 @@ void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& loc
     const Job snapshot = job;
     const std::shared_ptr<CancelToken> token = active.token;
     const auto handler = m_handlers.find(job.type);
+    if (const auto deferred = std::dynamic_pointer_cast<const DeferredJobHandler>(handler)) {
+        startDeferred(slot, *deferred, snapshot, token, lock);
+        return;
+    }
     lock.unlock();
 
     const auto reportProgress = [this, id, slot](double fraction) {
@@ -153,6 +157,26 @@ void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& loc
     --m_running;
     finishAttempt(id, outcome, token->stopReason());
     maybeStoppedLocked();
+}
+
+void EngineCore::startDeferred(int slot, const DeferredJobHandler& handler, const Job& job,
+    const std::shared_ptr<CancelToken>& token, QMutexLocker<SpinningMutex>& lock)
+{
+    // The slot only starts the attempt: the job stays running (and counted for a drain) until the
+    // handler finishes it, while the slot takes the next job.
+    m_slots[slot] = WorkerStatus { slot, false, 0, {}, 0, 0.0 };
+    --m_running;
+    ++m_deferredRunning;
+    lock.unlock();
+    handler.start(job, token, [this, id = job.id, token](const JobOutcome& outcome) {
+        QMutexLocker finishLock(&m_mutex);
+        --m_deferredRunning;
+        finishAttempt(id, outcome, token->stopReason());
+        maybeStoppedLocked();
+        if (m_deferredRunning == 0)
+            m_deferredDone.wakeAll();
+    });
+    lock.relock();
 }
 
 int EngineCore::workerCount() const

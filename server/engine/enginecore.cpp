@@ -4,6 +4,8 @@
 #include "enginetimers.h"
 #include "submissionchecks.h"
 
+#include <QDeadlineTimer>
+
 #include <algorithm>
 
 namespace {
@@ -62,6 +64,14 @@ EngineCore::~EngineCore()
         m_workAvailable.wakeAll();
     }
     m_pool.waitForDone();
+    {
+        // Deferred attempts see their tokens stopped and finish (back to the queue) on their own
+        // threads; they must do so while the store is open.
+        QMutexLocker lock(&m_mutex);
+        QDeadlineTimer deadline(5000);
+        while (m_deferredRunning > 0 && !deadline.hasExpired())
+            m_deferredDone.wait(&m_mutex, deadline);
+    }
     m_timerThread.quit();
     m_timerThread.wait();
     if (m_store)
@@ -178,7 +188,7 @@ void EngineCore::drainDeadlinePassed()
 
 void EngineCore::maybeStoppedLocked()
 {
-    if (m_state == EngineState::Draining && m_running == 0 && m_leases.isEmpty()) {
+    if (m_state == EngineState::Draining && m_running == 0 && m_deferredRunning == 0 && m_leases.isEmpty()) {
         m_timers->cancelDrainDeadline();
         m_drainDeadline = 0;
         setStateLocked(EngineState::Stopped);
@@ -269,7 +279,7 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
     m_queue.finishedRunning(job.queue);
     const qint64 t = now();
 
-    AttemptEnd end { AttemptEnd::Reason::Finished, outcome.error, outcome.result, outcome.retryInMs };
+    AttemptEnd end { AttemptEnd::Reason::Finished, outcome.error, outcome.result, outcome.retryInMs, outcome.delivery };
     switch (reason) {
     case CancelToken::Reason::None:
         break;
@@ -430,6 +440,10 @@ EngineResult<Job> EngineCore::retry(JobId id)
     // The same policy as a submission: an exec job does not run again on a server without --allow-exec.
     if (const QString disabled = disabledReason(stored->type); !disabled.isEmpty())
         return EngineError { EngineError::Kind::Forbidden, QStringLiteral("forbidden"), disabled, {} };
+    if (const auto handler = m_handlers.find(stored->type)) {
+        if (const auto forbidden = handler->forbiddenPayload(stored->payload))
+            return EngineError { EngineError::Kind::Forbidden, forbidden->code, forbidden->message, {} };
+    }
     if (auto full = queueFullLocked(1))
         return *full;
 

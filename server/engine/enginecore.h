@@ -157,6 +157,8 @@ private:
     void workerLoop(int slot);
     void startWorkersLocked();
     void runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& lock);
+    void startDeferred(int slot, const DeferredJobHandler& handler, const Job& job,
+        const std::shared_ptr<CancelToken>& token, QMutexLocker<SpinningMutex>& lock);
     void wakeIdleWorkerLocked();
     void wakeWorkersSoonLocked(int jobs);
     // leasing.cpp
@@ -227,7 +229,9 @@ private:
     int m_workerCount = 0;
     int m_chosenWorkers = 0; // by setWorkerCount(), now or before a restart; 0: none
     QList<bool> m_loopAlive; // per slot: its loop runs
-    int m_running = 0;
+    int m_running = 0; // attempts a worker slot runs
+    int m_deferredRunning = 0; // attempts a deferred handler holds (no slot)
+    QWaitCondition m_deferredDone; // m_deferredRunning reached 0
     int m_idleWorkers = 0; // worker loops waiting for work
     int m_pendingWakes = 0; // of those, signalled but not yet awake
     int m_wakesOwed = 0; // wakes deferred to the end of the submitting thread's event-loop pass

@@ -33,6 +33,8 @@ EngineResult<ResolvedTypes> resolveTypes(const QList<JobSpec>& specs, bool batch
         if (!problem.isEmpty())
             return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"), problem,
                 field("payload") };
+        if (const auto forbidden = handler->forbiddenPayload(spec.payload))
+            return EngineError { EngineError::Kind::Forbidden, forbidden->code, forbidden->message, field("payload") };
         types.append(ResolvedType { typeName, false });
     }
     return types;

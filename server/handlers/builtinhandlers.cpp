@@ -1,8 +1,10 @@
+#include "delivery/deliveryservice.h"
 #include "handlerregistry.h"
 #include "handlers/computehandler.h"
 #include "handlers/echohandler.h"
 #include "handlers/exechandler.h"
 #include "handlers/failhandler.h"
+#include "handlers/httphandler.h"
 #include "handlers/sleephandler.h"
 
 // One line per job type.
@@ -13,4 +15,7 @@ void registerBuiltinHandlers(HandlerRegistry& registry, const HandlerOptions& op
     registry.add<FailHandler>(QStringLiteral("fail"));
     registry.add<ComputeHandler>(QStringLiteral("compute"));
     registry.add<ExecHandler>(QStringLiteral("exec"), options.allowExec);
+    registry.add<HttpHandler>(QStringLiteral("http"),
+        std::make_shared<DeliveryService>(WebhookSignature(options.webhookSecret)),
+        TargetPolicy(options.allowedHttpTargets));
 }

@@ -56,8 +56,10 @@ QByteArray historyText(const QList<JobAttempt>& history)
         text += '[' + QByteArray::number(attempt.number) + ',' + QByteArray::number(attempt.startedAt) + ','
             + QByteArray::number(attempt.finishedAt) + ','
             + (attempt.error ? jsonText(attempt.error->toJson()) : QByteArrayLiteral("null"));
-        if (!attempt.worker.isEmpty()) // an older QueueLab reads the first four elements only
+        if (!attempt.worker.isEmpty() || !attempt.delivery.isEmpty()) // an older QueueLab reads four elements only
             text += ',' + jsonText(attempt.worker);
+        if (!attempt.delivery.isEmpty())
+            text += ',' + jsonText(attempt.delivery);
         text += ']';
     }
     return text + ']';
@@ -72,6 +74,7 @@ QList<JobAttempt> history(const QByteArray& column)
         const QJsonArray attempt = value.toArray();
         attempts.append(JobAttempt { attempt.at(0).toInt(), attempt.at(1).toInteger(), attempt.at(2).toInteger(),
             JobError::fromJson(attempt.at(3)), attempt.at(4).toString() });
+        attempts.last().delivery = attempt.at(5).toObject();
     }
     return attempts;
 }

@@ -1,0 +1,228 @@
+#include "deliveryservice.h"
+
+#include "defaultlimits.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QTimer>
+
+struct DeliveryService::Flight
+{
+    DeliveryRequest request;
+    std::shared_ptr<const CancelToken> token;
+    Done done;
+    QJsonObject sent; // the request as it went out
+    QNetworkReply* reply = nullptr;
+    QTimer* timeout = nullptr;
+    QElapsedTimer clock;
+    qint64 firstByteMs = -1;
+    QByteArray preview;
+    qint64 bodyBytes = 0;
+    bool timedOut = false;
+};
+
+namespace {
+
+QJsonValue preview(const QByteArray& bytes)
+{
+    return QString::fromUtf8(bytes.left(Limits::deliveryPreviewBytes));
+}
+
+QJsonObject headersJson(const QList<QPair<QByteArray, QByteArray>>& headers)
+{
+    QJsonObject object;
+    for (const auto& [name, value] : headers) {
+        const QString key = QString::fromLatin1(name);
+        const QString text = QString::fromUtf8(value);
+        const QString before = object.value(key).toString();
+        object.insert(key, before.isEmpty() ? text : before + QStringLiteral(", ") + text);
+    }
+    return object;
+}
+
+} // namespace
+
+DeliveryService::DeliveryService(WebhookSignature signature)
+    : m_signature(std::move(signature))
+{
+    m_thread.setObjectName(QStringLiteral("queuelab-delivery"));
+}
+
+DeliveryService::~DeliveryService()
+{
+    if (!m_context)
+        return;
+    QMetaObject::invokeMethod(
+        m_context,
+        [this] {
+            const auto flights = std::exchange(m_flights, {});
+            for (const auto& flight : flights) {
+                flight->done = nullptr;
+                flight->reply->abort();
+            }
+            delete m_manager; // on its own thread
+            delete m_sweep;
+        },
+        Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+    delete m_context;
+}
+
+void DeliveryService::deliver(DeliveryRequest request, std::shared_ptr<const CancelToken> token, Done done)
+{
+    {
+        // Started on first use: an engine that delivers nothing has no delivery thread.
+        QMutexLocker lock(&m_startMutex);
+        if (!m_context) {
+            m_context = new QObject;
+            m_context->moveToThread(&m_thread);
+            m_thread.start();
+        }
+    }
+    auto flight = std::make_shared<Flight>();
+    flight->request = std::move(request);
+    flight->token = std::move(token);
+    flight->done = std::move(done);
+    QMetaObject::invokeMethod(m_context, [this, flight] { send(flight); });
+}
+
+void DeliveryService::send(const std::shared_ptr<Flight>& flight)
+{
+    if (!m_manager) {
+        m_manager = new QNetworkAccessManager(m_context);
+        m_manager->setProxy(QNetworkProxy::NoProxy);
+        m_sweep = new QTimer(m_context);
+        m_sweep->setInterval(Limits::deliverySweepMs);
+        QObject::connect(m_sweep, &QTimer::timeout, m_context, [this] { sweep(); });
+    }
+    const DeliveryRequest& request = flight->request;
+    QNetworkRequest http(request.url);
+    http.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    http.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+    http.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    http.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    http.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+    QList<QPair<QByteArray, QByteArray>> headers = request.headers;
+    headers.append({ "X-QueueLab-Job-Id", QByteArray::number(request.jobId) });
+    headers.append({ "X-QueueLab-Attempt", QByteArray::number(request.attempt) });
+    headers.append({ "X-QueueLab-Queue", request.queue.toUtf8() });
+    if (m_signature.isEnabled()) {
+        const qint64 timestamp = QDateTime::currentSecsSinceEpoch();
+        headers.append({ "webhook-id", request.messageId });
+        headers.append({ "webhook-timestamp", QByteArray::number(timestamp) });
+        headers.append({ "webhook-signature", m_signature.sign(request.messageId, timestamp, request.body) });
+    }
+    for (const auto& [name, value] : std::as_const(headers))
+        http.setRawHeader(name, value);
+    flight->sent = QJsonObject {
+        { QStringLiteral("method"), QString::fromLatin1(request.method) },
+        { QStringLiteral("url"), request.url.toString() },
+        { QStringLiteral("headers"), headersJson(headers) },
+        { QStringLiteral("body"), preview(request.body) },
+        { QStringLiteral("body_bytes"), request.body.size() },
+    };
+
+    flight->clock.start();
+    QNetworkReply* reply = m_manager->sendCustomRequest(http, request.method, request.body);
+    flight->reply = reply;
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, m_context, [flight] {
+        if (flight->firstByteMs < 0)
+            flight->firstByteMs = flight->clock.elapsed();
+    });
+    QObject::connect(reply, &QIODevice::readyRead, m_context, [flight] {
+        const QByteArray bytes = flight->reply->readAll();
+        flight->bodyBytes += bytes.size();
+        if (flight->preview.size() < Limits::deliveryPreviewBytes)
+            flight->preview += bytes.left(Limits::deliveryPreviewBytes - flight->preview.size());
+    });
+    QObject::connect(reply, &QNetworkReply::finished, m_context, [this, flight] { finish(flight); });
+    flight->timeout = new QTimer(reply);
+    flight->timeout->setSingleShot(true);
+    QObject::connect(flight->timeout, &QTimer::timeout, m_context, [flight] {
+        flight->timedOut = true;
+        flight->reply->abort();
+    });
+    flight->timeout->start(int(std::min<qint64>(request.timeoutMs, std::numeric_limits<int>::max())));
+    m_flights.append(flight);
+    if (!m_sweep->isActive())
+        m_sweep->start();
+}
+
+void DeliveryService::sweep()
+{
+    // A token has no signal (built-in handlers poll it too): stopped deliveries are found here.
+    for (const auto& flight : std::as_const(m_flights)) {
+        if (flight->token && flight->token->isStopped() && flight->reply->isRunning())
+            flight->reply->abort();
+    }
+}
+
+void DeliveryService::finish(const std::shared_ptr<Flight>& flight)
+{
+    m_flights.removeOne(flight);
+    if (m_flights.isEmpty())
+        m_sweep->stop();
+    QNetworkReply* reply = flight->reply;
+    reply->deleteLater();
+    flight->timeout->stop();
+    if (!flight->done)
+        return;
+    const QByteArray rest = reply->isOpen() ? reply->readAll() : QByteArray(); // closed once aborted
+    flight->bodyBytes += rest.size();
+    if (flight->preview.size() < Limits::deliveryPreviewBytes)
+        flight->preview += rest.left(Limits::deliveryPreviewBytes - flight->preview.size());
+
+    DeliveryResult result;
+    const qint64 totalMs = flight->clock.elapsed();
+    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    QJsonObject record {
+        { QStringLiteral("request"), flight->sent },
+        { QStringLiteral("time_to_first_byte_ms"),
+            flight->firstByteMs >= 0 ? QJsonValue(flight->firstByteMs) : QJsonValue(QJsonValue::Null) },
+        { QStringLiteral("total_ms"), totalMs },
+    };
+    const bool answered
+        = status.isValid() && !flight->timedOut && reply->error() != QNetworkReply::OperationCanceledError;
+    if (answered) {
+        result.status = status.toInt();
+        const QString reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+        record.insert(QStringLiteral("response"),
+            QJsonObject {
+                { QStringLiteral("status"), result.status },
+                { QStringLiteral("reason"), reason },
+                { QStringLiteral("headers"), headersJson(reply->rawHeaderPairs()) },
+                { QStringLiteral("body"), preview(flight->preview) },
+                { QStringLiteral("body_bytes"), flight->bodyBytes },
+            });
+        if (result.status >= 300 && result.status < 400) {
+            const QByteArray location = reply->rawHeader("Location");
+            result.error = JobError { QStringLiteral("http_redirect"),
+                QStringLiteral("answered %1 %2: redirects are not followed (Location: %3)")
+                    .arg(result.status)
+                    .arg(reason, QString::fromUtf8(location)) };
+        } else if (reply->error() != QNetworkReply::NoError
+            && reply->error() < QNetworkReply::ProxyConnectionRefusedError) {
+            // A 2xx whose body broke off (the connection closed early) is not a delivery.
+            result.error = JobError { QStringLiteral("connection_failed"), reply->errorString() };
+        } else if (result.status < 200 || result.status >= 300) {
+            result.error = JobError { QStringLiteral("http_status"),
+                QStringLiteral("answered %1 %2").arg(result.status).arg(reason) };
+        }
+    } else if (flight->timedOut) {
+        result.error = JobError { QStringLiteral("delivery_timeout"),
+            QStringLiteral("no complete answer within %1 ms (payload.timeout_ms)").arg(flight->request.timeoutMs) };
+    } else if (reply->error() == QNetworkReply::OperationCanceledError) {
+        result.error = JobError { QStringLiteral("stopped"), QStringLiteral("the delivery was stopped") };
+    } else {
+        result.error = JobError { QStringLiteral("connection_failed"), reply->errorString() };
+    }
+    if (result.error)
+        record.insert(QStringLiteral("error"), result.error->toJson());
+    result.record = record;
+    const Done done = std::exchange(flight->done, nullptr);
+    done(result);
+}

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "canceltoken.h"
+#include "delivery/deliveryrequest.h"
+#include "delivery/webhooksignature.h"
+#include "job.h"
+
+#include <QJsonObject>
+#include <QMutex>
+#include <QThread>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QNetworkAccessManager;
+class QTimer;
+
+// What became of one delivery: `record` holds the request as sent and the answer (status,
+// headers, body preview, time to first byte, total time); `error` is set unless a 2xx came in time.
+struct DeliveryResult
+{
+    std::optional<JobError> error;
+    int status = 0; // 0: no answer
+    QJsonObject record;
+};
+
+// Sends HTTP requests with one QNetworkAccessManager on a thread of its own: any number wait on
+// the network at once, none of them holding a worker slot. Redirects are not followed, no proxy
+// is used (the target policy checks the real target) and no cookie is sent or kept.
+class DeliveryService
+{
+public:
+    explicit DeliveryService(WebhookSignature signature);
+    ~DeliveryService(); // aborts what is in flight without calling back
+
+    using Done = std::function<void(const DeliveryResult&)>;
+    // Any thread. `done` runs once, on the delivery thread; when `token` stops (a cancel, the
+    // job's timeout, a shutdown) the request is aborted within Limits::deliverySweepMs.
+    void deliver(DeliveryRequest request, std::shared_ptr<const CancelToken> token, Done done);
+    const WebhookSignature& signature() const { return m_signature; }
+
+private:
+    struct Flight;
+    void send(const std::shared_ptr<Flight>& flight); // on the delivery thread
+    void finish(const std::shared_ptr<Flight>& flight);
+    void sweep();
+
+    const WebhookSignature m_signature;
+    QMutex m_startMutex; // guards the lazy start of the thread
+    QThread m_thread;
+    QObject* m_context = nullptr; // lives in m_thread; parent of the manager and the sweep timer
+    QNetworkAccessManager* m_manager = nullptr;
+    QTimer* m_sweep = nullptr;
+    QList<std::shared_ptr<Flight>> m_flights; // delivery thread only
+};
