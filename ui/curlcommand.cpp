@@ -37,3 +37,19 @@ QString curlCommand(const QUrl& serverUrl, const Job& job, bool withToken)
         += QStringLiteral(" -d ") + shellQuote(QString::fromUtf8(QJsonDocument(body).toJson(QJsonDocument::Compact)));
     return command;
 }
+
+QString deliveryCurlCommand(const QJsonObject& delivery)
+{
+    const QJsonObject request = delivery.value(QLatin1StringView("request")).toObject();
+    if (request.isEmpty())
+        return {};
+    QString command = QStringLiteral("curl -X ") + shellQuote(request.value(QLatin1StringView("method")).toString())
+        + u' ' + shellQuote(request.value(QLatin1StringView("url")).toString());
+    const QJsonObject headers = request.value(QLatin1StringView("headers")).toObject();
+    for (auto it = headers.begin(); it != headers.end(); ++it)
+        command += QStringLiteral(" -H ") + shellQuote(it.key() + QStringLiteral(": ") + it.value().toString());
+    const QString body = request.value(QLatin1StringView("body")).toString();
+    if (!body.isEmpty() || request.value(QLatin1StringView("body_bytes")).toInteger() > 0)
+        command += QStringLiteral(" --data-binary ") + shellQuote(body);
+    return command;
+}

@@ -1,14 +1,20 @@
 #include "jobdetails.h"
 
+#include "curlcommand.h"
 #include "displayformat.h"
 #include "jobstatusstyle.h"
 #include "jsontext.h"
 
+#include <QClipboard>
 #include <QCoreApplication>
 #include <QFontDatabase>
 #include <QFormLayout>
+#include <QGuiApplication>
+#include <QHBoxLayout>
+#include <QJsonObject>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QTabWidget>
 #include <QTreeWidget>
@@ -36,6 +42,20 @@ void setJson(QPlainTextEdit* view, const QJsonValue& value)
     if (text.size() > maxShownChars)
         text = text.left(maxShownChars) + QStringLiteral("\n… (truncated)");
     view->setPlainText(text);
+}
+
+// One side of an HTTP exchange as a person reads it: first line, headers, a blank line, the body.
+QString exchangeText(const QString& firstLine, const QJsonObject& side)
+{
+    QString text = firstLine + u'\n';
+    const QJsonObject headers = side.value(QLatin1StringView("headers")).toObject();
+    for (auto it = headers.begin(); it != headers.end(); ++it)
+        text += it.key() + QStringLiteral(": ") + it.value().toString() + u'\n';
+    text += u'\n' + side.value(QLatin1StringView("body")).toString();
+    const qint64 bytes = side.value(QLatin1StringView("body_bytes")).toInteger();
+    if (bytes > side.value(QLatin1StringView("body")).toString().toUtf8().size())
+        text += QObject::tr("\n… (%1 bytes in all)").arg(bytes);
+    return text;
 }
 
 QString between(qint64 from, qint64 to)
@@ -70,6 +90,10 @@ JobDetails::JobDetails(QWidget* parent)
     , m_result(jsonView(this))
     , m_error(jsonView(this))
     , m_history(new QTreeWidget(this))
+    , m_delivery(new QWidget(this))
+    , m_deliveryRequest(jsonView(this))
+    , m_deliveryAnswer(jsonView(this))
+    , m_copyCurl(new QPushButton(tr("Copy as curl"), this))
 {
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
@@ -95,6 +119,24 @@ JobDetails::JobDetails(QWidget* parent)
     m_tabs->addTab(m_result, tr("Result"));
     m_tabs->addTab(m_error, tr("Error"));
     m_tabs->addTab(m_history, tr("Attempts"));
+
+    m_deliveryRequest->setAccessibleName(tr("Request sent"));
+    m_deliveryAnswer->setAccessibleName(tr("Answer received"));
+    m_copyCurl->setToolTip(tr("Copy a curl command that sends this attempt's request again"));
+    auto* sides = new QHBoxLayout;
+    sides->addWidget(m_deliveryRequest);
+    sides->addWidget(m_deliveryAnswer);
+    auto* deliveryLayout = new QVBoxLayout(m_delivery);
+    deliveryLayout->setContentsMargins(0, 0, 0, 0);
+    deliveryLayout->addLayout(sides, 1);
+    deliveryLayout->addWidget(m_copyCurl, 0, Qt::AlignRight);
+    m_delivery->setAccessibleName(tr("Delivery"));
+    m_tabs->addTab(m_delivery, tr("Delivery"));
+    connect(m_history, &QTreeWidget::currentItemChanged, this, &JobDetails::showDelivery);
+    connect(m_copyCurl, &QPushButton::clicked, this, [this] {
+        if (QClipboard* clipboard = QGuiApplication::clipboard())
+            clipboard->setText(deliveryCurl());
+    });
 
     // The timeline scrolls in a short pane rather than being cut off, and leaves the tabs room.
     auto* timeline = new QWidget;
@@ -126,6 +168,7 @@ void JobDetails::setJob(const std::optional<Job>& job)
         m_result->clear();
         m_error->clear();
         m_history->clear();
+        showDelivery();
         return;
     }
     m_title->setText(tr("Job %1 · %2 · %3").arg(job->id).arg(job->type, statusName(job->status)));
@@ -195,6 +238,61 @@ void JobDetails::showHistory(const Job& job)
             5, attempt.error ? attempt.error->code + QStringLiteral(": ") + attempt.error->message : tr("ok"));
     }
     m_tabs->setTabText(3, tr("Attempts (%1)").arg(job.history.size()));
+    // The newest attempt is the one to look at first.
+    if (m_history->topLevelItemCount() > 0)
+        m_history->setCurrentItem(m_history->topLevelItem(m_history->topLevelItemCount() - 1));
+    showDelivery();
+}
+
+void JobDetails::showDelivery()
+{
+    const int index = m_history->currentItem() ? m_history->indexOfTopLevelItem(m_history->currentItem()) : -1;
+    const QJsonObject delivery
+        = m_job && index >= 0 && index < m_job->history.size() ? m_job->history[index].delivery : QJsonObject();
+    m_tabs->setTabVisible(m_tabs->indexOf(m_delivery), !delivery.isEmpty());
+    if (delivery.isEmpty()) {
+        m_deliveryRequest->clear();
+        m_deliveryAnswer->clear();
+        return;
+    }
+    const QJsonObject request = delivery.value(QLatin1StringView("request")).toObject();
+    m_deliveryRequest->setPlainText(exchangeText(request.value(QLatin1StringView("method")).toString() + u' '
+            + request.value(QLatin1StringView("url")).toString(),
+        request));
+    const QJsonObject response = delivery.value(QLatin1StringView("response")).toObject();
+    const QString timing = tr("first byte after %1 ms, %2 ms in all")
+                               .arg(delivery.value(QLatin1StringView("time_to_first_byte_ms")).toInteger())
+                               .arg(delivery.value(QLatin1StringView("total_ms")).toInteger());
+    if (response.isEmpty()) {
+        const QJsonObject error = delivery.value(QLatin1StringView("error")).toObject();
+        m_deliveryAnswer->setPlainText(tr("No answer: %1 (%2)\n%3 ms")
+                                           .arg(error.value(QLatin1StringView("message")).toString(),
+                                               error.value(QLatin1StringView("code")).toString())
+                                           .arg(delivery.value(QLatin1StringView("total_ms")).toInteger()));
+    } else {
+        m_deliveryAnswer->setPlainText(
+            exchangeText(QStringLiteral("%1 %2 (%3)")
+                             .arg(response.value(QLatin1StringView("status")).toInt())
+                             .arg(response.value(QLatin1StringView("reason")).toString(), timing),
+                response));
+    }
+}
+
+QString JobDetails::deliveryRequestText() const
+{
+    return m_deliveryRequest->toPlainText();
+}
+
+QString JobDetails::deliveryAnswerText() const
+{
+    return m_deliveryAnswer->toPlainText();
+}
+
+QString JobDetails::deliveryCurl() const
+{
+    const int index = m_history->currentItem() ? m_history->indexOfTopLevelItem(m_history->currentItem()) : -1;
+    return m_job && index >= 0 && index < m_job->history.size() ? deliveryCurlCommand(m_job->history[index].delivery)
+                                                                : QString();
 }
 
 QString JobDetails::timelineValue(const QString& label) const

@@ -11,6 +11,7 @@ class QLabel;
 class QPlainTextEdit;
 class QTabWidget;
 class QTreeWidget;
+class QPushButton;
 
 // The selected job in full: its timeline, attempt history, and payload, result and error as
 // formatted JSON.
@@ -28,10 +29,15 @@ public:
     // What the timeline shows beside `label` ("Worker", "Status", ...); empty when it is not shown.
     QString timelineValue(const QString& label) const;
     QTreeWidget* attemptsView() const { return m_history; }
+    // The selected attempt's HTTP exchange (http jobs): the request and the answer, side by side.
+    QString deliveryRequestText() const;
+    QString deliveryAnswerText() const;
+    QString deliveryCurl() const; // what "Copy as curl" copies
 
 private:
     void showTimeline(const Job& job);
     void showHistory(const Job& job);
+    void showDelivery();
 
     QLabel* m_title;
     QFormLayout* m_timeline;
@@ -40,6 +46,10 @@ private:
     QPlainTextEdit* m_result;
     QPlainTextEdit* m_error;
     QTreeWidget* m_history;
+    QWidget* m_delivery;
+    QPlainTextEdit* m_deliveryRequest;
+    QPlainTextEdit* m_deliveryAnswer;
+    QPushButton* m_copyCurl;
     // GUI thread only
     std::optional<Job> m_job;
 };

@@ -9,6 +9,7 @@
 #include "requestspanel.h"
 #include "server.h"
 #include "servertoolbar.h"
+#include "sinkpanel.h"
 #include "submitpanel.h"
 #include "summarytiles.h"
 #include "uisettings.h"
@@ -45,6 +46,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     , m_queues(new QueuesPanel(server->engine(), &m_pool, this))
     , m_submit(new SubmitPanel(server->engine(), &m_pool, this))
     , m_requests(new RequestsPanel(server->requestLog(), this))
+    , m_sink(new SinkPanel(server->sinks(), this))
     , m_submitDock(new QDockWidget(tr("Submit jobs"), this))
     , m_mainSplitter(new QSplitter(Qt::Vertical, this))
     , m_topSplitter(new QSplitter(Qt::Horizontal, this))
@@ -92,10 +94,11 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
 
     auto* tabs = new QTabWidget(this);
     tabs->setDocumentMode(true);
-    tabs->setAccessibleName(tr("Jobs, queues and HTTP requests"));
+    tabs->setAccessibleName(tr("Jobs, queues, HTTP requests and the sink"));
     tabs->addTab(m_jobs, tr("Jobs"));
     tabs->addTab(m_queues, tr("Queues"));
     tabs->addTab(m_requests, tr("HTTP requests"));
+    tabs->addTab(m_sink, tr("Sink"));
     m_clockBar = new ClockBar(server->engine(), &m_pool, this);
     tabs->setCornerWidget(m_clockBar); // beside the tabs: the window keeps its height
     connect(m_findAction, &QAction::triggered, this, [this, tabs] {

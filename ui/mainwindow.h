@@ -14,6 +14,7 @@ class QSplitter;
 class QueueChart;
 class QueuesPanel;
 class RequestsPanel;
+class SinkPanel;
 class Server;
 class ServerToolBar;
 class SubmitPanel;
@@ -45,6 +46,7 @@ public:
     QueuesPanel* queuesPanel() const { return m_queues; }
     SubmitPanel* submitPanel() const { return m_submit; }
     RequestsPanel* requestsPanel() const { return m_requests; }
+    SinkPanel* sinkPanel() const { return m_sink; }
     QAction* submitAction() const { return m_submitAction; }
     QAction* findAction() const { return m_findAction; } // Ctrl+F: the jobs' id search
     FaultBanner* faultBanner() const { return m_faultBanner; }
@@ -76,6 +78,7 @@ private:
     QueuesPanel* m_queues;
     SubmitPanel* m_submit;
     RequestsPanel* m_requests;
+    SinkPanel* m_sink;
     QDockWidget* m_submitDock;
     QSplitter* m_mainSplitter;
     QSplitter* m_topSplitter;

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QTimer>
+#include <QWidget>
+
+class QLabel;
+class QListWidget;
+class QPlainTextEdit;
+class QTableWidget;
+class SinkStore;
+
+// The Sink tab: the built-in sink's endpoints, what each received (method, target, answer,
+// signature mark) and the selected request's headers and body. Polled from the thread-safe
+// SinkStore a few times a second, and redrawn only when its change number moved.
+class SinkPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit SinkPanel(const SinkStore* store, QWidget* parent = nullptr);
+
+    void poll();
+    QListWidget* sinkList() const { return m_sinks; }
+    QTableWidget* requestTable() const { return m_requests; }
+    QPlainTextEdit* detail() const { return m_detail; }
+
+    static constexpr int pollIntervalMs = 250;
+
+private:
+    void showSinks();
+    void showRequests();
+    void showDetail();
+
+    // set at construction, immutable
+    const SinkStore* m_store;
+    QListWidget* m_sinks;
+    QTableWidget* m_requests;
+    QPlainTextEdit* m_detail;
+    QLabel* m_hint;
+    // GUI thread only
+    QTimer m_timer;
+    quint64 m_shownChange = 0;
+    bool m_shownOnce = false;
+};
