@@ -123,13 +123,15 @@ JobDetails::JobDetails(QWidget* parent)
     m_deliveryRequest->setAccessibleName(tr("Request sent"));
     m_deliveryAnswer->setAccessibleName(tr("Answer received"));
     m_copyCurl->setToolTip(tr("Copy a curl command that sends this attempt's request again"));
-    auto* sides = new QHBoxLayout;
-    sides->addWidget(m_deliveryRequest);
-    sides->addWidget(m_deliveryAnswer);
-    auto* deliveryLayout = new QVBoxLayout(m_delivery);
-    deliveryLayout->setContentsMargins(0, 0, 0, 0);
-    deliveryLayout->addLayout(sides, 1);
-    deliveryLayout->addWidget(m_copyCurl, 0, Qt::AlignRight);
+    // The button beside the two sides, not under them: the details must fit the smallest window.
+    auto* buttons = new QVBoxLayout;
+    buttons->addWidget(m_copyCurl);
+    buttons->addStretch(1);
+    auto* sides = new QHBoxLayout(m_delivery);
+    sides->setContentsMargins(0, 0, 0, 0);
+    sides->addWidget(m_deliveryRequest, 1);
+    sides->addWidget(m_deliveryAnswer, 1);
+    sides->addLayout(buttons);
     m_delivery->setAccessibleName(tr("Delivery"));
     m_tabs->addTab(m_delivery, tr("Delivery"));
     connect(m_history, &QTreeWidget::currentItemChanged, this, &JobDetails::showDelivery);

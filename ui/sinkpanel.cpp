@@ -3,7 +3,6 @@
 #include "sink/sinkstore.h"
 
 #include <QHeaderView>
-#include <QLabel>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QSplitter>
@@ -36,7 +35,7 @@ SinkPanel::SinkPanel(const SinkStore* store, QWidget* parent)
     , m_sinks(new QListWidget(this))
     , m_requests(new QTableWidget(0, ColumnCount, this))
     , m_detail(new QPlainTextEdit(this))
-    , m_hint(new QLabel(this))
+
 {
     m_sinks->setAccessibleName(tr("Sinks"));
     m_requests->setAccessibleName(tr("Requests the sink received"));
@@ -50,21 +49,19 @@ SinkPanel::SinkPanel(const SinkStore* store, QWidget* parent)
     m_requests->horizontalHeader()->setSectionResizeMode(TargetColumn, QHeaderView::Stretch);
     m_detail->setReadOnly(true);
     m_detail->setLineWrapMode(QPlainTextEdit::NoWrap);
-    m_hint->setWordWrap(true);
-    m_hint->setText(tr("Send anything to /sink/NAME (an http job's url, or curl): it shows up here. "
-                       "PUT /sinks/NAME/script sets how it answers."));
+    // A placeholder, not a label: the tab must fit the window's smallest height.
+    m_detail->setPlaceholderText(tr("Send anything to /sink/NAME (an http job's url, or curl): it shows up here. "
+                                    "PUT /sinks/NAME/script sets how it answers."));
 
-    auto* right = new QSplitter(Qt::Vertical, this);
-    right->addWidget(m_requests);
-    right->addWidget(m_detail);
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(m_sinks);
-    split->addWidget(right);
+    split->addWidget(m_requests);
+    split->addWidget(m_detail);
     split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 4);
+    split->setStretchFactor(1, 3);
+    split->setStretchFactor(2, 3);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    layout->addWidget(m_hint);
     layout->addWidget(split, 1);
 
     connect(m_sinks, &QListWidget::currentTextChanged, this, &SinkPanel::showRequests);

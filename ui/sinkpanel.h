@@ -3,7 +3,6 @@
 #include <QTimer>
 #include <QWidget>
 
-class QLabel;
 class QListWidget;
 class QPlainTextEdit;
 class QTableWidget;
@@ -35,7 +34,6 @@ private:
     QListWidget* m_sinks;
     QTableWidget* m_requests;
     QPlainTextEdit* m_detail;
-    QLabel* m_hint;
     // GUI thread only
     QTimer m_timer;
     quint64 m_shownChange = 0;
