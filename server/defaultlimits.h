@@ -81,6 +81,7 @@ inline constexpr qint64 maxExecOutputBytes = 64 * 1024; // each of stdout and st
 // Push delivery (http jobs, completion callbacks, the sink)
 inline constexpr qsizetype deliveryPreviewBytes = 4096; // of each request and answer body kept per attempt
 inline constexpr int deliverySweepMs = 50; // how soon a cancelled or stopped delivery is aborted
+inline constexpr int deliveriesPerTarget = 6; // sent at once to one host and port; more wait their turn
 inline constexpr int sinkRequests = 1000; // requests kept per sink, oldest dropped
 inline constexpr qint64 sinkKeptBytes = 32 * 1024 * 1024; // bodies kept by all sinks, oldest dropped
 inline constexpr qint64 sinkBodyBytes = 1024 * 1024; // of one request's body

@@ -183,6 +183,21 @@ private Q_SLOTS:
             QTRY_COMPARE(statusOf(id), u"succeeded"_s);
     }
 
+    void aTimeoutCountsFromSendingNotFromWaitingForAConnection()
+    {
+        // Seven deliveries to one target, which holds every answer back: six go out at once, the
+        // seventh once one of them timed out, so it too reaches the target before its own timeout.
+        m_endpoint->setScript({ { 200, {}, {}, true } });
+        QStringList ids;
+        for (int i = 0; i < 7; ++i)
+            ids.append(submitted(httpJob(m_endpoint->url(), { { u"timeout_ms"_s, 500 } })));
+        for (const QString& id : std::as_const(ids))
+            QTRY_COMPARE(statusOf(id), u"failed"_s);
+        QCOMPARE(m_endpoint->received().size(), 7);
+        for (const QString& id : std::as_const(ids))
+            QCOMPARE(jobJson(id).value("error"_L1).toObject().value("code"_L1).toString(), u"delivery_timeout"_s);
+    }
+
     void cancellingAbortsTheDelivery()
     {
         m_endpoint->setScript({ { 200, {}, {}, true } });

@@ -14,6 +14,7 @@ struct DeliveryService::Flight
     DeliveryRequest request;
     std::shared_ptr<const CancelToken> token;
     Done done;
+    QString target; // scheme://host:port: the unit of the per-target limit
     QJsonObject sent; // the request as it went out
     QNetworkReply* reply = nullptr;
     QTimer* timeout = nullptr;
@@ -58,6 +59,7 @@ DeliveryService::~DeliveryService()
     QMetaObject::invokeMethod(
         m_context,
         [this] {
+            m_waiting.clear();
             const auto flights = std::exchange(m_flights, {});
             for (const auto& flight : flights) {
                 flight->done = nullptr;
@@ -87,10 +89,10 @@ void DeliveryService::deliver(DeliveryRequest request, std::shared_ptr<const Can
     flight->request = std::move(request);
     flight->token = std::move(token);
     flight->done = std::move(done);
-    QMetaObject::invokeMethod(m_context, [this, flight] { send(flight); });
+    QMetaObject::invokeMethod(m_context, [this, flight] { enqueue(flight); });
 }
 
-void DeliveryService::send(const std::shared_ptr<Flight>& flight)
+void DeliveryService::enqueue(const std::shared_ptr<Flight>& flight)
 {
     if (!m_manager) {
         m_manager = new QNetworkAccessManager(m_context);
@@ -99,6 +101,21 @@ void DeliveryService::send(const std::shared_ptr<Flight>& flight)
         m_sweep->setInterval(Limits::deliverySweepMs);
         QObject::connect(m_sweep, &QTimer::timeout, m_context, [this] { sweep(); });
     }
+    const QUrl& url = flight->request.url;
+    flight->target = url.scheme() + QStringLiteral("://") + url.host() + u':'
+        + QString::number(url.port(url.scheme() == QLatin1StringView("https") ? 443 : 80));
+    int& sending = m_sending[flight->target];
+    if (sending < Limits::deliveriesPerTarget) {
+        ++sending;
+        send(flight);
+    } else {
+        m_waiting[flight->target].push_back(flight);
+    }
+    sweepWhileBusy();
+}
+
+void DeliveryService::send(const std::shared_ptr<Flight>& flight)
+{
     const DeliveryRequest& request = flight->request;
     QNetworkRequest http(request.url);
     http.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
@@ -148,8 +165,15 @@ void DeliveryService::send(const std::shared_ptr<Flight>& flight)
     });
     flight->timeout->start(int(std::min<qint64>(request.timeoutMs, std::numeric_limits<int>::max())));
     m_flights.append(flight);
-    if (!m_sweep->isActive())
+}
+
+void DeliveryService::sweepWhileBusy()
+{
+    const bool busy = !m_flights.isEmpty() || !m_waiting.isEmpty();
+    if (busy && !m_sweep->isActive())
         m_sweep->start();
+    else if (!busy)
+        m_sweep->stop();
 }
 
 void DeliveryService::sweep()
@@ -159,16 +183,53 @@ void DeliveryService::sweep()
         if (flight->token && flight->token->isStopped() && flight->reply->isRunning())
             flight->reply->abort();
     }
+    QList<std::shared_ptr<Flight>> stopped;
+    for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+        auto& queue = it.value();
+        for (auto flight = queue.begin(); flight != queue.end();) {
+            if ((*flight)->token && (*flight)->token->isStopped()) {
+                stopped.append(*flight);
+                flight = queue.erase(flight);
+            } else {
+                ++flight;
+            }
+        }
+        it = queue.empty() ? m_waiting.erase(it) : std::next(it);
+    }
+    for (const auto& flight : std::as_const(stopped)) {
+        DeliveryResult result;
+        result.error
+            = JobError { QStringLiteral("stopped"), QStringLiteral("the delivery was stopped before it was sent") };
+        result.record = QJsonObject { { QStringLiteral("error"), result.error->toJson() } };
+        complete(flight, result);
+    }
+    sweepWhileBusy();
+}
+
+void DeliveryService::complete(const std::shared_ptr<Flight>& flight, DeliveryResult result)
+{
+    if (const Done done = std::exchange(flight->done, nullptr))
+        done(result);
 }
 
 void DeliveryService::finish(const std::shared_ptr<Flight>& flight)
 {
     m_flights.removeOne(flight);
-    if (m_flights.isEmpty())
-        m_sweep->stop();
     QNetworkReply* reply = flight->reply;
     reply->deleteLater();
     flight->timeout->stop();
+    // The target's next waiting request goes out now.
+    auto waiting = m_waiting.find(flight->target);
+    if (waiting != m_waiting.end()) {
+        const std::shared_ptr<Flight> next = waiting->front();
+        waiting->pop_front();
+        if (waiting->empty())
+            m_waiting.erase(waiting);
+        send(next);
+    } else if (--m_sending[flight->target] == 0) {
+        m_sending.remove(flight->target);
+    }
+    sweepWhileBusy();
     if (!flight->done)
         return;
     const QByteArray rest = reply->isOpen() ? reply->readAll() : QByteArray(); // closed once aborted
@@ -223,6 +284,5 @@ void DeliveryService::finish(const std::shared_ptr<Flight>& flight)
     if (result.error)
         record.insert(QStringLiteral("error"), result.error->toJson());
     result.record = record;
-    const Done done = std::exchange(flight->done, nullptr);
-    done(result);
+    complete(flight, std::move(result));
 }

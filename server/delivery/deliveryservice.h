@@ -5,10 +5,12 @@
 #include "delivery/webhooksignature.h"
 #include "job.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QMutex>
 #include <QThread>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,8 +28,10 @@ struct DeliveryResult
 };
 
 // Sends HTTP requests with one QNetworkAccessManager on a thread of its own: any number wait on
-// the network at once, none of them holding a worker slot. Redirects are not followed, no proxy
-// is used (the target policy checks the real target) and no cookie is sent or kept.
+// the network at once, none of them holding a worker slot. At most Limits::deliveriesPerTarget are
+// sent to one scheme://host:port at a time (QNetworkAccessManager's own connection limit), the
+// others wait in order, so that a request's timeout counts from when it is really sent. Redirects are not followed, no
+// proxy is used (the target policy checks the real target) and no cookie is sent or kept.
 class DeliveryService
 {
 public:
@@ -42,9 +46,13 @@ public:
 
 private:
     struct Flight;
-    void send(const std::shared_ptr<Flight>& flight); // on the delivery thread
+    // On the delivery thread:
+    void enqueue(const std::shared_ptr<Flight>& flight);
+    void send(const std::shared_ptr<Flight>& flight);
     void finish(const std::shared_ptr<Flight>& flight);
+    void complete(const std::shared_ptr<Flight>& flight, DeliveryResult result);
     void sweep();
+    void sweepWhileBusy();
 
     const WebhookSignature m_signature;
     QMutex m_startMutex; // guards the lazy start of the thread
@@ -52,5 +60,8 @@ private:
     QObject* m_context = nullptr; // lives in m_thread; parent of the manager and the sweep timer
     QNetworkAccessManager* m_manager = nullptr;
     QTimer* m_sweep = nullptr;
-    QList<std::shared_ptr<Flight>> m_flights; // delivery thread only
+    // delivery thread only
+    QList<std::shared_ptr<Flight>> m_flights; // sent, not yet answered
+    QHash<QString, std::deque<std::shared_ptr<Flight>>> m_waiting; // by target, oldest first
+    QHash<QString, int> m_sending; // by target
 };
