@@ -279,7 +279,7 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
     m_queue.finishedRunning(job.queue);
     const qint64 t = now();
 
-    AttemptEnd end { AttemptEnd::Reason::Finished, outcome.error, outcome.result, outcome.retryInMs, outcome.delivery };
+    AttemptEnd end { AttemptEnd::Reason::Finished, outcome.error, outcome.result, outcome.retryInMs };
     switch (reason) {
     case CancelToken::Reason::None:
         break;
@@ -297,6 +297,8 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
         m_throughput.record(t, job.startedAt - std::max(job.createdAt, job.runAt), t - job.startedAt);
 
     const JobStatus status = m_lifecycle.endAttempt(job, end, t);
+    if (end.reason != AttemptEnd::Reason::DrainCutOff && !job.history.isEmpty())
+        job.history.last().delivery = outcome.delivery; // the attempt's HTTP exchange (http jobs)
     if (finalState)
         *finalState = job;
     if (isFinished(status)) {

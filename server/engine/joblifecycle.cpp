@@ -105,7 +105,6 @@ JobStatus JobLifecycle::endAttempt(Job& job, const AttemptEnd& end, qint64 now)
     }
 
     JobAttempt attempt { job.attempts, job.startedAt, now, end.error, job.worker };
-    attempt.delivery = end.delivery;
     job.worker.clear();
     if (end.reason == AttemptEnd::Reason::Cancelled)
         attempt.error = JobError { QStringLiteral("cancelled"), QStringLiteral("cancelled by request") };

@@ -33,7 +33,6 @@ struct AttemptEnd
     std::optional<JobError> error; // set: the attempt failed (for Finished)
     QJsonValue result;
     qint64 retryInMs = -1; // >= 0: a retry waits this long instead of the backoff (a worker protocol's policy)
-    QJsonObject delivery; // the attempt's HTTP exchange (http jobs), kept in its history
 };
 
 // The job lifecycle in one place: every status transition goes through here, and nothing else
