@@ -41,12 +41,12 @@ struct JobOutcome
     QJsonValue result;
     std::optional<JobError> error;
     qint64 retryInMs = -1; // >= 0: a failure's next attempt after this delay, not the engine's backoff
-    QJsonObject delivery; // the attempt's HTTP request and answer (http jobs); kept in its history
+    QJsonObject delivery {}; // the attempt's HTTP request and answer (http jobs); kept in its history
 
-    static JobOutcome success(QJsonValue result) { return { std::move(result), std::nullopt, {} }; }
+    static JobOutcome success(QJsonValue result) { return { std::move(result), std::nullopt }; }
     static JobOutcome failure(const QString& code, const QString& message)
     {
-        return { QJsonValue(QJsonValue::Null), JobError { code, message }, {} };
+        return { QJsonValue(QJsonValue::Null), JobError { code, message } };
     }
 };
 

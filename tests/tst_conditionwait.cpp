@@ -11,7 +11,7 @@ class TestConditionWait : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void wakesWithTheMutexHeld()
     {
         SpinningMutex mutex;

@@ -30,7 +30,9 @@ private:
     QMessageBox* question(const QString& name)
     {
         QMessageBox* box = nullptr;
-        QTest::qWaitFor([&] { return (box = m_window->findChild<QMessageBox*>(name)) != nullptr; }, 10000);
+        // Null when it did not appear: the caller's QVERIFY says so.
+        if (!QTest::qWaitFor([&] { return (box = m_window->findChild<QMessageBox*>(name)) != nullptr; }, 10000))
+            return nullptr;
         return box;
     }
     QList<Job> jobsIn(const QString& queue)

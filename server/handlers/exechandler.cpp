@@ -136,15 +136,14 @@ JobOutcome ExecHandler::run(const JobContext& context) const
     QJsonObject result { { QStringLiteral("exit_code"), crashed ? QJsonValue() : QJsonValue(process.exitCode()) },
         { QStringLiteral("stdout"), out.toJson() }, { QStringLiteral("stderr"), err.toJson() } };
     if (stopped)
-        return { result, stopped, {} };
+        return { result, stopped };
     if (context.isStopped())
-        return { result, JobError { QStringLiteral("stopped"), QStringLiteral("the program was killed") }, {} };
+        return { result, JobError { QStringLiteral("stopped"), QStringLiteral("the program was killed") } };
     if (crashed)
-        return { result, JobError { QStringLiteral("exec_crashed"), process.errorString() }, {} };
+        return { result, JobError { QStringLiteral("exec_crashed"), process.errorString() } };
     if (process.exitCode() != 0)
         return { result,
             JobError { QStringLiteral("exit_code"),
-                QStringLiteral("the program exited with code %1").arg(process.exitCode()) },
-            {} };
+                QStringLiteral("the program exited with code %1").arg(process.exitCode()) } };
     return JobOutcome::success(result);
 }
