@@ -147,6 +147,29 @@ std::optional<QString> token(const HttpExchangePtr& exchange, const QJsonObject&
     return value.toString();
 }
 
+// What every call on a leased job starts with: the job's id, the JSON body and the lease token;
+// nullopt after answering 4xx.
+struct LeaseCall
+{
+    JobId id;
+    QJsonObject body;
+    QString token;
+};
+
+std::optional<LeaseCall> leaseCall(const HttpExchangePtr& exchange)
+{
+    const auto id = ApiReply::jobId(exchange);
+    if (!id)
+        return std::nullopt;
+    const auto body = ApiReply::jsonBody(exchange);
+    if (!body)
+        return std::nullopt;
+    const auto leaseToken = token(exchange, *body);
+    if (!leaseToken)
+        return std::nullopt;
+    return LeaseCall { *id, *body, *leaseToken };
+}
+
 std::optional<QString> optionalString(const HttpExchangePtr& exchange, const QJsonObject& body, const QString& name)
 {
     const QJsonValue value = body.value(name);
@@ -330,20 +353,15 @@ void WorkersApi::answerLongPolls()
 
 void WorkersApi::extend(const HttpExchangePtr& exchange)
 {
-    const auto id = ApiReply::jobId(exchange);
-    if (!id)
+    const auto call = leaseCall(exchange);
+    if (!call)
         return;
-    const auto body = ApiReply::jsonBody(exchange);
-    if (!body)
-        return;
-    const auto leaseToken = token(exchange, *body);
-    if (!leaseToken)
-        return;
+    const auto& [id, body, leaseToken] = *call;
     const auto reserveForMs
-        = integer(exchange, *body, QStringLiteral("reserve_for_ms"), 0, 0, std::numeric_limits<qint64>::max() / 4);
+        = integer(exchange, body, QStringLiteral("reserve_for_ms"), 0, 0, std::numeric_limits<qint64>::max() / 4);
     if (!reserveForMs)
         return;
-    const auto result = m_engine->extendLease(*id, *leaseToken, *reserveForMs);
+    const auto result = m_engine->extendLease(id, leaseToken, *reserveForMs);
     if (const auto* error = std::get_if<EngineError>(&result))
         return answerError(exchange, *error);
     exchange->respondJson(ApiReply::ok, leaseStatusJson(std::get<LeaseStatus>(result)));
@@ -351,22 +369,17 @@ void WorkersApi::extend(const HttpExchangePtr& exchange)
 
 void WorkersApi::progress(const HttpExchangePtr& exchange)
 {
-    const auto id = ApiReply::jobId(exchange);
-    if (!id)
+    const auto call = leaseCall(exchange);
+    if (!call)
         return;
-    const auto body = ApiReply::jsonBody(exchange);
-    if (!body)
-        return;
-    const auto leaseToken = token(exchange, *body);
-    if (!leaseToken)
-        return;
-    const QJsonValue fraction = body->value(QLatin1StringView("progress"));
+    const auto& [id, body, leaseToken] = *call;
+    const QJsonValue fraction = body.value(QLatin1StringView("progress"));
     if (!fraction.isDouble())
         return ApiReply::invalid(exchange, QStringLiteral("progress"), QStringLiteral("must be a number from 0 to 1"));
-    const auto message = optionalString(exchange, *body, QStringLiteral("message"));
+    const auto message = optionalString(exchange, body, QStringLiteral("message"));
     if (!message)
         return;
-    const auto result = m_engine->reportProgress(*id, *leaseToken, fraction.toDouble(), *message);
+    const auto result = m_engine->reportProgress(id, leaseToken, fraction.toDouble(), *message);
     if (const auto* error = std::get_if<EngineError>(&result))
         return answerError(exchange, *error);
     exchange->respondJson(ApiReply::ok, leaseStatusJson(std::get<LeaseStatus>(result)));
@@ -374,18 +387,13 @@ void WorkersApi::progress(const HttpExchangePtr& exchange)
 
 void WorkersApi::complete(const HttpExchangePtr& exchange)
 {
-    const auto id = ApiReply::jobId(exchange);
-    if (!id)
+    const auto call = leaseCall(exchange);
+    if (!call)
         return;
-    const auto body = ApiReply::jsonBody(exchange);
-    if (!body)
-        return;
-    const auto leaseToken = token(exchange, *body);
-    if (!leaseToken)
-        return;
+    const auto& [id, body, leaseToken] = *call;
     exchange->defer(); // answered once the outcome is committed
     m_engine->completeLease(
-        *id, *leaseToken, body->value(QLatin1StringView("result")), m_context, [exchange](const EngineResult<Job>& r) {
+        id, leaseToken, body.value(QLatin1StringView("result")), m_context, [exchange](const EngineResult<Job>& r) {
             if (const auto* error = std::get_if<EngineError>(&r))
                 return answerError(exchange, *error);
             exchange->respond(ApiReply::ok, jsonContentType, JobJson::job(std::get<Job>(r)));
@@ -394,16 +402,11 @@ void WorkersApi::complete(const HttpExchangePtr& exchange)
 
 void WorkersApi::fail(const HttpExchangePtr& exchange)
 {
-    const auto id = ApiReply::jobId(exchange);
-    if (!id)
+    const auto call = leaseCall(exchange);
+    if (!call)
         return;
-    const auto body = ApiReply::jsonBody(exchange);
-    if (!body)
-        return;
-    const auto leaseToken = token(exchange, *body);
-    if (!leaseToken)
-        return;
-    const QJsonValue errorValue = body->value(QLatin1StringView("error"));
+    const auto& [id, body, leaseToken] = *call;
+    const QJsonValue errorValue = body.value(QLatin1StringView("error"));
     if (!errorValue.isObject())
         return ApiReply::invalid(exchange, QStringLiteral("error"),
             QStringLiteral("must be an object {\"code\", \"message\", \"details\"}"));
@@ -422,7 +425,7 @@ void WorkersApi::fail(const HttpExchangePtr& exchange)
     failure.message = *message;
     failure.details = *details;
     exchange->defer(); // answered once the outcome is committed
-    m_engine->failLease(*id, *leaseToken, failure, m_context, [exchange](const EngineResult<Job>& r) {
+    m_engine->failLease(id, leaseToken, failure, m_context, [exchange](const EngineResult<Job>& r) {
         if (const auto* error = std::get_if<EngineError>(&r))
             return answerError(exchange, *error);
         exchange->respond(ApiReply::ok, jsonContentType, JobJson::job(std::get<Job>(r)));
