@@ -226,6 +226,60 @@ private Q_SLOTS:
         QCOMPARE(result.status, 400); // no error object
     }
 
+    void finishManyInOneCall()
+    {
+        QStringList ids;
+        for (int i = 0; i < 3; ++i)
+            ids.append(submitted({ { QStringLiteral("max_attempts"), 1 } }));
+        const QJsonArray leases = leasesOf(m_http.postJson(QStringLiteral("/workers/w1/lease"),
+            { { QStringLiteral("max"), 3 }, { QStringLiteral("wait_ms"), 5000 } }));
+        QCOMPARE(leases.size(), 3);
+        const auto tokenOf = [&](int i) { return leases.at(i).toObject().value(u"token"_s).toString(); };
+        const auto idOf = [&](int i) {
+            return leases.at(i).toObject().value(u"job"_s).toObject().value(u"id"_s).toString();
+        };
+
+        // A malformed outcome anywhere in the list changes nothing.
+        HttpResult result = m_http.postJson(QStringLiteral("/leases/finish"),
+            { { u"leases"_s,
+                QJsonArray { QJsonObject { { u"job_id"_s, idOf(0) }, { u"token"_s, tokenOf(0) } },
+                    QJsonObject { { u"job_id"_s, idOf(1) } } } } });
+        QCOMPARE(result.status, 400);
+        QVERIFY2(result.errorMessage().startsWith(QStringLiteral("leases[1].token")), qPrintable(result.errorMessage()));
+        QCOMPARE(m_engine->workerCounts().leases, 3);
+        result = m_http.postJson(QStringLiteral("/leases/finish"), { { u"leases"_s, QJsonArray {} } });
+        QCOMPARE(result.status, 400);
+
+        // One completed, one failed, one with a token that is not its lease's: each is answered
+        // in the order given, the refused one with the status its single call would have had.
+        result = m_http.postJson(QStringLiteral("/leases/finish"),
+            { { u"leases"_s,
+                QJsonArray {
+                    QJsonObject { { u"job_id"_s, idOf(0) }, { u"token"_s, tokenOf(0) },
+                        { u"result"_s, QJsonObject { { u"n"_s, 1 } } } },
+                    QJsonObject { { u"job_id"_s, idOf(1) }, { u"token"_s, tokenOf(1) },
+                        { u"error"_s, QJsonObject { { u"code"_s, u"Boom"_s }, { u"message"_s, u"it broke"_s } } } },
+                    QJsonObject { { u"job_id"_s, idOf(2) }, { u"token"_s, u"not-the-token"_s } },
+                } } });
+        QCOMPARE(result.status, 200);
+        const QJsonArray outcomes = result.json().value(u"leases"_s).toArray();
+        QCOMPARE(outcomes.size(), 3);
+        QCOMPARE(outcomes.at(0).toObject().value(u"job_id"_s).toString(), idOf(0));
+        QCOMPARE(outcomes.at(0).toObject().value(u"status"_s).toString(), QStringLiteral("succeeded"));
+        QCOMPARE(outcomes.at(1).toObject().value(u"status"_s).toString(), QStringLiteral("failed"));
+        const QJsonObject refused = outcomes.at(2).toObject().value(u"error"_s).toObject();
+        QCOMPARE(refused.value(u"status"_s).toInt(), 409);
+        QCOMPARE(refused.value(u"code"_s).toString(), QStringLiteral("lease_lost"));
+
+        // What the answer said is what the store holds.
+        const QJsonObject first = m_http.get(QStringLiteral("/jobs/") + idOf(0)).json();
+        QCOMPARE(first.value(u"status"_s).toString(), QStringLiteral("succeeded"));
+        QCOMPARE(first.value(u"result"_s).toObject().value(u"n"_s).toInt(), 1);
+        QCOMPARE(m_http.get(QStringLiteral("/jobs/") + idOf(1)).json().value(u"status"_s).toString(),
+            QStringLiteral("failed"));
+        QCOMPARE(m_engine->workerCounts().leases, 1); // the refused one is still leased
+    }
+
     void foreignOrExpiredTokenIs409()
     {
         const QString id = submitted({ { QStringLiteral("max_attempts"), 2 } });

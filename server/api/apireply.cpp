@@ -8,30 +8,43 @@
 
 namespace ApiReply {
 
+int httpStatus(const EngineError& error)
+{
+    switch (error.kind) {
+    case EngineError::Kind::Invalid:
+        return 400;
+    case EngineError::Kind::Forbidden:
+        return 403;
+    case EngineError::Kind::NotFound:
+        return 404;
+    case EngineError::Kind::Conflict:
+        return 409;
+    case EngineError::Kind::Unavailable:
+    case EngineError::Kind::QueueFull:
+    case EngineError::Kind::Storage:
+        return 503;
+    }
+    Q_UNREACHABLE();
+}
+
 void error(const HttpExchangePtr& exchange, const EngineError& error)
 {
     switch (error.kind) {
     case EngineError::Kind::Invalid:
         invalid(exchange, error.field, error.message);
         return;
-    case EngineError::Kind::Forbidden:
-        exchange->respondError(403, error.code, error.message);
-        return;
-    case EngineError::Kind::NotFound:
-        exchange->respondError(404, error.code, error.message);
-        return;
-    case EngineError::Kind::Conflict:
-        exchange->respondError(409, error.code, error.message);
-        return;
     case EngineError::Kind::Unavailable:
         exchange->respondError(503, error.code, error.message,
             { { "Retry-After", error.retryAfterSecs > 0 ? QByteArray::number(error.retryAfterSecs) : "5" } });
         return;
     case EngineError::Kind::QueueFull:
-        exchange->respondError(503, error.code, error.message, { { "Retry-After", "1" } });
-        return;
     case EngineError::Kind::Storage:
         exchange->respondError(503, error.code, error.message, { { "Retry-After", "1" } });
+        return;
+    case EngineError::Kind::Forbidden:
+    case EngineError::Kind::NotFound:
+    case EngineError::Kind::Conflict:
+        exchange->respondError(httpStatus(error), error.code, error.message);
         return;
     }
     Q_UNREACHABLE();

@@ -12,6 +12,8 @@ namespace ApiReply {
 inline constexpr int ok = 200;
 inline constexpr int accepted = 202;
 
+// The HTTP status an engine error is answered with (400, 403, 404, 409 or 503).
+int httpStatus(const EngineError& error);
 void error(const HttpExchangePtr& exchange, const EngineError& error);
 void invalid(const HttpExchangePtr& exchange, const QString& field, const QString& message);
 // The request's body as a JSON object, or nullopt after answering 415/400.

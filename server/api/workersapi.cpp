@@ -82,15 +82,17 @@ QJsonObject leaseStatusJson(const LeaseStatus& status)
 // and its expiry.
 QByteArray grantsJson(const QList<LeaseGrant>& grants)
 {
-    QJsonArray leases;
-    for (const LeaseGrant& grant : grants) {
-        leases.append(QJsonObject {
-            { QStringLiteral("job"), QJsonDocument::fromJson(JobJson::job(grant.job)).object() },
-            { QStringLiteral("token"), grant.lease.token },
-            { QStringLiteral("expires_at"), grant.lease.expiresAt },
-        });
+    QByteArray out = QByteArrayLiteral("{\"leases\":[");
+    for (qsizetype i = 0; i < grants.size(); ++i) {
+        const LeaseGrant& grant = grants.at(i);
+        out += i ? ",{\"job\":" : "{\"job\":";
+        JobJson::appendJob(out, grant.job);
+        out += ",\"token\":";
+        JobJson::appendString(out, grant.lease.token);
+        out += ",\"expires_at\":" + QByteArray::number(grant.lease.expiresAt) + '}';
     }
-    return QJsonDocument(QJsonObject { { QStringLiteral("leases"), leases } }).toJson(QJsonDocument::Compact);
+    out += "]}";
+    return out;
 }
 
 // The engine names the lease's life "reserve_for"; the API's field is "reserve_for_ms".
@@ -137,11 +139,12 @@ std::optional<qint64> integer(const HttpExchangePtr& exchange, const QJsonObject
 }
 
 // The lease token every call on a leased job carries; nullopt after answering 400.
-std::optional<QString> token(const HttpExchangePtr& exchange, const QJsonObject& body)
+std::optional<QString> token(
+    const HttpExchangePtr& exchange, const QJsonObject& body, const QString& field = QStringLiteral("token"))
 {
     const QJsonValue value = body.value(QLatin1StringView("token"));
     if (!value.isString() || value.toString().isEmpty()) {
-        ApiReply::invalid(exchange, QStringLiteral("token"), QStringLiteral("must be the token the lease answer gave"));
+        ApiReply::invalid(exchange, field, QStringLiteral("must be the token the lease answer gave"));
         return std::nullopt;
     }
     return value.toString();
@@ -182,6 +185,62 @@ std::optional<QString> optionalString(const HttpExchangePtr& exchange, const QJs
     return value.toString();
 }
 
+// A worker's error object {"code", "message", "details"}; nullopt after answering 400.
+std::optional<WorkerFailure> workerFailure(
+    const HttpExchangePtr& exchange, const QJsonValue& value, const QString& field)
+{
+    if (!value.isObject()) {
+        ApiReply::invalid(exchange, field, QStringLiteral("must be an object {\"code\", \"message\", \"details\"}"));
+        return std::nullopt;
+    }
+    const QJsonObject error = value.toObject();
+    WorkerFailure failure;
+    const auto code = optionalString(exchange, error, QStringLiteral("code"));
+    if (!code)
+        return std::nullopt;
+    const auto message = optionalString(exchange, error, QStringLiteral("message"));
+    if (!message)
+        return std::nullopt;
+    const auto details = optionalString(exchange, error, QStringLiteral("details"));
+    if (!details)
+        return std::nullopt;
+    failure.code = *code;
+    failure.message = *message;
+    failure.details = *details;
+    return failure;
+}
+
+// One outcome of POST /leases/finish: the job's status after it, or why it was refused, with the
+// status the single-lease route would have answered.
+QByteArray finishedLeaseJson(JobId id, const EngineResult<Job>& result)
+{
+    QByteArray out = "{\"job_id\":\"" + QByteArray::number(id);
+    if (const auto* error = std::get_if<EngineError>(&result)) {
+        out += "\",\"error\":{\"status\":" + QByteArray::number(ApiReply::httpStatus(*error)) + ",\"code\":";
+        JobJson::appendString(out, error->code);
+        out += ",\"message\":";
+        JobJson::appendString(out, error->message);
+        out += "}}";
+    } else {
+        out += "\",\"status\":\"";
+        out += statusName(std::get<Job>(result).status);
+        out += "\"}";
+    }
+    return out;
+}
+
+QByteArray joinedLeases(const QList<QByteArray>& items)
+{
+    QByteArray out = QByteArrayLiteral("{\"leases\":[");
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        if (i)
+            out += ',';
+        out += items.at(i);
+    }
+    out += "]}";
+    return out;
+}
+
 } // namespace
 
 WorkersApi::WorkersApi(Engine* engine, QObject* context)
@@ -214,6 +273,8 @@ void WorkersApi::addRoutes(HttpRoutes& routes)
         [this](auto& e) { complete(e); });
     routes.add(Method::Post, QStringLiteral("/jobs/<arg>/lease/fail"), QStringLiteral("/jobs/{id}/lease/fail"),
         [this](auto& e) { fail(e); });
+    routes.add(Method::Post, QStringLiteral("/leases/finish"), QStringLiteral("/leases/finish"),
+        [this](auto& e) { finishMany(e); });
     routes.add(
         Method::Post, QStringLiteral("/jobs/<arg>/lease/expire"), QStringLiteral("/jobs/{id}/lease/expire"),
         [this](auto& e) { expire(e); }, HttpRoutes::Body::Any);
@@ -406,30 +467,90 @@ void WorkersApi::fail(const HttpExchangePtr& exchange)
     if (!call)
         return;
     const auto& [id, body, leaseToken] = *call;
-    const QJsonValue errorValue = body.value(QLatin1StringView("error"));
-    if (!errorValue.isObject())
-        return ApiReply::invalid(exchange, QStringLiteral("error"),
-            QStringLiteral("must be an object {\"code\", \"message\", \"details\"}"));
-    const QJsonObject error = errorValue.toObject();
-    WorkerFailure failure;
-    const auto code = optionalString(exchange, error, QStringLiteral("code"));
-    if (!code)
+    const auto failure = workerFailure(exchange, body.value(QLatin1StringView("error")), QStringLiteral("error"));
+    if (!failure)
         return;
-    const auto message = optionalString(exchange, error, QStringLiteral("message"));
-    if (!message)
-        return;
-    const auto details = optionalString(exchange, error, QStringLiteral("details"));
-    if (!details)
-        return;
-    failure.code = *code;
-    failure.message = *message;
-    failure.details = *details;
     exchange->defer(); // answered once the outcome is committed
-    m_engine->failLease(id, leaseToken, failure, m_context, [exchange](const EngineResult<Job>& r) {
+    m_engine->failLease(id, leaseToken, *failure, m_context, [exchange](const EngineResult<Job>& r) {
         if (const auto* error = std::get_if<EngineError>(&r))
             return answerError(exchange, *error);
         exchange->respond(ApiReply::ok, jsonContentType, JobJson::job(std::get<Job>(r)));
     });
+}
+
+void WorkersApi::finishMany(const HttpExchangePtr& exchange)
+{
+    const auto body = ApiReply::jsonBody(exchange);
+    if (!body)
+        return;
+    const QJsonValue leasesValue = body->value(QLatin1StringView("leases"));
+    const QJsonArray items = leasesValue.toArray();
+    if (!leasesValue.isArray() || items.isEmpty() || items.size() > Limits::maxLeaseBatch)
+        return ApiReply::invalid(exchange, QStringLiteral("leases"),
+            QStringLiteral("must be an array of 1 to %1 outcomes").arg(Limits::maxLeaseBatch));
+
+    // Every outcome is checked before any is acted on, so a malformed one changes nothing.
+    struct Outcome
+    {
+        JobId id = 0;
+        QString token;
+        std::optional<WorkerFailure> failure; // none: completed with `result`
+        QJsonValue result;
+    };
+    QList<Outcome> outcomes;
+    outcomes.reserve(items.size());
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        const QString field = QStringLiteral("leases[%1]").arg(i);
+        const QJsonObject item = items.at(i).toObject();
+        const QJsonValue idValue = item.value(QLatin1StringView("job_id"));
+        const auto id = idValue.isString()
+            ? ApiReply::digitsValue(idValue.toString(), std::numeric_limits<JobId>::max())
+            : std::nullopt;
+        if (!items.at(i).isObject() || !id)
+            return ApiReply::invalid(
+                exchange, field + QStringLiteral(".job_id"), QStringLiteral("must be the id of a leased job"));
+        Outcome outcome;
+        outcome.id = *id;
+        const auto leaseToken = token(exchange, item, field + QStringLiteral(".token"));
+        if (!leaseToken)
+            return;
+        outcome.token = *leaseToken;
+        const QJsonValue error = item.value(QLatin1StringView("error"));
+        if (!error.isUndefined()) {
+            if (item.contains(QLatin1StringView("result")))
+                return ApiReply::invalid(
+                    exchange, field, QStringLiteral("names a result and an error: an outcome is one or the other"));
+            outcome.failure = workerFailure(exchange, error, field + QStringLiteral(".error"));
+            if (!outcome.failure)
+                return;
+        } else {
+            outcome.result = item.value(QLatin1StringView("result"));
+        }
+        outcomes.append(std::move(outcome));
+    }
+
+    // The outcomes reach the store together, so one commit serves them all; the answer waits for
+    // the last and lists each outcome in the order given.
+    struct Answers
+    {
+        HttpExchangePtr exchange;
+        QList<QByteArray> items;
+        qsizetype pending = 0;
+    };
+    auto answers = std::make_shared<Answers>(Answers { exchange, QList<QByteArray>(outcomes.size()), outcomes.size() });
+    exchange->defer();
+    for (qsizetype i = 0; i < outcomes.size(); ++i) {
+        const Outcome& outcome = outcomes.at(i);
+        auto recorded = [answers, i, id = outcome.id](const EngineResult<Job>& r) {
+            answers->items[i] = finishedLeaseJson(id, r);
+            if (--answers->pending == 0)
+                answers->exchange->respond(ApiReply::ok, jsonContentType, joinedLeases(answers->items));
+        };
+        if (outcome.failure)
+            m_engine->failLease(outcome.id, outcome.token, *outcome.failure, m_context, std::move(recorded));
+        else
+            m_engine->completeLease(outcome.id, outcome.token, outcome.result, m_context, std::move(recorded));
+    }
 }
 
 void WorkersApi::expire(const HttpExchangePtr& exchange)

@@ -10,9 +10,9 @@ class QObject;
 class QTimer;
 
 // The HTTP worker API: external workers register, beat, lease jobs (long poll), extend, report
-// progress, and complete or fail their leases; GET /workers lists them with their leases (never
-// the tokens); an operator may expire a lease now. Handlers run on the HTTP thread; answers that wait (a lease's
-// wait_ms, the commit of an outcome) are deferred and come back on `context`, which lives on that thread.
+// progress, and complete or fail their leases (one by one, or many in one call); GET /workers lists them with their
+// leases (never the tokens); an operator may expire a lease now. Handlers run on the HTTP thread; answers that wait (a
+// lease's wait_ms, the commit of an outcome) are deferred and come back on `context`, which lives on that thread.
 class WorkersApi
 {
 public:
@@ -33,6 +33,7 @@ private:
     void progress(const HttpExchangePtr& exchange);
     void complete(const HttpExchangePtr& exchange);
     void fail(const HttpExchangePtr& exchange);
+    void finishMany(const HttpExchangePtr& exchange); // complete or fail many leases in one call
     void expire(const HttpExchangePtr& exchange);
 
     struct LeasePoll
