@@ -257,12 +257,22 @@ ContinueCheck HttpRoutes::continueCheck() const
 
 bool HttpRoutes::registerWith(QHttpServer& server) const
 {
-    // Rules are tried in the order they were added; the first whose method and path match wins.
+    // QHttpServer tries rules in the order they were registered, running each one's regular
+    // expression on a fresh copy of the path, until one matches. Literal paths go first, in the
+    // order they were added (the hot POST /jobs is tried first), then those with an <arg>, in
+    // theirs: a literal path wins over a pattern that would match it too.
     // Captures must be copyable for 6.4.2's std::function, hence the shared table.
     const std::shared_ptr<const Shared> shared = m_shared;
+    std::vector<const Route*> ordered;
+    for (const bool literal : { true, false }) {
+        for (const Route& route : shared->routes) {
+            if (route.pattern.contains(QLatin1String("<arg>")) != literal)
+                ordered.push_back(&route);
+        }
+    }
     bool ok = true;
-    for (const Route& route : shared->routes) {
-        const Route* r = &route;
+    for (const Route* r : ordered) {
+        const Route& route = *r;
         if (route.pattern.contains(QLatin1String("<arg>"))) {
             ok &= server.route(route.pattern, route.methods,
                 [shared, r](const QString& arg, const QHttpServerRequest& request, QHttpServerResponder&& responder) {
