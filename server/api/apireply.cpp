@@ -84,7 +84,9 @@ std::optional<QString> jsonContentTypeProblem(QByteArrayView contentType)
 
 bool hasJsonContentType(const HttpExchangePtr& exchange)
 {
-    if (const std::optional<QString> problem = jsonContentTypeProblem(exchange->header("content-type"))) {
+    QByteArray joined;
+    if (const std::optional<QString> problem
+        = jsonContentTypeProblem(exchange->guardedHeader("content-type", &joined))) {
         exchange->respondError(415, QStringLiteral("unsupported_media_type"), *problem);
         return false;
     }

@@ -66,6 +66,14 @@ QByteArray HttpExchange::header(const QByteArray& name) const
     return m_request ? m_request->value(name) : QByteArray();
 }
 
+QByteArrayView HttpExchange::guardedHeader(QByteArrayView name, QByteArray* joined) const
+{
+    Q_ASSERT_X(m_request, "HttpExchange::guardedHeader", "read after the handler returned or deferred");
+    if (!m_request || !isConnected())
+        return {};
+    return m_channel->connection()->currentHead().header(name, joined);
+}
+
 QList<QPair<QByteArray, QByteArray>> HttpExchange::headers() const
 {
     Q_ASSERT_X(m_request, "HttpExchange::headers", "read after the handler returned or deferred");

@@ -50,6 +50,10 @@ public:
     // Any case; the values of a repeated field joined by ", ". Only until the handler returns or
     // defers: QHttpServer reuses its request object for the connection's next request.
     QByteArray header(const QByteArray& name) const;
+    // The same field as the guard framed it, a view into its head (or into `*joined` for a
+    // repeated field); empty once the client left. For the checks of every request (Host,
+    // Origin, the token, Content-Type): QHttpServerRequest::value() allocates per lookup.
+    QByteArrayView guardedHeader(QByteArrayView name, QByteArray* joined) const;
     // Every header field as received, in order; the same lifetime as header().
     QList<QPair<QByteArray, QByteArray>> headers() const;
     // The request target's query, as received (empty without one).

@@ -129,19 +129,26 @@ std::optional<HttpPolicy::Refusal> HttpPolicy::refuseToken(QByteArrayView author
 
 bool HttpPolicy::admit(HttpExchange& exchange, bool preflight) const
 {
-    const QByteArray host = exchange.header("host");
-    const QByteArray origin = exchange.header("origin");
+    if (!exchange.isConnected()) {
+        exchange.dropConnection(); // nobody to answer
+        return false;
+    }
+    QByteArray joinedHost;
+    QByteArray joinedOrigin;
+    QByteArray joinedAuthorization;
+    const QByteArrayView host = exchange.guardedHeader("host", &joinedHost);
+    const QByteArrayView origin = exchange.guardedHeader("origin", &joinedOrigin);
     std::optional<Refusal> refusal = refuseHost(host);
     if (!refusal)
         refusal = refuseOrigin(origin, host);
     // Browsers send no credentials on a CORS preflight, so it cannot need the token.
     if (!refusal && !preflight)
-        refusal = refuseToken(exchange.header("authorization"));
+        refusal = refuseToken(exchange.guardedHeader("authorization", &joinedAuthorization));
     if (refusal) {
         exchange.respondError(refusal->status, refusal->code, refusal->message, refusal->headers);
         return false;
     }
     if (!origin.isEmpty())
-        exchange.setCorsOrigin(origin);
+        exchange.setCorsOrigin(origin.toByteArray());
     return true;
 }
