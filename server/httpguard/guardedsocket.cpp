@@ -9,6 +9,8 @@
 
 #include <QDeadlineTimer>
 
+#include <cstring>
+
 #ifdef Q_OS_WIN
 #include <winsock2.h>
 #else
@@ -231,8 +233,13 @@ const RequestHead& GuardedSocket::currentHead() const
 
 void GuardedSocket::appendAnswerBytes(const char* data, qint64 size)
 {
-    if (m_mode == Mode::Serving && state() == ConnectedState)
-        m_output.append(data, size);
+    if (m_mode != Mode::Serving || state() != ConnectedState || size <= 0)
+        return;
+    // The responder writes an answer in about twenty pieces, and QByteArray::append() goes
+    // through insert() in Qt 6.4; the output keeps its capacity from one pass to the next.
+    const qsizetype at = m_output.size();
+    m_output.resize(at + qsizetype(size));
+    std::memcpy(m_output.data() + at, data, size_t(size));
 }
 
 void GuardedSocket::answered(bool close, qsizetype bodySize)
