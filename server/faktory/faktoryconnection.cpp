@@ -353,7 +353,7 @@ void FaktoryConnection::fetch(const FaktoryCommand& command)
               }
               const QString jid = FaktoryJob::jid(grant.job);
               service->leases().put(jid, { grant.job.id, grant.lease.token, grant.lease.workerId, grant.job.attempts });
-              self->answered(Resp::bulk(json(FaktoryJob::toFetched(grant.job))));
+              self->answered(Resp::bulk(FaktoryJob::fetchedJson(grant.job)));
           });
 }
 

@@ -1,6 +1,7 @@
 #include "faktoryjob.h"
 
 #include "defaultlimits.h"
+#include "jobjson.h"
 #include "jobspecfields.h"
 
 #include <QDateTime>
@@ -133,37 +134,52 @@ QString jid(const Job& job)
     return job.idempotencyKey.isEmpty() ? QStringLiteral("queuelab-%1").arg(job.id) : job.idempotencyKey;
 }
 
-QJsonObject toFetched(const Job& job)
+QByteArray fetchedJson(const Job& job)
 {
-    QJsonObject object;
-    object.insert(QLatin1StringView("jid"), jid(job));
-    object.insert(QLatin1StringView("jobtype"), job.type);
+    // Written as text, as JobJson writes a job for the HTTP API: a QJsonObject built and then
+    // serialised cost a third of a FETCH.
+    QByteArray out;
+    out.reserve(256);
+    out += "{\"jid\":";
+    JobJson::appendString(out, jid(job));
+    out += ",\"jobtype\":";
+    JobJson::appendString(out, job.type);
+    out += ",\"args\":";
     const QJsonObject wrapped = job.payload.toObject();
     if (job.payload.isArray()) {
-        object.insert(QLatin1StringView("args"), job.payload);
+        JobJson::appendValue(out, job.payload);
     } else if (job.payload.isObject() && wrapped.value(QLatin1StringView("args")).isArray()) {
-        object.insert(QLatin1StringView("args"), wrapped.value(QLatin1StringView("args")));
-        if (wrapped.contains(QLatin1StringView("custom")))
-            object.insert(QLatin1StringView("custom"), wrapped.value(QLatin1StringView("custom")));
+        JobJson::appendValue(out, wrapped.value(QLatin1StringView("args")));
+        if (wrapped.contains(QLatin1StringView("custom"))) {
+            out += ",\"custom\":";
+            JobJson::appendValue(out, wrapped.value(QLatin1StringView("custom")));
+        }
+    } else if (job.payload.isNull() || job.payload.isUndefined()) {
+        out += "[]";
     } else {
-        object.insert(QLatin1StringView("args"), job.payload.isNull() ? QJsonArray() : QJsonArray { job.payload });
+        JobJson::appendValue(out, QJsonArray { job.payload });
     }
-    object.insert(QLatin1StringView("queue"), job.queue);
-    object.insert(QLatin1StringView("priority"), job.priority);
-    object.insert(QLatin1StringView("retry"), job.maxAttempts - 1);
-    object.insert(QLatin1StringView("reserve_for"), job.timeoutMs > 0 ? job.timeoutMs / 1000 : defaultReserveForSecs);
-    object.insert(QLatin1StringView("created_at"), formatTimestamp(job.createdAt));
+    out += ",\"queue\":";
+    JobJson::appendString(out, job.queue);
+    out += ",\"priority\":" + QByteArray::number(job.priority);
+    out += ",\"retry\":" + QByteArray::number(job.maxAttempts - 1);
+    out += ",\"reserve_for\":"
+        + QByteArray::number(job.timeoutMs > 0 ? job.timeoutMs / 1000 : qint64(defaultReserveForSecs));
+    out += ",\"created_at\":";
+    JobJson::appendTimestamp(out, job.createdAt);
     if (!job.history.isEmpty() && job.history.constLast().error) {
         const JobAttempt& last = job.history.constLast();
-        object.insert(QLatin1StringView("failure"),
-            QJsonObject {
-                { QStringLiteral("retry_count"), int(job.history.size()) },
-                { QStringLiteral("failed_at"), formatTimestamp(last.finishedAt) },
-                { QStringLiteral("errtype"), last.error->code },
-                { QStringLiteral("message"), last.error->message },
-            });
+        out += ",\"failure\":{\"retry_count\":" + QByteArray::number(job.history.size());
+        out += ",\"failed_at\":";
+        JobJson::appendTimestamp(out, last.finishedAt);
+        out += ",\"errtype\":";
+        JobJson::appendString(out, last.error->code);
+        out += ",\"message\":";
+        JobJson::appendString(out, last.error->message);
+        out += '}';
     }
-    return object;
+    out += '}';
+    return out;
 }
 
 } // namespace FaktoryJob

@@ -49,7 +49,7 @@ qint64 retryDelayMs(int retryCount);
 
 // The jid a Faktory worker sees for this job.
 QString jid(const Job& job);
-// The job as FETCH hands it to a worker.
-QJsonObject toFetched(const Job& job);
+// The job as FETCH hands it to a worker, as JSON text.
+QByteArray fetchedJson(const Job& job);
 
 } // namespace FaktoryJob
