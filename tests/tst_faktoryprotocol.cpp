@@ -293,6 +293,34 @@ private Q_SLOTS:
         QVERIFY(!jobByJid(u"jid-bad"_s));
     }
 
+    void aLargePushBatchIsStoredWholeAndAnsweredOnce()
+    {
+        // More jobs than the engine takes from one PUSHB at a time, refused ones among them: the
+        // one answer names exactly those, and every other job is stored.
+        FaktoryClient client;
+        connectProducer(client);
+        QJsonArray jobs;
+        QStringList refused;
+        for (int i = 0; i < 350; ++i) {
+            QJsonObject pushed = job(u"jid-large-%1"_s.arg(i));
+            if (i % 97 == 5) {
+                pushed.insert(u"retry"_s, 1000);
+                refused.append(u"jid-large-%1"_s.arg(i));
+            }
+            jobs.append(pushed);
+        }
+        const auto reply = client.command("PUSHB " + QJsonDocument(jobs).toJson(QJsonDocument::Compact));
+        QCOMPARE(reply.kind, '$');
+        QStringList answered = reply.json().keys();
+        answered.sort();
+        refused.sort();
+        QCOMPARE(answered, refused);
+        for (int i = 0; i < 350; ++i)
+            QCOMPARE(bool(jobByJid(u"jid-large-%1"_s.arg(i))), !refused.contains(u"jid-large-%1"_s.arg(i)));
+        // The connection goes on with the next command.
+        QCOMPARE(client.command(line("PUSH", job(u"jid-after-large"_s))).kind, '+');
+    }
+
     void invalidJobsAreRefusedAndTheConnectionStays_data()
     {
         QTest::addColumn<QJsonObject>("pushed");

@@ -17,6 +17,9 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
+// A PUSHB's jobs go to the engine this many at a time (see pushBatch()).
+constexpr qsizetype pushChunkJobs = 100;
+
 inline constexpr qint64 fetchWaitMs = 2000; // the protocol's FETCH blocks up to 2 s
 
 QByteArray engineError(const EngineError& error)
@@ -262,52 +265,74 @@ void FaktoryConnection::pushBatch(const FaktoryCommand& command)
     if (jobs.size() > Limits::maxBatchJobs)
         return send(Resp::error(QStringLiteral("PUSHB takes at most %1 jobs").arg(Limits::maxBatchJobs).toUtf8()));
 
-    // The answer maps each refused jid to why; the rest are pushed together.
-    QJsonObject rejected;
+    // The answer maps each refused jid to why. The rest go to the engine in chunks as they are
+    // read, so that the store commits the first while the listener reads the others: PUSHB is
+    // not all-or-nothing (Faktory pushes each job on its own), and the answer waits for all.
+    struct Push
+    {
+        QPointer<FaktoryConnection> connection;
+        QJsonObject rejected;
+        int chunksInFlight = 0;
+        bool allSubmitted = false;
+    };
+    auto push = std::make_shared<Push>();
+    push->connection = this;
+    const auto answerIfDone = [](const std::shared_ptr<Push>& p) {
+        if (p->allSubmitted && p->chunksInFlight == 0 && p->connection)
+            p->connection->answered(Resp::bulk(json(p->rejected)));
+    };
+    const std::weak_ptr<PostedCalls> posted = m_service->posted();
     QList<JobSpec> specs;
     QStringList jids;
+    const auto submitChunk = [&] {
+        if (specs.isEmpty())
+            return;
+        ++push->chunksInFlight;
+        const auto onDurable = [push, posted, jids, answerIfDone](const QString& error) {
+            if (const auto calls = posted.lock()) {
+                calls->post([push, error, jids, answerIfDone] {
+                    for (const QString& jid : jids) {
+                        if (!error.isEmpty())
+                            push->rejected.insert(jid, QString(QStringLiteral("storage_failed: ") + error));
+                    }
+                    --push->chunksInFlight;
+                    answerIfDone(push);
+                });
+            }
+        };
+        const auto submitted = m_service->engine()->submit(specs, onDurable, true);
+        if (const auto* error = std::get_if<EngineError>(&submitted)) {
+            --push->chunksInFlight;
+            for (const QString& jid : std::as_const(jids))
+                push->rejected.insert(jid, QString(error->code + QStringLiteral(": ") + error->message));
+        }
+        specs.clear();
+        jids.clear();
+    };
+
+    answerLater();
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const QJsonValue& value : jobs) {
         auto pushed = FaktoryJob::fromPush(value.toObject(), now);
         if (auto* refused = std::get_if<FaktoryJob::Rejected>(&pushed)) {
-            rejected.insert(
+            push->rejected.insert(
                 refused->jid, value.isObject() ? refused->message : QStringLiteral("a job must be an object"));
             continue;
         }
         auto& job = std::get<FaktoryJob::Pushed>(pushed);
         const QString problem = m_service->acceptType(job.spec.type);
         if (!problem.isEmpty()) {
-            rejected.insert(job.jid, problem);
+            push->rejected.insert(job.jid, problem);
             continue;
         }
         jids.append(job.jid);
         specs.append(std::move(job.spec));
+        if (specs.size() == pushChunkJobs)
+            submitChunk();
     }
-    if (specs.isEmpty())
-        return send(Resp::bulk(json(rejected)));
-
-    QPointer<FaktoryConnection> self(this);
-    const std::weak_ptr<PostedCalls> posted = m_service->posted();
-    const auto onDurable = [self, posted, rejected, jids](const QString& error) {
-        if (const auto calls = posted.lock()) {
-            calls->post([self, error, rejected, jids]() mutable {
-                if (!self)
-                    return;
-                for (const QString& jid : jids) {
-                    if (!error.isEmpty())
-                        rejected.insert(jid, QString(QStringLiteral("storage_failed: ") + error));
-                }
-                self->answered(Resp::bulk(json(rejected)));
-            });
-        }
-    };
-    answerLater();
-    const auto submitted = m_service->engine()->submit(specs, onDurable, true);
-    if (const auto* error = std::get_if<EngineError>(&submitted)) {
-        for (const QString& jid : std::as_const(jids))
-            rejected.insert(jid, QString(error->code + QStringLiteral(": ") + error->message));
-        answered(Resp::bulk(json(rejected)));
-    }
+    submitChunk();
+    push->allSubmitted = true;
+    answerIfDone(push);
 }
 
 void FaktoryConnection::fetch(const FaktoryCommand& command)
