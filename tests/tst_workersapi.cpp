@@ -235,9 +235,8 @@ private Q_SLOTS:
             { { QStringLiteral("max"), 3 }, { QStringLiteral("wait_ms"), 5000 } }));
         QCOMPARE(leases.size(), 3);
         const auto tokenOf = [&](int i) { return leases.at(i).toObject().value(u"token"_s).toString(); };
-        const auto idOf = [&](int i) {
-            return leases.at(i).toObject().value(u"job"_s).toObject().value(u"id"_s).toString();
-        };
+        const auto idOf
+            = [&](int i) { return leases.at(i).toObject().value(u"job"_s).toObject().value(u"id"_s).toString(); };
 
         // A malformed outcome anywhere in the list changes nothing.
         HttpResult result = m_http.postJson(QStringLiteral("/leases/finish"),
@@ -245,7 +244,8 @@ private Q_SLOTS:
                 QJsonArray { QJsonObject { { u"job_id"_s, idOf(0) }, { u"token"_s, tokenOf(0) } },
                     QJsonObject { { u"job_id"_s, idOf(1) } } } } });
         QCOMPARE(result.status, 400);
-        QVERIFY2(result.errorMessage().startsWith(QStringLiteral("leases[1].token")), qPrintable(result.errorMessage()));
+        QVERIFY2(
+            result.errorMessage().startsWith(QStringLiteral("leases[1].token")), qPrintable(result.errorMessage()));
         QCOMPARE(m_engine->workerCounts().leases, 3);
         result = m_http.postJson(QStringLiteral("/leases/finish"), { { u"leases"_s, QJsonArray {} } });
         QCOMPARE(result.status, 400);
