@@ -319,12 +319,22 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(engine->state(), EngineState::Stopped, 2000);
         QVERIFY(timer.elapsed() >= 150);
         QCOMPARE(statusOf(*engine, running.id), JobStatus::Queued);
-        QCOMPARE(engine->job(running.id)->attempts, 0);
+        // The cut-off attempt stays in its history, and leaves it its attempts.
+        const Job cut = engine->job(running.id).value();
+        QCOMPARE(cut.attempts, 1);
+        QCOMPARE(cut.maxAttempts, running.maxAttempts + 1);
+        QCOMPARE(cut.history.size(), 1);
+        QCOMPARE(cut.history.first().number, 1);
+        QCOMPARE(cut.history.first().error.value().code, QStringLiteral("interrupted"));
+        QVERIFY(cut.history.first().startedAt > 0);
+        QVERIFY(cut.history.first().finishedAt >= cut.history.first().startedAt);
+        QVERIFY(!cut.error);
+        QCOMPARE(cut.startedAt, 0);
         QCOMPARE(statusOf(*engine, queued.id), JobStatus::Queued);
 
         engine->start(); // the kept queue runs on the next start, in its order
         QTRY_COMPARE(statusOf(*engine, running.id), JobStatus::Running);
-        QCOMPARE(engine->job(running.id)->attempts, 1);
+        QCOMPARE(engine->job(running.id)->attempts, 2);
         engine->cancel(running.id);
         QTRY_COMPARE(statusOf(*engine, queued.id), JobStatus::Succeeded);
     }

@@ -27,6 +27,7 @@ const QList<std::pair<E, const char*>> allEvents {
     { E::InterruptedWithAttemptsLeft, "interrupted, attempts left" },
     { E::Interrupted, "interrupted" },
     { E::DrainCutOff, "drain cut-off" },
+    { E::Return, "return" },
     { E::Disable, "disable" },
 };
 
@@ -52,6 +53,7 @@ const std::map<std::pair<std::optional<S>, E>, S> allowed {
     { { S::Running, E::InterruptedWithAttemptsLeft }, S::Queued },
     { { S::Running, E::Interrupted }, S::Failed },
     { { S::Running, E::DrainCutOff }, S::Queued },
+    { { S::Running, E::Return }, S::Queued },
     { { S::Running, E::Disable }, S::Failed },
     { { S::Failed, E::Retry }, S::Queued },
     { { S::Cancelled, E::Retry }, S::Queued },
@@ -183,25 +185,38 @@ private Q_SLOTS:
         QTest::addColumn<bool>("failed");
         QTest::addColumn<S>("status");
         QTest::addColumn<QString>("errorCode"); // empty: none
+        QTest::addColumn<QString>("attemptCode"); // the kept attempt's error code; empty: none
+        QTest::addColumn<int>("maxAttemptsAfter");
         QTest::addColumn<int>("attempts");
         QTest::addColumn<int>("history");
         QTest::addColumn<bool>("finished");
 
         using R = AttemptEnd::Reason;
         const QString none;
-        QTest::newRow("succeed") << 1 << int(R::Finished) << false << S::Succeeded << none << 1 << 1 << true;
+        const QString boom = QStringLiteral("boom");
+        const QString timeout = QStringLiteral("timeout");
+        const QString cancelled = QStringLiteral("cancelled");
+        QTest::newRow("succeed") << 1 << int(R::Finished) << false << S::Succeeded << none << none << 1 << 1 << 1
+                                 << true;
         QTest::newRow("fail, attempts left")
-            << 3 << int(R::Finished) << true << S::Scheduled << QStringLiteral("boom") << 1 << 1 << false;
-        QTest::newRow("fail") << 1 << int(R::Finished) << true << S::Failed << QStringLiteral("boom") << 1 << 1 << true;
+            << 3 << int(R::Finished) << true << S::Scheduled << boom << boom << 3 << 1 << 1 << false;
+        QTest::newRow("fail") << 1 << int(R::Finished) << true << S::Failed << boom << boom << 1 << 1 << 1 << true;
         QTest::newRow("time out, attempts left")
-            << 2 << int(R::TimedOut) << false << S::Scheduled << QStringLiteral("timeout") << 1 << 1 << false;
-        QTest::newRow("time out") << 1 << int(R::TimedOut) << false << S::Failed << QStringLiteral("timeout") << 1 << 1
+            << 2 << int(R::TimedOut) << false << S::Scheduled << timeout << timeout << 2 << 1 << 1 << false;
+        QTest::newRow("time out") << 1 << int(R::TimedOut) << false << S::Failed << timeout << timeout << 1 << 1 << 1
                                   << true;
         QTest::newRow("cancel, attempts left")
-            << 3 << int(R::Cancelled) << false << S::Cancelled << QStringLiteral("cancelled") << 1 << 1 << true;
+            << 3 << int(R::Cancelled) << false << S::Cancelled << cancelled << cancelled << 3 << 1 << 1 << true;
         QTest::newRow("cancel after a failure")
-            << 3 << int(R::Cancelled) << true << S::Cancelled << QStringLiteral("cancelled") << 1 << 1 << true;
-        QTest::newRow("drain cut-off") << 1 << int(R::DrainCutOff) << false << S::Queued << none << 0 << 0 << false;
+            << 3 << int(R::Cancelled) << true << S::Cancelled << cancelled << cancelled << 3 << 1 << 1 << true;
+        // Kept in the history, but it leaves the job as many attempts as it had.
+        QTest::newRow("drain cut-off, last attempt") << 1 << int(R::DrainCutOff) << false << S::Queued << none
+                                                     << QStringLiteral("interrupted") << 2 << 1 << 1 << false;
+        QTest::newRow("drain cut-off, attempts left") << 3 << int(R::DrainCutOff) << false << S::Queued << none
+                                                      << QStringLiteral("interrupted") << 4 << 1 << 1 << false;
+        // A lease never delivered: as if never leased.
+        QTest::newRow("returned") << 1 << int(R::Returned) << false << S::Queued << none << none << 1 << 0 << 0
+                                  << false;
     }
     void endAttempt()
     {
@@ -210,6 +225,8 @@ private Q_SLOTS:
         QFETCH(bool, failed);
         QFETCH(S, status);
         QFETCH(QString, errorCode);
+        QFETCH(QString, attemptCode);
+        QFETCH(int, maxAttemptsAfter);
         QFETCH(int, attempts);
         QFETCH(int, history);
         QFETCH(bool, finished);
@@ -227,6 +244,7 @@ private Q_SLOTS:
         QCOMPARE(job.status, status);
         QCOMPARE(text(lifecycle.counts()), text(countsOf({ job })));
         QCOMPARE(job.attempts, attempts);
+        QCOMPARE(job.maxAttempts, maxAttemptsAfter);
         QCOMPARE(job.history.size(), history);
         QCOMPARE(job.error ? job.error->code : QString(), errorCode);
         QVERIFY(job.worker.isEmpty());
@@ -237,9 +255,13 @@ private Q_SLOTS:
             QCOMPARE(attempt.startedAt, t0 + 10);
             QCOMPARE(attempt.finishedAt, t);
             QCOMPARE(attempt.worker, QStringLiteral("worker-1"));
-            QCOMPARE(attempt.error ? attempt.error->code : QString(), errorCode);
+            QCOMPARE(attempt.error ? attempt.error->code : QString(), attemptCode);
         } else {
-            QCOMPARE(job.startedAt, 0); // the cut-off attempt leaves no trace
+            QCOMPARE(job.startedAt, 0); // the returned lease leaves no trace
+        }
+        if (status == S::Queued) {
+            QCOMPARE(job.startedAt, 0);
+            QCOMPARE(job.progress, 0.0);
         }
         if (status == S::Scheduled) {
             // The first retry waits the base delay, +-20%.

@@ -595,7 +595,12 @@ private Q_SLOTS:
         QTRY_COMPARE(m_engine->state(), EngineState::Stopped);
         const Job back = m_engine->job(job.id).value();
         QCOMPARE(back.status, JobStatus::Queued);
-        QCOMPARE(back.attempts, 0); // the cut-off attempt does not count
+        // The cut-off attempt is in its history, with the worker that held it, and uses none up.
+        QCOMPARE(back.attempts, 1);
+        QCOMPARE(back.maxAttempts, job.maxAttempts + 1);
+        QCOMPARE(back.history.size(), 1);
+        QCOMPARE(back.history.first().error.value().code, QStringLiteral("interrupted"));
+        QCOMPARE(back.history.first().worker, QStringLiteral("w1"));
         QVERIFY(back.worker.isEmpty());
         QVERIFY(isError(complete(grant), "lease_lost"));
         m_engine->start();

@@ -155,7 +155,7 @@ void EngineCore::runAttempt(int slot, JobId id, QMutexLocker<SpinningMutex>& loc
     lock.relock();
     m_slots[slot] = WorkerStatus { slot, false, 0, {}, 0, 0.0 };
     --m_running;
-    finishAttempt(id, outcome, token->stopReason());
+    finishAttempt(id, outcome, AttemptEnd::stoppedBy(token->stopReason()));
     maybeStoppedLocked();
 }
 
@@ -171,7 +171,7 @@ void EngineCore::startDeferred(int slot, const DeferredJobHandler& handler, cons
     handler.start(job, token, [this, id = job.id, token](const JobOutcome& outcome) {
         QMutexLocker finishLock(&m_mutex);
         --m_deferredRunning;
-        finishAttempt(id, outcome, token->stopReason());
+        finishAttempt(id, outcome, AttemptEnd::stoppedBy(token->stopReason()));
         maybeStoppedLocked();
         if (m_deferredRunning == 0)
             m_deferredDone.wakeAll();

@@ -271,7 +271,7 @@ void EngineCore::runDueJobs()
         m_timers->wakeLongPollsAt(next.longPollDeadline);
 }
 
-void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState)
+void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, AttemptEnd::Reason reason, Job* finalState)
 {
     ActiveJob& active = m_active[id];
     Job& job = active.job;
@@ -279,25 +279,13 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
     m_queue.finishedRunning(job.queue);
     const qint64 t = now();
 
-    AttemptEnd end { AttemptEnd::Reason::Finished, outcome.error, outcome.result, outcome.retryInMs };
-    switch (reason) {
-    case CancelToken::Reason::None:
-        break;
-    case CancelToken::Reason::Cancelled:
-        end.reason = AttemptEnd::Reason::Cancelled;
-        break;
-    case CancelToken::Reason::TimedOut:
-        end.reason = AttemptEnd::Reason::TimedOut;
-        break;
-    case CancelToken::Reason::Shutdown:
-        end.reason = AttemptEnd::Reason::DrainCutOff;
-        break;
-    }
-    if (end.reason != AttemptEnd::Reason::DrainCutOff)
+    const AttemptEnd end { reason, outcome.error, outcome.result, outcome.retryInMs };
+    const bool ran = reason != AttemptEnd::Reason::DrainCutOff && reason != AttemptEnd::Reason::Returned;
+    if (ran)
         m_throughput.record(t, job.startedAt - std::max(job.createdAt, job.runAt), t - job.startedAt);
 
     const JobStatus status = m_lifecycle.endAttempt(job, end, t);
-    if (end.reason != AttemptEnd::Reason::DrainCutOff && !job.history.isEmpty())
+    if (reason != AttemptEnd::Reason::Returned && !job.history.isEmpty())
         job.history.last().delivery = outcome.delivery; // the attempt's HTTP exchange (http jobs)
     if (finalState)
         *finalState = job;
@@ -308,7 +296,7 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, CancelToken:
     if (status == JobStatus::Scheduled)
         scheduleLocked(job); // a retry after its backoff
     else
-        m_queue.push(job.queue, job.priority, job.id, active.external); // cut off by the drain deadline
+        m_queue.push(job.queue, job.priority, job.id, active.external); // cut off by a stop, or returned
     m_store->update(job);
     changedLocked(job);
 }

@@ -136,7 +136,7 @@ private:
 
     QString disabledReason(const QString& type) const; // empty: the type may run
     // `finalState`: the job after the attempt, when the caller needs it (a lease's answer).
-    void finishAttempt(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState = nullptr);
+    void finishAttempt(JobId id, const JobOutcome& outcome, AttemptEnd::Reason reason, Job* finalState = nullptr);
     void finishJobLocked(ActiveJob& active);
     Job cancelWaitingLocked(ActiveJob& active); // a queued or scheduled job
     Job reviveLocked(const Job& finished); // runs a failed or cancelled job again
@@ -167,7 +167,7 @@ private:
     void finishLease(
         JobId id, const QString& token, const JobOutcome& outcome, QObject* context, Engine::FinishCallback callback);
     void serveLeaseWaitersLocked();
-    void endLeaseLocked(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState = nullptr);
+    void endLeaseLocked(JobId id, const JobOutcome& outcome, AttemptEnd::Reason reason, Job* finalState = nullptr);
     // `fault`: the id of the fault that expired it, if one did.
     void expireLeaseLocked(JobId id, const QString& why, Job* finalState = nullptr, const QString& fault = {});
     void revokeLeasesLocked(); // the drain deadline: leased jobs go back to the queue

@@ -4,6 +4,21 @@
 
 #include <algorithm>
 
+AttemptEnd::Reason AttemptEnd::stoppedBy(CancelToken::Reason reason)
+{
+    switch (reason) {
+    case CancelToken::Reason::None:
+        break;
+    case CancelToken::Reason::Cancelled:
+        return Reason::Cancelled;
+    case CancelToken::Reason::TimedOut:
+        return Reason::TimedOut;
+    case CancelToken::Reason::Shutdown:
+        return Reason::DrainCutOff;
+    }
+    return Reason::Finished;
+}
+
 JobLifecycle::JobLifecycle(RetryPolicy retry)
     : m_retry(retry)
 { }
@@ -46,6 +61,7 @@ std::optional<JobStatus> JobLifecycle::target(std::optional<JobStatus> from, Job
         return status == S::Failed || status == S::Cancelled ? std::optional(S::Queued) : std::nullopt;
     case JobEvent::InterruptedWithAttemptsLeft:
     case JobEvent::DrainCutOff:
+    case JobEvent::Return:
         return running ? std::optional(S::Queued) : std::nullopt;
     case JobEvent::Interrupted:
         return running ? std::optional(S::Failed) : std::nullopt;
@@ -95,9 +111,22 @@ void JobLifecycle::start(Job& job, qint64 now, const QString& worker)
 
 JobStatus JobLifecycle::endAttempt(Job& job, const AttemptEnd& end, qint64 now)
 {
-    if (end.reason == AttemptEnd::Reason::DrainCutOff) {
-        move(job, JobEvent::DrainCutOff);
+    if (end.reason == AttemptEnd::Reason::Returned) {
+        move(job, JobEvent::Return);
         --job.attempts;
+        job.startedAt = 0;
+        job.progress = 0;
+        job.worker.clear();
+        return job.status;
+    }
+    if (end.reason == AttemptEnd::Reason::DrainCutOff) {
+        // Kept in the history, so that the job explains where its run went; but the stop was
+        // the user's, not the job's: one more attempt makes up for it.
+        job.history.append(JobAttempt { job.attempts, job.startedAt, now,
+            JobError { QStringLiteral("interrupted"), QStringLiteral("cut off by a stop past its drain deadline") },
+            job.worker });
+        move(job, JobEvent::DrainCutOff);
+        job.maxAttempts = std::max(job.maxAttempts, job.attempts) + 1;
         job.startedAt = 0;
         job.progress = 0;
         job.worker.clear();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "canceltoken.h"
 #include "job.h"
 #include "jobquery.h"
 
@@ -21,14 +22,22 @@ enum class JobEvent {
     Retry, // a failed or cancelled job is run again by request
     InterruptedWithAttemptsLeft, // found running at start-up: that attempt is lost, it waits again
     Interrupted, // found running at start-up, and that was its last attempt
-    DrainCutOff, // stopped past the drain deadline: the attempt does not count, the job waits again
+    DrainCutOff, // stopped past the drain deadline: the attempt stays in its history, uncounted; it waits again
+    Return, // a lease whose answer never reached its worker: as if never leased, it waits again
     Disable, // found at start-up with a type this server refuses to run (an exec job)
 };
 
 // How a running attempt ended, as told by its handler or its external worker.
 struct AttemptEnd
 {
-    enum class Reason { Finished, Cancelled, TimedOut, DrainCutOff };
+    enum class Reason {
+        Finished,
+        Cancelled,
+        TimedOut,
+        DrainCutOff, // a stop cut it off past the drain deadline
+        Returned, // a lease whose answer never reached its worker: the attempt never began
+    };
+    static Reason stoppedBy(CancelToken::Reason reason); // how a stopped token ends an attempt
     Reason reason = Reason::Finished;
     std::optional<JobError> error; // set: the attempt failed (for Finished)
     QJsonValue result;
@@ -66,7 +75,7 @@ public:
     // `worker`: the external worker that leased it; empty for a built-in slot.
     void start(Job& job, qint64 now, const QString& worker = {});
     // Ends the running attempt: Succeeded, Failed, Cancelled, Scheduled (a retry after a backoff)
-    // or Queued (drain cut-off). Returns the new status.
+    // or Queued (drain cut-off, returned). Returns the new status.
     JobStatus endAttempt(Job& job, const AttemptEnd& end, qint64 now);
     // A queued or scheduled job cancelled by request.
     void cancelWaiting(Job& job, qint64 now);

@@ -240,7 +240,7 @@ void EngineCore::releaseLeases(const QList<LeaseGrant>& grants)
     QMutexLocker lock(&m_mutex);
     for (const LeaseGrant& grant : grants) {
         if (m_leases.find(grant.job.id, grant.lease.token))
-            endLeaseLocked(grant.job.id, JobOutcome {}, CancelToken::Reason::Shutdown);
+            endLeaseLocked(grant.job.id, JobOutcome {}, AttemptEnd::Reason::Returned);
     }
 }
 
@@ -281,7 +281,7 @@ void EngineCore::answerLeaseWaitersEmptyLocked()
     m_leaseWaiters.clear();
 }
 
-void EngineCore::endLeaseLocked(JobId id, const JobOutcome& outcome, CancelToken::Reason reason, Job* finalState)
+void EngineCore::endLeaseLocked(JobId id, const JobOutcome& outcome, AttemptEnd::Reason reason, Job* finalState)
 {
     m_leases.take(id);
     finishAttempt(id, outcome, reason, finalState);
@@ -296,13 +296,13 @@ void EngineCore::expireLeaseLocked(JobId id, const QString& why, Job* finalState
     ++m_leaseExpiries;
     JobOutcome outcome = JobOutcome::failure(QStringLiteral("lease_expired"), why);
     outcome.error->fault = fault;
-    endLeaseLocked(id, outcome, cancelled ? CancelToken::Reason::Cancelled : CancelToken::Reason::None, finalState);
+    endLeaseLocked(id, outcome, cancelled ? AttemptEnd::Reason::Cancelled : AttemptEnd::Reason::Finished, finalState);
 }
 
 void EngineCore::revokeLeasesLocked()
 {
     for (const JobId id : m_leases.jobs())
-        endLeaseLocked(id, JobOutcome {}, CancelToken::Reason::Shutdown);
+        endLeaseLocked(id, JobOutcome {}, AttemptEnd::Reason::DrainCutOff);
 }
 
 qint64 EngineCore::sweepLeasesLocked(qint64 t)
@@ -399,7 +399,7 @@ EngineResult<LeaseStatus> EngineCore::extendLease(JobId id, const QString& token
     if (lease->cancelRequested) {
         status.lease = *lease;
         status.cancelled = true;
-        endLeaseLocked(id, JobOutcome {}, CancelToken::Reason::Cancelled);
+        endLeaseLocked(id, JobOutcome {}, AttemptEnd::Reason::Cancelled);
         return status;
     }
     if (reserveForMs > 0)
@@ -429,7 +429,7 @@ EngineResult<LeaseStatus> EngineCore::reportProgress(
     if (lease->cancelRequested) {
         status.lease = *lease;
         status.cancelled = true;
-        endLeaseLocked(id, JobOutcome {}, CancelToken::Reason::Cancelled);
+        endLeaseLocked(id, JobOutcome {}, AttemptEnd::Reason::Cancelled);
         return status;
     }
     lease->progress = fraction;
@@ -488,7 +488,7 @@ void EngineCore::finishLease(
         JobOutcome injected = outcome;
         if (!cancelled)
             failAfterRunLocked(m_active[id].job, injected, t); // a fail_attempts fault "after the run"
-        endLeaseLocked(id, injected, cancelled ? CancelToken::Reason::Cancelled : CancelToken::Reason::None, &final);
+        endLeaseLocked(id, injected, cancelled ? AttemptEnd::Reason::Cancelled : AttemptEnd::Reason::Finished, &final);
     }
     m_store->whenDurable(
         [final, context = QPointer<QObject>(context), callback = std::move(callback)](const QString& error) {
@@ -512,7 +512,7 @@ EngineResult<BeatAnswer> EngineCore::beat(const QString& workerId)
     for (const JobId id : m_leases.jobsOf(workerId)) {
         if (m_leases.find(id)->cancelRequested) {
             answer.cancelledJobs.append(id);
-            endLeaseLocked(id, JobOutcome {}, CancelToken::Reason::Cancelled);
+            endLeaseLocked(id, JobOutcome {}, AttemptEnd::Reason::Cancelled);
         }
     }
     return answer;
