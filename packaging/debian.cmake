@@ -19,12 +19,12 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE https://github.com/queuelab/queuelab)
 set(CPACK_STRIP_FILES ON)
 
-# dpkg-shlibdeps finds the libraries the binary links; it cannot see the plugins Qt loads at run
-# time: the SQLite driver of the job store and the SVG icon engine. The X11 platform plugin comes
-# with libqt6gui6, which shlibdeps finds; the Wayland one is a separate package, and without it
-# Qt runs through XWayland.
+# dpkg-shlibdeps finds the libraries the binary links (libsqlite3 among them); it cannot see the
+# plugins Qt loads at run time: the SVG icon engine. The X11 platform plugin comes with
+# libqt6gui6, which shlibdeps finds; the Wayland one is a separate package, and without it Qt runs
+# through XWayland.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, libqt6svg6")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6svg6")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS qt6-wayland)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
 

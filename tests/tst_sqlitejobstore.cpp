@@ -3,7 +3,9 @@
 #include "store/sqliteschema.h"
 #include "store/walcheckpointer.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -11,9 +13,6 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
-#include <QScopeGuard>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -21,6 +20,7 @@
 
 #include <atomic>
 #include <memory>
+#include <sqlite3.h>
 #include <thread>
 
 using namespace Qt::StringLiterals;
@@ -135,22 +135,102 @@ QList<JobId> ids(const QList<Job>& jobs)
     return result;
 }
 
+// A connection of the test's own through SQLite's C API: files made and read without the store.
+class RawDatabase
+{
+public:
+    explicit RawDatabase(const QString& path)
+    {
+        if (sqlite3_open(path.toUtf8().constData(), &m_db) != SQLITE_OK)
+            qWarning("Cannot open %s: %s", qPrintable(path), sqlite3_errmsg(m_db));
+    }
+    ~RawDatabase() { sqlite3_close(m_db); }
+    Q_DISABLE_COPY_MOVE(RawDatabase)
+
+    bool exec(const QString& sql)
+    {
+        if (sqlite3_exec(m_db, sql.toUtf8().constData(), nullptr, nullptr, nullptr) == SQLITE_OK)
+            return true;
+        qWarning("%s: %s", qPrintable(sql), sqlite3_errmsg(m_db));
+        return false;
+    }
+    // The first column of the first row, or -1.
+    qint64 integer(const QString& sql)
+    {
+        sqlite3_stmt* statement = nullptr;
+        qint64 value = -1;
+        if (sqlite3_prepare_v2(m_db, sql.toUtf8().constData(), -1, &statement, nullptr) == SQLITE_OK
+            && sqlite3_step(statement) == SQLITE_ROW)
+            value = sqlite3_column_int64(statement, 0);
+        sqlite3_finalize(statement);
+        return value;
+    }
+
+private:
+    sqlite3* m_db = nullptr;
+};
+
 // A plain SQLite file made without the store, for the refusal tests.
 bool writeRawDatabase(const QString& path, const QStringList& statements)
 {
-    bool ok = true;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"raw"_s);
-        db.setDatabaseName(path);
-        ok = db.open();
-        for (const QString& statement : statements) {
-            QSqlQuery query(db);
-            ok = ok && query.exec(statement);
-        }
-        db.close();
+    RawDatabase db(path);
+    for (const QString& statement : statements) {
+        if (!db.exec(statement))
+            return false;
     }
-    QSqlDatabase::removeDatabase(u"raw"_s);
-    return ok;
+    return true;
+}
+
+// How many descriptors this process holds open on `path`: each SQLite connection holds one on
+// the WAL.
+int openDescriptors(const QString& path)
+{
+    int count = 0;
+    const QFileInfoList descriptors
+        = QDir(u"/proc/self/fd"_s).entryInfoList(QDir::AllEntries | QDir::System | QDir::NoDotAndDotDot);
+    for (const QFileInfo& descriptor : descriptors) {
+        if (descriptor.symLinkTarget() == path)
+            ++count;
+    }
+    return count;
+}
+
+// A file as each released QueueLab wrote it, with the statements of that version's schema
+// (SqliteSchema's migration steps up to it, as they were released) and one job of that era.
+QStringList olderSchema(int version)
+{
+    QStringList statements {
+        u"CREATE TABLE jobs ("
+        " id INTEGER PRIMARY KEY, type TEXT NOT NULL, queue TEXT NOT NULL, status TEXT NOT NULL,"
+        " priority INTEGER NOT NULL, attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL,"
+        " progress REAL NOT NULL, created_at INTEGER NOT NULL, run_at INTEGER NOT NULL,"
+        " started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL, timeout_ms INTEGER NOT NULL,"
+        " idempotency_key TEXT, error TEXT, history TEXT, result TEXT, payload TEXT)"_s,
+        u"CREATE INDEX jobs_status ON jobs (status)"_s,
+        u"CREATE INDEX jobs_queue ON jobs (queue)"_s,
+        u"CREATE INDEX jobs_type ON jobs (type)"_s,
+        u"CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL"_s,
+        u"CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID"_s,
+        u"INSERT INTO meta (key, value) VALUES ('max_id', 0)"_s,
+    };
+    if (version >= 2)
+        statements.append(u"ALTER TABLE jobs ADD COLUMN worker TEXT"_s);
+    if (version >= 3)
+        statements.append(u"CREATE INDEX jobs_error_code ON jobs (json_extract(error, '$.code'))"_s);
+    const QString columns = u"id, type, queue, status, priority, attempts, max_attempts, progress, created_at, "
+                            "run_at, started_at, finished_at, timeout_ms, idempotency_key, error, history, result, "
+                            "payload"_s;
+    const QString error = u"'{\"code\":\"handler_failed\",\"message\":\"boom\"}'"_s;
+    statements << u"INSERT INTO jobs (%1) VALUES (7, 'compute', 'reports', 'failed', 2, 1, 1, 0.5, 1700000000000, "
+                  "1700000000000, 1700000000100, 1700000000200, 30000, 'order-7', %2, "
+                  "'[[1,1700000000100,1700000000200,' || %2 || ']]', 'null', '{\"n\":7}')"_s.arg(columns, error)
+               << u"INSERT INTO jobs (%1) VALUES (8, 'echo', 'default', 'queued', 0, 0, 3, 0, 1700000000300, "
+                  "1700000000300, 0, 0, 30000, NULL, NULL, NULL, 'null', '{\"n\":8}')"_s.arg(columns)
+               << u"UPDATE meta SET value = 9 WHERE key = 'max_id'"_s // job 9 was pruned
+               << u"INSERT INTO meta (key, value) VALUES ('declared_types', 'compute\necho')"_s
+               << u"PRAGMA application_id = %1"_s.arg(SqliteSchema::applicationId)
+               << u"PRAGMA user_version = %1"_s.arg(version);
+    return statements;
 }
 
 } // namespace
@@ -222,17 +302,10 @@ private Q_SLOTS:
 
         // Another connection sees the rows while the store is still open: they are committed.
         {
-            QSqlDatabase other = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"other"_s);
-            other.setDatabaseName(dbPath());
-            QVERIFY(other.open());
-            QSqlQuery query(u"SELECT count(*) FROM jobs"_s, other);
-            QVERIFY(query.next());
-            QCOMPARE(query.value(0).toInt(), 2);
-            QSqlQuery version(u"PRAGMA user_version"_s, other);
-            QVERIFY(version.next());
-            QCOMPARE(version.value(0).toInt(), SqliteSchema::version);
+            RawDatabase other(dbPath());
+            QCOMPARE(other.integer(u"SELECT count(*) FROM jobs"_s), 2);
+            QCOMPARE(other.integer(u"PRAGMA user_version"_s), SqliteSchema::version);
         }
-        QSqlDatabase::removeDatabase(u"other"_s);
 
         store->close();
         auto reopened = openedStore();
@@ -563,6 +636,69 @@ private Q_SLOTS:
         QCOMPARE(fileBytes(dbPath()), bytes);
     }
 
+    // Files of every released schema version open, are migrated in place, and keep their jobs.
+    void olderSchemaIsMigrated_data()
+    {
+        QTest::addColumn<int>("version");
+        for (int version = 1; version < SqliteSchema::version; ++version)
+            QTest::addRow("version %d", version) << version;
+    }
+    void olderSchemaIsMigrated()
+    {
+        QFETCH(int, version);
+        QVERIFY(writeRawDatabase(dbPath(), olderSchema(version)));
+
+        Job failed = makeJob(7, JobStatus::Failed, u"reports"_s, u"compute"_s);
+        failed.priority = 2;
+        failed.attempts = 1;
+        failed.maxAttempts = 1;
+        failed.progress = 0.5;
+        failed.createdAt = failed.runAt = 1700000000000;
+        failed.startedAt = 1700000000100;
+        failed.finishedAt = 1700000000200;
+        failed.timeoutMs = 30000;
+        failed.idempotencyKey = u"order-7"_s;
+        failed.error = JobError { u"handler_failed"_s, u"boom"_s };
+        failed.history = { JobAttempt { 1, failed.startedAt, failed.finishedAt, failed.error } };
+        Job queued = makeJob(8);
+        queued.createdAt = queued.runAt = 1700000000300;
+        queued.maxAttempts = 3;
+        queued.timeoutMs = 30000;
+
+        {
+            auto store = openedStore();
+            QCOMPARE(store->find(7), failed);
+            QCOMPARE(store->findByIdempotencyKey(u"order-7"_s), failed);
+            const QList<Job> unfinished = store->loadUnfinished();
+            QCOMPARE(unfinished.size(), 1);
+            QCOMPARE(unfinished.constFirst(), queued);
+            QCOMPARE(store->maxId(), 9);
+            QCOMPARE(store->declaredJobTypes(), (QStringList { u"compute"_s, u"echo"_s }));
+            JobQuery byCode; // the newest step's index
+            byCode.errorCode = u"handler_failed"_s;
+            QCOMPARE(store->count(byCode), 1);
+
+            // The new columns take new jobs.
+            Job running = makeJob(10, JobStatus::Running);
+            running.worker = u"worker-1"_s;
+            Durability durable;
+            store->insert({ running }, durable.callback());
+            QVERIFY(durable.waitForCall());
+            QCOMPARE(durable.error(), QString());
+            store->update(makeJob(8, JobStatus::Succeeded));
+        }
+        {
+            RawDatabase raw(dbPath());
+            QCOMPARE(raw.integer(u"PRAGMA user_version"_s), SqliteSchema::version);
+            QCOMPARE(raw.integer(u"SELECT count(*) FROM sqlite_master WHERE name = 'jobs_error_code'"_s), 1);
+        }
+        auto reopened = openedStore();
+        QCOMPARE(reopened->find(7), failed);
+        QCOMPARE(reopened->find(8)->status, JobStatus::Succeeded);
+        QCOMPARE(reopened->find(10)->worker, u"worker-1"_s);
+        QCOMPARE(reopened->maxId(), 10);
+    }
+
     void newerSchemaIsRefusedAndLeftAlone()
     {
         const int future = SqliteSchema::version + 1;
@@ -664,42 +800,6 @@ private Q_SLOTS:
         QVERIFY(!again.error().isEmpty());
     }
 
-    // The QSqlQuery binding that platforms without a reachable SQLite C API use.
-    void portableBindingPath()
-    {
-        qputenv("QUEUELAB_SQLITE_QT_BINDING", "1");
-        const auto restore = qScopeGuard([] { qunsetenv("QUEUELAB_SQLITE_QT_BINDING"); });
-        QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"Writing through QSqlQuery"_s));
-        auto store = openedStore();
-        QVERIFY(!store->stats().nativeApi);
-        QVERIFY(!store->stats().checkpointsApart); // SQLite's own auto-checkpoint
-
-        const Job full = fullJob(1);
-        Durability durable;
-        store->insert({ full, makeJob(2) }, durable.callback());
-        QTRY_COMPARE(durable.calls(), 1);
-        QCOMPARE(durable.error(), QString());
-        Job done = makeJob(2, JobStatus::Succeeded);
-        done.result = u"text"_s;
-        store->update(done);
-
-        Durability clash;
-        Job reused = makeJob(3);
-        reused.idempotencyKey = full.idempotencyKey;
-        QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"Jobs not stored: .*idempotency_key"_s));
-        store->insert({ makeJob(4), reused }, clash.callback());
-        QTRY_COMPARE(clash.calls(), 1);
-        QVERIFY(!clash.error().isEmpty());
-        store->close();
-
-        QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"Writing through QSqlQuery"_s));
-        auto reopened = openedStore();
-        QCOMPARE(reopened->find(1), full);
-        QCOMPARE(reopened->find(2), done);
-        QCOMPARE(reopened->find(4), std::nullopt);
-        QCOMPARE(reopened->countByStatus()[std::size_t(JobStatus::Succeeded)], 1);
-    }
-
     // The writer's commits never run a whole checkpoint, yet the WAL starts over once it is long.
     void walIsCheckpointedBesideTheWriter()
     {
@@ -769,7 +869,9 @@ private Q_SLOTS:
                 ++reads;
             }
         };
-        const QStringList connectionsBefore = QSqlDatabase::connectionNames();
+        const QString wal = QFileInfo(dbPath() + "-wal"_L1).canonicalFilePath();
+        const int connectionsBefore = openDescriptors(wal); // the writer's and the checkpointer's
+        QCOMPARE(connectionsBefore, 2);
         QThread* qtReader = QThread::create(reader);
         qtReader->start();
         std::thread plainReader(reader);
@@ -791,10 +893,10 @@ private Q_SLOTS:
         QCOMPARE(failures.load(), 0);
 
         // Each reader thread's connection went away with its thread.
-        QTRY_COMPARE(QSqlDatabase::connectionNames().size(), connectionsBefore.size());
+        QTRY_COMPARE(openDescriptors(wal), connectionsBefore);
         store->close();
-        for (const QString& name : QSqlDatabase::connectionNames())
-            QVERIFY2(!name.startsWith(u"queuelab-store"_s), qPrintable(name));
+        QCOMPARE(openDescriptors(wal), 0);
+        QCOMPARE(openDescriptors(QFileInfo(dbPath()).canonicalFilePath()), 0);
     }
 };
 

@@ -4,7 +4,8 @@ set -euo pipefail
 
 packages=(
     cmake ninja-build g++ pkg-config
-    qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-charts-dev libqt6sql6-sqlite libgl-dev
+    qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-charts-dev libgl-dev
+    libsqlite3-dev # the job store's database, through SQLite's C API
     qt6-websockets-dev # Qt6HttpServerConfig.cmake requires it, but the package does not depend on it
     libqt6opengl6-dev # Qt6ChartsConfig.cmake requires Qt6OpenGL; qt6-base-dev only recommends it
     qt6-qpa-plugins # the offscreen platform for headless GUI tests

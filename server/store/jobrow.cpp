@@ -1,8 +1,8 @@
 #include "jobrow.h"
 
 #include "jobjson.h"
-#include "readstatement.h"
 #include "rowbinder.h"
+#include "sqlitestatement.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -142,7 +142,7 @@ void bindUpdate(RowBinder& row, const Job& job)
     row.bindInt(13, job.id);
 }
 
-Job read(const ReadStatement& row)
+Job read(const SqliteStatement& row)
 {
     Job job;
     job.id = row.integer(0);

@@ -4,7 +4,7 @@
 
 #include <QLatin1StringView>
 
-class ReadStatement;
+class SqliteStatement;
 class RowBinder;
 
 // How a Job maps onto a row of the `jobs` table: the one place that knows the column order.
@@ -24,6 +24,6 @@ QString updateSql();
 // The job must outlive the statement's run: its strings are bound without a copy.
 void bindInsert(RowBinder& row, const Job& job);
 void bindUpdate(RowBinder& row, const Job& job);
-Job read(const ReadStatement& row);
+Job read(const SqliteStatement& row);
 
 } // namespace JobRow

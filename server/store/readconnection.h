@@ -1,28 +1,27 @@
 #pragma once
 
-#include "nativesqlite.h"
+#include "sqliteconnection.h"
 
 #include <QHash>
 #include <QString>
 
-class ReadStatement;
+class SqliteStatement;
 
-// One thread's read-only connection and its prepared statements. Only that thread uses it,
-// except that whoever closes the store may destroy it once no read is running.
+// One thread's read-only connection and its prepared statements. Used only on the thread that
+// opened it, except that whoever closes the store may destroy it once no read is running.
 class ReadConnection
 {
 public:
-    explicit ReadConnection(const QString& name);
+    ReadConnection() = default;
     ~ReadConnection();
     Q_DISABLE_COPY_MOVE(ReadConnection)
 
     bool open(const QString& path, QString* error);
-    // Prepared once per connection: preparing costs more than a lookup by id. finish() it after
+    // Prepared once per connection: preparing costs more than a lookup by id. reset() it after
     // use, or the connection keeps an old snapshot of the database open. Null on error.
-    ReadStatement* prepared(const QString& sql);
+    SqliteStatement* prepared(const QString& sql);
 
 private:
-    QString m_name;
-    std::optional<NativeSqlite> m_native; // see ReadStatement
-    QHash<QString, ReadStatement*> m_statements; // owned
+    SqliteConnection m_db;
+    QHash<QString, SqliteStatement*> m_statements; // owned
 };

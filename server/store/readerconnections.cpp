@@ -7,8 +7,6 @@
 
 #include <unordered_map>
 
-using namespace Qt::StringLiterals;
-
 struct ReaderConnections::State
 {
     struct Entry
@@ -18,10 +16,8 @@ struct ReaderConnections::State
     };
 
     QString path;
-    QString prefix;
     QMutex mutex;
     std::unordered_map<QThread*, Entry> entries; // guarded by mutex
-    quint64 serial = 0; // guarded by mutex
 
     Entry take(QThread* thread)
     {
@@ -36,11 +32,10 @@ struct ReaderConnections::State
     }
 };
 
-ReaderConnections::ReaderConnections(const QString& path, const QString& prefix)
+ReaderConnections::ReaderConnections(const QString& path)
     : m_state(std::make_shared<State>())
 {
     m_state->path = path;
-    m_state->prefix = prefix;
 }
 
 ReaderConnections::~ReaderConnections()
@@ -51,16 +46,14 @@ ReaderConnections::~ReaderConnections()
 ReadConnection* ReaderConnections::current(QString* error)
 {
     QThread* thread = QThread::currentThread();
-    QString name;
     {
         QMutexLocker locker(&m_state->mutex);
         const auto it = m_state->entries.find(thread);
         if (it != m_state->entries.end())
             return it->second.connection.get();
-        name = m_state->prefix + "-reader-"_L1 + QString::number(++m_state->serial);
     }
 
-    auto connection = std::make_unique<ReadConnection>(name);
+    auto connection = std::make_unique<ReadConnection>();
     if (!connection->open(m_state->path, error))
         return nullptr;
     // Runs in the finishing thread itself, which may close its own connection.

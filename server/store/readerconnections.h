@@ -6,14 +6,13 @@
 
 class ReadConnection;
 
-// One read-only connection per calling thread: a QSqlDatabase may only be used by the thread
+// One read-only connection per calling thread, since a connection is used only on the thread
 // that opened it. Opened on a thread's first read, closed when that thread finishes or on
 // closeAll(). WAL lets these readers run while the writer commits.
 class ReaderConnections
 {
 public:
-    // `prefix` makes connection names unique per store instance.
-    ReaderConnections(const QString& path, const QString& prefix);
+    explicit ReaderConnections(const QString& path);
     ~ReaderConnections();
 
     // This thread's connection, or null (and a message) if it cannot be opened.

@@ -25,12 +25,6 @@ constexpr int pruneChunkRows = 500;
 // An idle writer checks this often that its file is still there (a busy one at each commit).
 constexpr auto fileCheckInterval = std::chrono::seconds(1);
 
-QString connectionPrefix()
-{
-    static std::atomic<int> instances { 0 };
-    return u"queuelab-store-%1"_s.arg(++instances);
-}
-
 } // namespace
 
 SqliteJobStore::SqliteJobStore(const QString& path, Sync sync, int keepFinished, QObject* parent)
@@ -39,7 +33,7 @@ SqliteJobStore::SqliteJobStore(const QString& path, Sync sync, int keepFinished,
     , m_sync(sync)
     , m_keepFinished(keepFinished)
     , m_lock(std::make_unique<StoreLock>(m_path))
-    , m_readers(std::make_unique<ReaderConnections>(m_path, connectionPrefix()))
+    , m_readers(std::make_unique<ReaderConnections>(m_path))
     , m_pending(std::make_unique<StoreBatch>())
 { }
 
@@ -60,9 +54,8 @@ bool SqliteJobStore::open(QString* error)
     // may only be used there. open() waits for the verdict.
     std::promise<QString> opened;
     std::future<QString> verdict = opened.get_future();
-    const QString writerName = connectionPrefix() + "-writer"_L1;
-    m_writerThread = QThread::create([this, &opened, writerName] {
-        SqliteWriter writer(writerName);
+    m_writerThread = QThread::create([this, &opened] {
+        SqliteWriter writer;
         QString failure;
         if (!writer.open(m_path, m_sync == Sync::Full, &failure)) {
             writer.close();
@@ -75,7 +68,6 @@ bool SqliteJobStore::open(QString* error)
             m_maxId = writer.maxId();
             m_declaredTypes = writer.declaredTypes();
             m_settings = QJsonDocument::fromJson(writer.settings()).object();
-            m_stats.nativeApi = writer.usesNativeApi();
             m_stats.checkpointsApart = writer.checkpointsApart();
             m_accepting = true;
             m_stopping = false;

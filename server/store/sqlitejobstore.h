@@ -41,7 +41,6 @@ public:
         quint64 insertedRows = 0;
         quint64 updatedRows = 0; // after coalescing: one per job and commit
         quint64 prunedRows = 0;
-        bool nativeApi = false; // rows bound through SQLite's C API, not QSqlQuery (NativeSqlite)
         bool checkpointsApart = false; // by a WalCheckpointer, not inside commits
         quint64 walPasses = 0; // the checkpointer's
         quint64 walTailCheckpoints = 0; // the writer's, so that the WAL starts over

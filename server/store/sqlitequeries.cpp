@@ -3,7 +3,7 @@
 #include "jobfiltersql.h"
 #include "jobrow.h"
 #include "readconnection.h"
-#include "readstatement.h"
+#include "sqlitestatement.h"
 #include "storelog.h"
 
 #include <QScopeGuard>
@@ -23,19 +23,13 @@ QString selectJobs(QLatin1StringView rest)
 template <typename OnRow>
 void select(ReadConnection& connection, const QString& sql, const QVariantList& values, OnRow onRow)
 {
-    ReadStatement* query = connection.prepared(sql);
+    SqliteStatement* query = connection.prepared(sql);
     if (!query)
         return;
-    const auto done = qScopeGuard([query] { query->finish(); }); // ends the read transaction
-    for (int i = 0; i < values.size(); ++i) {
-        if (values.at(i).typeId() == QMetaType::QString)
-            query->bindString(i, values.at(i).toString(), true);
-        else
-            query->bindInteger(i, values.at(i).toLongLong());
-    }
-    if (query->exec()) {
-        while (query->next() && onRow(*query)) { }
-    }
+    const auto done = qScopeGuard([query] { query->reset(); }); // ends the read transaction
+    for (int i = 0; i < values.size(); ++i)
+        query->bindValue(i, values.at(i));
+    while (query->next() && onRow(*query)) { }
     if (!query->errorText().isEmpty())
         qCWarning(lcStore, "Reading jobs failed: %ls", qUtf16Printable(query->errorText()));
 }
@@ -43,7 +37,7 @@ void select(ReadConnection& connection, const QString& sql, const QVariantList& 
 std::optional<Job> one(ReadConnection& connection, const QString& sql, const QVariant& value)
 {
     std::optional<Job> job;
-    select(connection, sql, { value }, [&job](const ReadStatement& row) {
+    select(connection, sql, { value }, [&job](const SqliteStatement& row) {
         job = JobRow::read(row);
         return false;
     });
@@ -82,7 +76,7 @@ JobPage list(ReadConnection& connection, const JobQuery& filter)
     values.append(filter.limit + 1); // one more tells whether another page follows
 
     select(connection, selectJobs({}) + sql.where() + " ORDER BY id DESC LIMIT ?"_L1, values,
-        [&](const ReadStatement& row) {
+        [&](const SqliteStatement& row) {
             if (page.jobs.size() == filter.limit) {
                 page.nextCursor = page.jobs.constLast().id;
                 return false;
@@ -97,7 +91,7 @@ qint64 count(ReadConnection& connection, const JobQuery& filter)
 {
     const JobFilterSql sql(filter);
     qint64 count = 0;
-    select(connection, "SELECT count(*) FROM jobs"_L1 + sql.where(), sql.values, [&count](const ReadStatement& row) {
+    select(connection, "SELECT count(*) FROM jobs"_L1 + sql.where(), sql.values, [&count](const SqliteStatement& row) {
         count = row.integer(0);
         return false;
     });
@@ -108,7 +102,7 @@ QList<Job> unfinished(ReadConnection& connection)
 {
     QList<Job> jobs;
     select(connection, selectJobs(" WHERE status IN ('scheduled', 'queued', 'running') ORDER BY id"_L1), {},
-        [&jobs](const ReadStatement& row) {
+        [&jobs](const SqliteStatement& row) {
             jobs.append(JobRow::read(row));
             return true;
         });

@@ -1,9 +1,9 @@
 #include "sqliteschema.h"
 
-#include <QSqlDatabase>
-#include <QSqlError>
-#include <QSqlQuery>
-#include <QVariant>
+#include "sqliteconnection.h"
+#include "sqlitestatement.h"
+
+#include <QList>
 
 using namespace Qt::StringLiterals;
 
@@ -52,25 +52,42 @@ QList<QLatin1StringView> migration(int toVersion)
 
 const QString leftAlone = u"QueueLab did not change it; move it away or choose another --db."_s;
 
-bool queryInt(QSqlDatabase& db, const QString& sql, qint64* value, QString* sqliteError)
+// The first column of the first row of `sql`, read as `read` reads it from the statement.
+template <typename Read> bool queryValue(SqliteConnection& db, const QString& sql, Read read, QString* sqliteError)
 {
-    QSqlQuery query(db);
-    if (!query.exec(sql) || !query.next()) {
-        *sqliteError = query.lastError().databaseText();
+    SqliteStatement query;
+    if (!query.prepare(db, sql, sqliteError))
+        return false;
+    if (!query.next()) {
+        *sqliteError = query.errorText().isEmpty() ? u"no result"_s : query.errorText();
         return false;
     }
-    *value = query.value(0).toLongLong();
+    read(query);
+    query.reset();
     return true;
 }
 
-bool quickCheck(QSqlDatabase& db, const QString& path, QString* error)
+bool queryInt(SqliteConnection& db, const QString& sql, qint64* value, QString* sqliteError)
 {
-    QSqlQuery query(db);
-    if (!query.exec(u"PRAGMA quick_check(1)"_s) || !query.next()) {
-        *error = u"The database %1 is damaged (%2). "_s.arg(path, query.lastError().databaseText()) + leftAlone;
+    return queryValue(
+        db, sql, [value](const SqliteStatement& row) { *value = row.integer(0); }, sqliteError);
+}
+
+bool queryText(SqliteConnection& db, const QString& sql, QString* value, QString* sqliteError)
+{
+    return queryValue(
+        db, sql, [value](const SqliteStatement& row) { *value = row.text(0); }, sqliteError);
+}
+
+bool quickCheck(SqliteConnection& db, const QString& path, QString* error)
+{
+    QString verdict;
+    QString sqliteError;
+    if (!queryText(db, u"PRAGMA quick_check(1)"_s, &verdict, &sqliteError)) {
+        *error = u"The database %1 is damaged (%2). "_s.arg(path, sqliteError) + leftAlone;
         return false;
     }
-    const QString verdict = query.value(0).toString().simplified(); // one line for the log
+    verdict = verdict.simplified(); // one line for the log
     if (verdict != "ok"_L1) {
         *error = u"The database %1 is damaged (integrity check: %2). "_s.arg(path, verdict) + leftAlone;
         return false;
@@ -78,16 +95,12 @@ bool quickCheck(QSqlDatabase& db, const QString& path, QString* error)
     return true;
 }
 
-bool exec(QSqlDatabase& db, const QString& sql, QString* sqliteError)
+bool exec(SqliteConnection& db, const QString& sql, QString* sqliteError)
 {
-    QSqlQuery query(db);
-    if (query.exec(sql))
-        return true;
-    *sqliteError = query.lastError().databaseText();
-    return false;
+    return db.exec(sql.toUtf8(), sqliteError);
 }
 
-bool migrate(QSqlDatabase& db, qint64 from, QString* sqliteError)
+bool migrate(SqliteConnection& db, qint64 from, QString* sqliteError)
 {
     // BEGIN IMMEDIATE takes the write lock now: an unwritable file fails here, not on the first job.
     if (!exec(db, u"BEGIN IMMEDIATE"_s, sqliteError))
@@ -113,7 +126,7 @@ bool migrate(QSqlDatabase& db, qint64 from, QString* sqliteError)
 
 namespace SqliteSchema {
 
-bool prepare(QSqlDatabase& db, const QString& path, QString* error)
+bool prepare(SqliteConnection& db, const QString& path, QString* error)
 {
     // Reading the header fails on anything that is not an SQLite file, before anything is written.
     QString sqliteError;
@@ -140,14 +153,15 @@ bool prepare(QSqlDatabase& db, const QString& path, QString* error)
     if (objects > 0 && !quickCheck(db, path, error))
         return false;
 
-    QSqlQuery journal(db);
-    if (!journal.exec(u"PRAGMA journal_mode = WAL"_s) || !journal.next()
-        || journal.value(0).toString().compare("wal"_L1, Qt::CaseInsensitive) != 0) {
+    QString journalMode;
+    if (!queryText(db, u"PRAGMA journal_mode = WAL"_s, &journalMode, &sqliteError)
+        || journalMode.compare("wal"_L1, Qt::CaseInsensitive) != 0) {
+        if (sqliteError.isEmpty())
+            sqliteError = u"the journal stays in %1 mode"_s.arg(journalMode);
         *error = u"Cannot write to the database %1 (switching to WAL: %2). Check its permissions and free space."_s.arg(
-            path, journal.lastError().databaseText());
+            path, sqliteError);
         return false;
     }
-    journal.finish();
 
     if (!migrate(db, fileVersion, &sqliteError)) {
         *error

@@ -3,14 +3,13 @@
 #include "jobfiltersql.h"
 #include "jobrow.h"
 #include "sqliteschema.h"
+#include "sqlitestatement.h"
 #include "storebatch.h"
 #include "storelog.h"
 #include "walcheckpointer.h"
 #include "writerstatements.h"
 
-#include <QSqlError>
-#include <QSqlQuery>
-#include <QVariant>
+#include <sqlite3.h>
 
 using namespace Qt::StringLiterals;
 
@@ -38,9 +37,7 @@ struct SqliteWriter::Changes
     }
 };
 
-SqliteWriter::SqliteWriter(const QString& connectionName)
-    : m_name(connectionName)
-{ }
+SqliteWriter::SqliteWriter() = default;
 
 SqliteWriter::~SqliteWriter()
 {
@@ -49,11 +46,9 @@ SqliteWriter::~SqliteWriter()
 
 bool SqliteWriter::open(const QString& path, bool fullSync, QString* error)
 {
-    m_db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_name);
-    m_db.setDatabaseName(path);
-    m_db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
-    if (!m_db.open()) {
-        *error = u"Cannot open the database %1: %2"_s.arg(path, m_db.lastError().databaseText());
+    QString sqliteError;
+    if (!m_db.open(path, &sqliteError)) {
+        *error = u"Cannot open the database %1: %2"_s.arg(path, sqliteError);
         return false;
     }
     if (!SqliteSchema::prepare(m_db, path, error))
@@ -62,16 +57,15 @@ bool SqliteWriter::open(const QString& path, bool fullSync, QString* error)
     // NORMAL: a commit is in the OS's hands (survives a killed process); FULL: fsync'ed on commit.
     // Where no WalCheckpointer can run, SQLite checkpoints inside commits; fewer, larger
     // checkpoints stall the writer less often.
-    const QString pragmas[] = {
-        fullSync ? u"PRAGMA synchronous = FULL"_s : u"PRAGMA synchronous = NORMAL"_s,
-        u"PRAGMA temp_store = MEMORY"_s,
-        u"PRAGMA cache_size = -65536"_s,
-        u"PRAGMA wal_autocheckpoint = 4000"_s,
-        u"PRAGMA journal_size_limit = 67108864"_s,
+    const QByteArrayView pragmas[] = {
+        fullSync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+        "PRAGMA temp_store = MEMORY",
+        "PRAGMA cache_size = -65536",
+        "PRAGMA wal_autocheckpoint = 4000",
+        "PRAGMA journal_size_limit = 67108864",
     };
-    QString sqliteError;
-    for (const QString& pragma : pragmas) {
-        if (!exec(pragma, &sqliteError)) {
+    for (QByteArrayView pragma : pragmas) {
+        if (!m_db.exec(pragma, &sqliteError)) {
             *error = u"Cannot configure the database %1: %2"_s.arg(path, sqliteError);
             return false;
         }
@@ -81,27 +75,19 @@ bool SqliteWriter::open(const QString& path, bool fullSync, QString* error)
         return false;
     }
 
-    // QUEUELAB_SQLITE_QT_BINDING=1 forces the portable path (tests, and a way out should the fast one misbehave).
-    const std::optional<NativeSqlite> native
-        = qEnvironmentVariableIntValue("QUEUELAB_SQLITE_QT_BINDING") ? std::nullopt : NativeSqlite::forConnection(m_db);
-    if (!native)
-        qCInfo(lcStore, "Writing through QSqlQuery: SQLite's C API is not reachable through the QSQLITE plugin");
-    m_nativeApi = native.has_value();
-    m_statements = std::make_unique<WriterStatements>(m_db, native);
-    if (!m_statements->prepare(&sqliteError)) {
+    m_statements = std::make_unique<WriterStatements>();
+    if (!m_statements->prepare(m_db, &sqliteError)) {
         *error = u"Cannot prepare the statements for %1: %2"_s.arg(path, sqliteError);
         return false;
     }
 
-    if (native) {
-        auto checkpointer = std::make_unique<WalCheckpointer>(m_name + "-checkpointer"_L1);
-        if (checkpointer->start(path, &sqliteError)) {
-            m_checkpointer = std::move(checkpointer);
-            // Replaces SQLite's auto-checkpoint, which is a WAL hook itself.
-            native->walHook(native->handle, &SqliteWriter::walCommitted, this);
-        } else {
-            qCWarning(lcStore, "Checkpoints stay inside commits: %ls", qUtf16Printable(sqliteError));
-        }
+    auto checkpointer = std::make_unique<WalCheckpointer>();
+    if (checkpointer->start(path, &sqliteError)) {
+        m_checkpointer = std::move(checkpointer);
+        // Replaces SQLite's auto-checkpoint, which is a WAL hook itself.
+        sqlite3_wal_hook(m_db.handle(), &SqliteWriter::walCommitted, this);
+    } else {
+        qCWarning(lcStore, "Checkpoints stay inside commits: %ls", qUtf16Printable(sqliteError));
     }
     return true;
 }
@@ -109,7 +95,7 @@ bool SqliteWriter::open(const QString& path, bool fullSync, QString* error)
 int SqliteWriter::walCommitted(void* writer, sqlite3*, const char*, int walPages)
 {
     static_cast<SqliteWriter*>(writer)->m_walPages = walPages;
-    return 0; // SQLITE_OK
+    return SQLITE_OK;
 }
 
 quint64 SqliteWriter::walPasses() const
@@ -122,7 +108,7 @@ void SqliteWriter::checkpointWalIfDue()
     if (!m_checkpointer || !m_checkpointer->walGrew(m_walPages))
         return;
     QString error;
-    if (exec(u"PRAGMA wal_checkpoint(PASSIVE)"_s, &error))
+    if (m_db.exec("PRAGMA wal_checkpoint(PASSIVE)", &error))
         ++m_walTailCheckpoints;
     else
         qCWarning(lcStore, "Checkpointing the WAL failed: %ls", qUtf16Printable(error));
@@ -130,74 +116,48 @@ void SqliteWriter::checkpointWalIfDue()
 
 bool SqliteWriter::loadCounts(QString* error)
 {
-    QSqlQuery query(m_db);
-    query.setForwardOnly(true);
-    if (!query.exec(u"SELECT max((SELECT value FROM meta WHERE key = 'max_id'), coalesce((SELECT max(id) FROM "
-                    "jobs), 0))"_s)
-        || !query.next()) {
-        *error = query.lastError().databaseText();
-        return false;
-    }
-    m_maxId = query.value(0).toLongLong();
-
-    if (!query.exec(u"SELECT value FROM meta WHERE key = 'declared_types'"_s)) {
-        *error = query.lastError().databaseText();
-        return false;
-    }
-    if (query.next())
-        m_declaredTypes = QString(query.value(0).toString()).split(u'\n', Qt::SkipEmptyParts);
-
-    if (!query.exec(u"SELECT value FROM meta WHERE key = 'settings'"_s)) {
-        *error = query.lastError().databaseText();
-        return false;
-    }
-    if (query.next())
-        m_settings = query.value(0).toString().toUtf8();
-
-    if (!query.exec(u"SELECT status, count(*) FROM jobs GROUP BY status"_s)) {
-        *error = query.lastError().databaseText();
-        return false;
-    }
-    while (query.next()) {
-        if (const auto status = jobStatusFromString(query.value(0).toString()))
-            m_counts[std::size_t(*status)] = query.value(1).toLongLong();
-    }
-
-    if (!query.exec(u"SELECT id, status FROM jobs WHERE status IN ('scheduled', 'queued', 'running')"_s)) {
-        *error = query.lastError().databaseText();
-        return false;
-    }
-    while (query.next()) {
-        if (const auto status = jobStatusFromString(query.value(1).toString()))
-            m_unfinished.insert(query.value(0).toLongLong(), *status);
-    }
-    return true;
+    // Runs `sql` and hands each row to `onRow`.
+    const auto select = [this, error](const QString& sql, auto onRow) {
+        SqliteStatement query;
+        if (!query.prepare(m_db, sql, error))
+            return false;
+        while (query.next())
+            onRow(query);
+        *error = query.errorText();
+        return error->isEmpty();
+    };
+    return select(u"SELECT max((SELECT value FROM meta WHERE key = 'max_id'), coalesce((SELECT max(id) FROM "
+                  "jobs), 0))"_s,
+               [this](const SqliteStatement& row) { m_maxId = row.integer(0); })
+        && select(u"SELECT value FROM meta WHERE key = 'declared_types'"_s,
+            [this](const SqliteStatement& row) { m_declaredTypes = row.text(0).split(u'\n', Qt::SkipEmptyParts); })
+        && select(u"SELECT value FROM meta WHERE key = 'settings'"_s,
+            [this](const SqliteStatement& row) { m_settings = row.utf8(0); })
+        && select(u"SELECT status, count(*) FROM jobs GROUP BY status"_s,
+            [this](const SqliteStatement& row) {
+                if (const auto status = jobStatusFromString(row.text(0)))
+                    m_counts[std::size_t(*status)] = row.integer(1);
+            })
+        && select(u"SELECT id, status FROM jobs WHERE status IN ('scheduled', 'queued', 'running')"_s,
+            [this](const SqliteStatement& row) {
+                if (const auto status = jobStatusFromString(row.text(1)))
+                    m_unfinished.insert(row.integer(0), *status);
+            });
 }
 
 void SqliteWriter::close()
 {
-    if (!m_db.isValid())
+    if (!m_db.isOpen())
         return;
     m_checkpointer.reset(); // first: closing the last connection checkpoints and removes the WAL
+    const bool opened = m_statements != nullptr; // a file refused by open() is left alone
     m_statements.reset();
-    if (m_db.isOpen()) {
+    if (opened) {
         QString ignored;
         // Keeps the planner's statistics current; the limit makes ANALYZE sample, not scan.
-        exec(u"PRAGMA analysis_limit = 1000"_s, &ignored);
-        exec(u"PRAGMA optimize"_s, &ignored);
+        m_db.exec("PRAGMA analysis_limit = 1000; PRAGMA optimize", &ignored);
     }
     m_db.close();
-    m_db = QSqlDatabase();
-    QSqlDatabase::removeDatabase(m_name);
-}
-
-bool SqliteWriter::exec(const QString& sql, QString* error)
-{
-    QSqlQuery query(m_db);
-    if (query.exec(sql))
-        return true;
-    *error = query.lastError().databaseText();
-    return false;
 }
 
 qint64 SqliteWriter::finishedCount() const
@@ -211,18 +171,18 @@ std::optional<JobStatus> SqliteWriter::storedStatus(JobId id)
     if (const auto it = m_unfinished.constFind(id); it != m_unfinished.cend())
         return *it;
     // Finished (being retried) or not stored at all: rare enough for a lookup.
-    QSqlQuery& query = m_statements->status;
-    query.bindValue(0, id);
+    SqliteStatement& query = m_statements->status;
+    query.bindInt(0, id);
     std::optional<JobStatus> status;
-    if (query.exec() && query.next())
-        status = jobStatusFromString(query.value(0).toString());
-    query.finish();
+    if (query.next())
+        status = jobStatusFromString(query.text(0));
+    query.reset();
     return status;
 }
 
 void SqliteWriter::fail(Outcome& outcome, const QString& message)
 {
-    m_statements->rollback.exec(); // may fail if SQLite rolled back already; nothing is kept either way
+    m_statements->rollback.run(); // may fail if SQLite rolled back already; nothing is kept either way
     outcome.error = message;
     for (QString& error : outcome.insertErrors) {
         if (error.isEmpty())
@@ -238,8 +198,8 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
     WriterStatements& s = *m_statements;
     Outcome outcome;
     outcome.insertErrors.resize(batch.inserts().size());
-    if (!s.begin.exec()) {
-        fail(outcome, u"Cannot begin a transaction: %1"_s.arg(s.begin.lastError().databaseText()));
+    if (!s.begin.run()) {
+        fail(outcome, u"Cannot begin a transaction: %1"_s.arg(s.begin.errorText()));
         return outcome;
     }
 
@@ -250,8 +210,8 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
         const StoreBatch::InsertCall& insert = batch.inserts().at(call);
         // A savepoint makes a multi-job call all-or-none; a single INSERT is atomic by itself.
         const bool multi = insert.count > 1;
-        if (multi && !s.savepoint.exec()) {
-            fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.savepoint.lastError().databaseText()));
+        if (multi && !s.savepoint.run()) {
+            fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.savepoint.errorText()));
             return outcome;
         }
         Changes callChanges;
@@ -270,14 +230,14 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
                 return outcome;
             }
             outcome.insertErrors[call] = u"Cannot store the jobs: %1"_s.arg(s.insert.errorText());
-            if (multi && !s.rollbackTo.exec()) {
-                fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.rollbackTo.lastError().databaseText()));
+            if (multi && !s.rollbackTo.run()) {
+                fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.rollbackTo.errorText()));
                 return outcome;
             }
             break;
         }
-        if (multi && !s.release.exec()) {
-            fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.release.lastError().databaseText()));
+        if (multi && !s.release.run()) {
+            fail(outcome, u"Cannot store the jobs: %1"_s.arg(s.release.errorText()));
             return outcome;
         }
         if (outcome.insertErrors.at(call).isEmpty()) {
@@ -301,7 +261,7 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
             continue;
         }
         // A job pruned or never stored has no row to update.
-        if (s.update.changes() > 0 && before) {
+        if (m_db.changes() > 0 && before) {
             ++outcome.updated;
             changes.change(id, *before, job.status);
         }
@@ -309,41 +269,45 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
 
     // After the updates: a job retried meanwhile is not finished any more, and stays.
     if (!batch.removals().isEmpty()) {
-        s.setMaxId.bindValue(0, m_maxId); // ids are never given out twice, the newest job's neither
-        if (!s.setMaxId.exec()) {
-            fail(outcome, u"Cannot delete jobs: %1"_s.arg(s.setMaxId.lastError().databaseText()));
+        s.setMaxId.bindInt(0, m_maxId); // ids are never given out twice, the newest job's neither
+        if (!s.setMaxId.run()) {
+            fail(outcome, u"Cannot delete jobs: %1"_s.arg(s.setMaxId.errorText()));
             return outcome;
         }
     }
     for (const StoreBatch::Removal& removal : batch.removals()) {
         Q_ASSERT(removal.filter.status && isFinished(*removal.filter.status));
         const JobFilterSql sql(removal.filter);
-        QSqlQuery remove(m_db);
-        remove.prepare("DELETE FROM jobs"_L1 + sql.where());
-        for (const QVariant& value : sql.values)
-            remove.addBindValue(value);
-        if (!remove.exec()) {
-            fail(outcome, u"Cannot delete jobs: %1"_s.arg(remove.lastError().databaseText()));
+        SqliteStatement remove; // rare, and its filter varies: prepared for this once
+        QString removeError;
+        if (remove.prepare(m_db, "DELETE FROM jobs"_L1 + sql.where(), &removeError)) {
+            for (int i = 0; i < sql.values.size(); ++i)
+                remove.bindValue(i, sql.values.at(i));
+            if (!remove.run())
+                removeError = remove.errorText();
+        }
+        if (!removeError.isEmpty()) {
+            fail(outcome, u"Cannot delete jobs: %1"_s.arg(removeError));
             return outcome;
         }
-        const qint64 rows = remove.numRowsAffected();
+        const qint64 rows = m_db.changes();
         changes.counts[std::size_t(*removal.filter.status)] -= rows;
         outcome.removed.append(rows);
     }
 
     if (batch.settings()) {
-        s.setSettings.bindValue(0, QString::fromUtf8(*batch.settings()));
-        if (!s.setSettings.exec()) {
-            fail(outcome, u"Cannot store the settings: %1"_s.arg(s.setSettings.lastError().databaseText()));
+        s.setSettings.bindUtf8(0, *batch.settings()); // the batch outlives the run
+        if (!s.setSettings.run()) {
+            fail(outcome, u"Cannot store the settings: %1"_s.arg(s.setSettings.errorText()));
             return outcome;
         }
     }
     if (batch.declaredTypes()) {
         // One name per line: a type name holds no control characters (Engine::declareJobType).
-        s.setDeclaredTypes.bindValue(0, batch.declaredTypes()->join(u'\n'));
-        if (!s.setDeclaredTypes.exec()) {
-            fail(outcome,
-                u"Cannot store the declared job types: %1"_s.arg(s.setDeclaredTypes.lastError().databaseText()));
+        const QString types = batch.declaredTypes()->join(u'\n');
+        s.setDeclaredTypes.bindText(0, types);
+        if (!s.setDeclaredTypes.run()) {
+            fail(outcome, u"Cannot store the declared job types: %1"_s.arg(s.setDeclaredTypes.errorText()));
             return outcome;
         }
     }
@@ -352,8 +316,8 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
         fail(outcome, refusal);
         return outcome;
     }
-    if (!s.commit.exec()) {
-        fail(outcome, u"Cannot commit to the database: %1"_s.arg(s.commit.lastError().databaseText()));
+    if (!s.commit.run()) {
+        fail(outcome, u"Cannot commit to the database: %1"_s.arg(s.commit.errorText()));
         return outcome;
     }
 
@@ -376,32 +340,33 @@ int SqliteWriter::prune(qint64 keep, int maxRows, QString* error)
         return 0;
     const int rows = int(qMin<qint64>(excess, maxRows));
     WriterStatements& s = *m_statements;
-    const auto failed = [&](const QSqlQuery& query) {
-        *error = query.lastError().databaseText();
-        s.rollback.exec();
+    const auto failed = [&](const SqliteStatement& statement) {
+        *error = statement.errorText();
+        s.rollback.run();
         return -1;
     };
-    if (!s.begin.exec())
+    if (!s.begin.run())
         return failed(s.begin);
     for (int i = 0; i < 4; ++i)
-        s.oldestFinished.bindValue(i, rows);
-    if (!s.oldestFinished.exec())
-        return failed(s.oldestFinished);
+        s.oldestFinished.bindInt(i, rows);
     StatusCounts pruned {};
     JobId upTo = 0;
     while (s.oldestFinished.next()) {
-        upTo = s.oldestFinished.value(0).toLongLong();
-        if (const auto status = jobStatusFromString(s.oldestFinished.value(1).toString()))
+        upTo = s.oldestFinished.integer(0);
+        if (const auto status = jobStatusFromString(s.oldestFinished.text(1)))
             ++pruned[std::size_t(*status)];
     }
+    s.oldestFinished.reset();
+    if (!s.oldestFinished.errorText().isEmpty())
+        return failed(s.oldestFinished);
     // The newest job may go too: its id is kept, so that ids are never given out twice.
-    s.setMaxId.bindValue(0, m_maxId);
-    if (!s.setMaxId.exec())
+    s.setMaxId.bindInt(0, m_maxId);
+    if (!s.setMaxId.run())
         return failed(s.setMaxId);
-    s.prune.bindValue(0, upTo);
-    if (!s.prune.exec())
+    s.prune.bindInt(0, upTo);
+    if (!s.prune.run())
         return failed(s.prune);
-    if (!s.commit.exec())
+    if (!s.commit.run())
         return failed(s.commit);
 
     int deleted = 0;

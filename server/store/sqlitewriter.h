@@ -1,9 +1,9 @@
 #pragma once
 
 #include "jobquery.h"
+#include "sqliteconnection.h"
 
 #include <QHash>
-#include <QSqlDatabase>
 #include <QStringList>
 
 #include <memory>
@@ -13,7 +13,7 @@ class WalCheckpointer;
 struct WriterStatements;
 struct sqlite3;
 
-// The store's one writing connection, used by the writer thread alone: prepared statements
+// The store's one writing connection, used on the writer thread alone: prepared statements
 // reused across batches, one transaction per batch, and retention in small chunks. It counts
 // jobs by status as it writes, so counting never scans the table.
 class SqliteWriter
@@ -28,8 +28,9 @@ public:
         QList<qint64> removed; // rows, one per removal of the batch
     };
 
-    explicit SqliteWriter(const QString& connectionName);
+    SqliteWriter();
     ~SqliteWriter();
+    Q_DISABLE_COPY_MOVE(SqliteWriter)
 
     // Checks and migrates the file (SqliteSchema), tunes the connection, loads counts and max id.
     bool open(const QString& path, bool fullSync, QString* error);
@@ -50,8 +51,6 @@ public:
     JobId maxId() const { return m_maxId; }
     QStringList declaredTypes() const { return m_declaredTypes; } // as loaded by open()
     QByteArray settings() const { return m_settings; } // JSON, as loaded by open()
-    // Rows are bound through SQLite's C API rather than QSqlQuery (see NativeSqlite).
-    bool usesNativeApi() const { return m_nativeApi; }
     // The WAL is checkpointed beside the writer, not inside its commits.
     bool checkpointsApart() const { return m_checkpointer != nullptr; }
     quint64 walPasses() const; // by the checkpointer
@@ -61,22 +60,19 @@ public:
 private:
     struct Changes;
 
-    bool exec(const QString& sql, QString* error);
     bool loadCounts(QString* error);
     std::optional<JobStatus> storedStatus(JobId id);
     void fail(Outcome& outcome, const QString& message);
     static int walCommitted(void* writer, sqlite3*, const char* database, int walPages);
 
-    QString m_name;
-    QSqlDatabase m_db;
-    std::unique_ptr<WriterStatements> m_statements;
+    SqliteConnection m_db;
+    std::unique_ptr<WriterStatements> m_statements; // finalized before m_db closes
     // as committed
     StatusCounts m_counts {};
     QHash<JobId, JobStatus> m_unfinished; // status of every stored job not finished yet
     JobId m_maxId = 0; // highest id ever stored, also after pruning
     QStringList m_declaredTypes;
     QByteArray m_settings;
-    bool m_nativeApi = false;
     std::unique_ptr<WalCheckpointer> m_checkpointer;
     int m_walPages = 0;
     quint64 m_walTailCheckpoints = 0;

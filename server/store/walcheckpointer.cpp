@@ -1,17 +1,11 @@
 #include "walcheckpointer.h"
 
+#include "sqliteconnection.h"
 #include "storelog.h"
 
-#include <QSqlDatabase>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QThread>
 
 using namespace Qt::StringLiterals;
-
-WalCheckpointer::WalCheckpointer(const QString& connectionName)
-    : m_name(connectionName)
-{ }
 
 WalCheckpointer::~WalCheckpointer()
 {
@@ -86,21 +80,18 @@ quint64 WalCheckpointer::passes() const
 
 void WalCheckpointer::run(const QString& path, std::promise<QString>& opened)
 {
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_name);
-        db.setDatabaseName(path);
-        if (db.open()) {
-            opened.set_value(QString());
-            passUntilStopped();
-            db.close();
-        } else {
-            opened.set_value(u"Cannot open %1 for checkpoints: %2"_s.arg(path, db.lastError().databaseText()));
-        }
+    SqliteConnection db;
+    QString error;
+    // One read now: a connection that cannot read the file fails start(), not every pass.
+    if (!db.open(path, &error) || !db.exec("SELECT count(*) FROM sqlite_master", &error)) {
+        opened.set_value(u"Cannot open %1 for checkpoints: %2"_s.arg(path, error));
+        return;
     }
-    QSqlDatabase::removeDatabase(m_name); // once no handle to it is left
+    opened.set_value(QString());
+    passUntilStopped(db);
 }
 
-void WalCheckpointer::passUntilStopped()
+void WalCheckpointer::passUntilStopped(SqliteConnection& db)
 {
     std::unique_lock lock(m_mutex);
     for (;;) {
@@ -108,19 +99,14 @@ void WalCheckpointer::passUntilStopped()
         if (m_stopping)
             return;
         lock.unlock();
-        pass();
+        QString error;
+        // A failed pass only leaves more for the writer's tail checkpoint.
+        if (!db.exec("PRAGMA wal_checkpoint(PASSIVE)", &error))
+            qCWarning(lcStore, "Checkpointing the WAL failed: %ls", qUtf16Printable(error));
         lock.lock();
         m_passing = false;
         // A pass that started past restartPages left a short tail; the writer takes it.
         m_tailDue = m_passFrom >= restartPages;
         ++m_passes;
     }
-}
-
-void WalCheckpointer::pass()
-{
-    QSqlQuery query(QSqlDatabase::database(m_name, false));
-    // A failed pass only leaves more for the writer's tail checkpoint.
-    if (!query.exec(u"PRAGMA wal_checkpoint(PASSIVE)"_s))
-        qCWarning(lcStore, "Checkpointing the WAL failed: %ls", qUtf16Printable(query.lastError().databaseText()));
 }

@@ -7,6 +7,7 @@
 #include <mutex>
 
 class QThread;
+class SqliteConnection;
 
 // Copies the WAL back into the database file on a thread and connection of its own.
 //
@@ -28,10 +29,12 @@ public:
     // From this length on (16 MiB, where this store had set SQLite's auto-checkpoint), the WAL is restarted.
     static constexpr int restartPages = 4000;
 
-    explicit WalCheckpointer(const QString& connectionName);
+    WalCheckpointer() = default;
     ~WalCheckpointer(); // stops
+    Q_DISABLE_COPY_MOVE(WalCheckpointer)
 
-    // Opens a connection to `path` on a new thread; false with a message if it cannot.
+    // Opens a connection to `path` on a new thread, which alone uses it; false with a message if
+    // it cannot.
     bool start(const QString& path, QString* error);
     // Lets a running pass finish, then closes the connection.
     void stop();
@@ -44,10 +47,8 @@ public:
 
 private:
     void run(const QString& path, std::promise<QString>& opened); // the thread
-    void passUntilStopped();
-    void pass();
+    void passUntilStopped(SqliteConnection& db);
 
-    const QString m_name;
     QThread* m_thread = nullptr;
 
     mutable std::mutex m_mutex; // guards what follows, shared with the thread

@@ -1,33 +1,15 @@
 #include "writerstatements.h"
 
 #include "jobrow.h"
-
-#include <QSqlError>
+#include "sqliteconnection.h"
 
 using namespace Qt::StringLiterals;
 
-WriterStatements::WriterStatements(const QSqlDatabase& db, const std::optional<NativeSqlite>& native)
-    : insert(db, native)
-    , update(db, native)
-    , begin(db)
-    , commit(db)
-    , rollback(db)
-    , savepoint(db)
-    , release(db)
-    , rollbackTo(db)
-    , setMaxId(db)
-    , setDeclaredTypes(db)
-    , setSettings(db)
-    , status(db)
-    , oldestFinished(db)
-    , prune(db)
-{ }
-
-bool WriterStatements::prepare(QString* error)
+bool WriterStatements::prepare(SqliteConnection& db, QString* error)
 {
-    if (!insert.prepare(JobRow::insertSql(), error) || !update.prepare(JobRow::updateSql(), error))
+    if (!insert.prepare(db, JobRow::insertSql(), error) || !update.prepare(db, JobRow::updateSql(), error))
         return false;
-    const std::pair<QSqlQuery*, QString> all[] = {
+    const std::pair<SqliteStatement*, QString> all[] = {
         { &begin, u"BEGIN"_s },
         { &commit, u"COMMIT"_s },
         { &rollback, u"ROLLBACK"_s },
@@ -49,12 +31,9 @@ bool WriterStatements::prepare(QString* error)
             "ORDER BY id LIMIT ?"_s },
         { &prune, u"DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND id <= ?"_s },
     };
-    for (const auto& [query, sql] : all) {
-        query->setForwardOnly(true);
-        if (!query->prepare(sql)) {
-            *error = query->lastError().text();
+    for (const auto& [statement, sql] : all) {
+        if (!statement->prepare(db, sql, error))
             return false;
-        }
     }
     return true;
 }

@@ -1,29 +1,29 @@
 #pragma once
 
 #include "jobstatement.h"
+#include "sqlitestatement.h"
 
-#include <QSqlQuery>
+class SqliteConnection;
 
 // Every statement the writer runs, prepared once when the store opens and reused for every
-// batch: preparing costs more than running most of them.
+// batch: preparing costs more than running most of them. Used on the writer's thread only.
 struct WriterStatements
 {
-    WriterStatements(const QSqlDatabase& db, const std::optional<NativeSqlite>& native);
-    bool prepare(QString* error);
+    bool prepare(SqliteConnection& db, QString* error);
 
     JobStatement insert;
     JobStatement update;
-    QSqlQuery begin;
-    QSqlQuery commit;
-    QSqlQuery rollback;
+    SqliteStatement begin;
+    SqliteStatement commit;
+    SqliteStatement rollback;
     // around a multi-job insert() call: all or none
-    QSqlQuery savepoint;
-    QSqlQuery release;
-    QSqlQuery rollbackTo;
-    QSqlQuery setMaxId;
-    QSqlQuery setDeclaredTypes;
-    QSqlQuery setSettings;
-    QSqlQuery status; // of one job
-    QSqlQuery oldestFinished; // (id, status) of the k oldest finished jobs
-    QSqlQuery prune; // finished jobs up to an id
+    SqliteStatement savepoint;
+    SqliteStatement release;
+    SqliteStatement rollbackTo;
+    SqliteStatement setMaxId;
+    SqliteStatement setDeclaredTypes;
+    SqliteStatement setSettings;
+    SqliteStatement status; // of one job
+    SqliteStatement oldestFinished; // (id, status) of the k oldest finished jobs
+    SqliteStatement prune; // finished jobs up to an id
 };
