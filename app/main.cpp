@@ -5,7 +5,7 @@
 #include "server.h"
 #include "signalwatcher.h"
 #include "store/memoryjobstore.h"
-#include "store/sqlitejobstore.h"
+#include "store/sqlite/sqlitejobstore.h"
 
 #include <QApplication>
 #include <QCoreApplication>

@@ -2,7 +2,7 @@
 
 #include "enginetesting.h"
 #include "server.h"
-#include "store/sqlitejobstore.h"
+#include "store/sqlite/sqlitejobstore.h"
 #include "testhttp.h"
 
 #include <QCoreApplication>

@@ -1,6 +1,6 @@
 #include "enginetesting.h"
 #include "server.h"
-#include "store/sqlitejobstore.h"
+#include "store/sqlite/sqlitejobstore.h"
 #include "testhttp.h"
 
 #include <QJsonArray>

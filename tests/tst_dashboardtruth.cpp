@@ -6,7 +6,7 @@
 #include "mainwindow.h"
 #include "server.h"
 #include "stattile.h"
-#include "store/sqlitejobstore.h"
+#include "store/sqlite/sqlitejobstore.h"
 #include "summarytiles.h"
 
 #include <QComboBox>

@@ -1,7 +1,7 @@
 // The lease core: every transition of a lease and of an external worker, on the engine's manual
 // clock, through Engine's public API; durability on a real SQLite file.
 #include "enginetesting.h"
-#include "store/sqlitejobstore.h"
+#include "store/sqlite/sqlitejobstore.h"
 
 #include <QScopeGuard>
 #include <QSignalSpy>

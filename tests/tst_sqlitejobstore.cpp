@@ -1,7 +1,7 @@
 #include "engine/conditionwait.h"
-#include "store/sqlitejobstore.h"
-#include "store/sqliteschema.h"
-#include "store/walcheckpointer.h"
+#include "store/sqlite/sqlitejobstore.h"
+#include "store/sqlite/sqliteschema.h"
+#include "store/sqlite/walcheckpointer.h"
 
 #include <QDir>
 #include <QFile>

@@ -4,7 +4,7 @@
 #include "mainwindow.h"
 #include "progressdelegate.h"
 #include "server.h"
-#include "store/sqlitejobstore.h"
+#include "store/sqlite/sqlitejobstore.h"
 #include "testhttp.h"
 #include "workermodel.h"
 #include "workerview.h"

@@ -4,7 +4,7 @@
 #include "jobspec.h"
 #include "jobspecscanner.h"
 #include "store/memoryjobstore.h"
-#include "store/sqlitejobstore.h"
+#include "store/sqlite/sqlitejobstore.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>

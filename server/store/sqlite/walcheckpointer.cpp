@@ -1,7 +1,7 @@
 #include "walcheckpointer.h"
 
 #include "sqliteconnection.h"
-#include "storelog.h"
+#include "store/storelog.h"
 
 #include <QThread>
 

@@ -1,7 +1,7 @@
 #include "readconnection.h"
 
 #include "sqlitestatement.h"
-#include "storelog.h"
+#include "store/storelog.h"
 
 #include <memory>
 

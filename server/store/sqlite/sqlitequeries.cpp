@@ -4,7 +4,7 @@
 #include "jobrow.h"
 #include "readconnection.h"
 #include "sqlitestatement.h"
-#include "storelog.h"
+#include "store/storelog.h"
 
 #include <QScopeGuard>
 #include <QStringList>

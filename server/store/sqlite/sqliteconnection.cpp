@@ -1,6 +1,6 @@
 #include "sqliteconnection.h"
 
-#include "storelog.h"
+#include "store/storelog.h"
 
 #include <sqlite3.h>
 

@@ -4,9 +4,9 @@
 #include "readerconnections.h"
 #include "sqlitequeries.h"
 #include "sqlitewriter.h"
+#include "store/storelog.h"
 #include "storebatch.h"
 #include "storelock.h"
-#include "storelog.h"
 
 #include <QFileInfo>
 #include <QJsonDocument>

@@ -4,8 +4,8 @@
 #include "jobrow.h"
 #include "sqliteschema.h"
 #include "sqlitestatement.h"
+#include "store/storelog.h"
 #include "storebatch.h"
-#include "storelog.h"
 #include "walcheckpointer.h"
 #include "writerstatements.h"
 
