@@ -168,7 +168,6 @@ std::optional<Options> parseOptions(const QStringList& arguments)
     }
     if (parser.isSet(QStringLiteral("webhook-secret"))) {
         options.engine.handlers.webhookSecret = parser.value(QStringLiteral("webhook-secret"));
-        options.server.webhookSecret = options.engine.handlers.webhookSecret;
         if (const QString problem = WebhookSignature::checkSecret(options.engine.handlers.webhookSecret);
             !problem.isEmpty()) {
             fail(QStringLiteral("--webhook-secret: %1").arg(problem));

@@ -15,6 +15,7 @@
 #include <memory>
 #include <variant>
 
+class DeliverySettings;
 class EngineCore;
 
 struct EngineConfig
@@ -183,6 +184,19 @@ public:
     };
     Histogram waitHistogram() const;
     Histogram runHistogram() const;
+
+    // --- Deliveries: http jobs and completion callbacks ------------------------------------------
+    // Set at start from EngineConfig::handlers (--allow-http-target, --webhook-secret) and
+    // changed here (the dashboard's delivery settings) for the requests sent from then on, and
+    // for the submissions checked from then on. Kept in memory: a restart starts from the flags.
+    QStringList allowedHttpTargets() const;
+    // Errors: Invalid with field "allowed_targets" when an entry is not HOST or HOST:PORT.
+    EngineResult<QStringList> setAllowedHttpTargets(const QStringList& targets);
+    QString webhookSecret() const; // empty: deliveries go unsigned
+    // Errors: Invalid with field "webhook_secret" unless empty or whsec_<base64>.
+    EngineResult<QString> setWebhookSecret(const QString& secret);
+    // The settings themselves, for the built-in sink, which verifies signatures with the secret.
+    std::shared_ptr<const DeliverySettings> deliverySettings() const;
 
     // --- The clock (see engineclock.h) -----------------------------------------------------------
     // Every time the engine keeps follows it: due times, backoff, job timeouts, leases and

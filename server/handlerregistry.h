@@ -8,6 +8,8 @@
 
 #include <memory>
 
+class DeliverySettings;
+
 // Job type name -> handler. Filled before the engine starts, read-only afterwards.
 class HandlerRegistry
 {
@@ -37,11 +39,14 @@ private:
 struct HandlerOptions
 {
     bool allowExec = false;
-    // http jobs: targets beside loopback ones (HOST or HOST:PORT), and the Standard Webhooks
-    // secret (whsec_...) that signs deliveries; empty: unsigned.
+    // http jobs and completion callbacks, at start: targets beside loopback ones (HOST or
+    // HOST:PORT), and the Standard Webhooks secret (whsec_...) that signs deliveries; empty:
+    // unsigned. Engine::setAllowedHttpTargets() and setWebhookSecret() change them later.
     QStringList allowedHttpTargets;
     QString webhookSecret;
 };
 
-// The types every QueueLab has: echo, sleep, fail, compute, http (and exec when allowed).
-void registerBuiltinHandlers(HandlerRegistry& registry, const HandlerOptions& options);
+// The types every QueueLab has: echo, sleep, fail, compute, http (and exec when allowed). The
+// http type reads `delivery` for every job, so that a change applies to the next delivery.
+void registerBuiltinHandlers(
+    HandlerRegistry& registry, const HandlerOptions& options, std::shared_ptr<const DeliverySettings> delivery);

@@ -76,7 +76,7 @@ QJsonObject Job::toJson() const
     for (const JobAttempt& attempt : history)
         attemptsJson.append(attempt.toJson());
 
-    return {
+    QJsonObject object {
         { QStringLiteral("id"), QString::number(id) },
         { QStringLiteral("type"), type },
         { QStringLiteral("queue"), queue },
@@ -98,6 +98,18 @@ QJsonObject Job::toJson() const
         { QStringLiteral("worker"), worker.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(worker) },
         { QStringLiteral("history"), attemptsJson },
     };
+    // Only on jobs that have them, as JobJson writes them.
+    if (!callbackUrl.isEmpty()) {
+        object.insert(QStringLiteral("callback"),
+            QJsonObject {
+                { QStringLiteral("url"), callbackUrl },
+                { QStringLiteral("job_id"),
+                    callbackJobId ? QJsonValue(QString::number(callbackJobId)) : QJsonValue(QJsonValue::Null) },
+            });
+    }
+    if (callbackFor)
+        object.insert(QStringLiteral("callback_for"), QString::number(callbackFor));
+    return object;
 }
 
 bool Job::operator==(const Job& other) const
@@ -107,5 +119,6 @@ bool Job::operator==(const Job& other) const
         && payload == other.payload && result == other.result && error == other.error && progress == other.progress
         && createdAt == other.createdAt && runAt == other.runAt && startedAt == other.startedAt
         && finishedAt == other.finishedAt && timeoutMs == other.timeoutMs && idempotencyKey == other.idempotencyKey
-        && worker == other.worker && history == other.history;
+        && worker == other.worker && history == other.history && callbackUrl == other.callbackUrl
+        && callbackJobId == other.callbackJobId && callbackFor == other.callbackFor;
 }

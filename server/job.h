@@ -82,6 +82,12 @@ struct Job
     QString idempotencyKey;
     QString worker; // while an external worker holds it: that worker's id
     QList<JobAttempt> history;
+    // Completion callbacks: the URL that gets the job's final JSON once it finishes, and the
+    // http job that delivers it once queued (0: not yet). A callback job names the job it
+    // reports on in `callbackFor` and has no callback of its own.
+    QString callbackUrl;
+    JobId callbackJobId = 0;
+    JobId callbackFor = 0;
 
     QJsonObject toJson() const;
     bool operator==(const Job& other) const;

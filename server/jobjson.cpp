@@ -260,7 +260,26 @@ namespace {
             }
             out.put('}');
         }
-        out.put("]}");
+        out.put(']');
+        if (!job.callbackUrl.isEmpty()) {
+            out.put(",\"callback\":{\"url\":");
+            writeString(out, job.callbackUrl);
+            out.put(",\"job_id\":");
+            if (job.callbackJobId) {
+                out.put('"');
+                out.putDecimal(job.callbackJobId);
+                out.put('"');
+            } else {
+                out.put("null");
+            }
+            out.put('}');
+        }
+        if (job.callbackFor) {
+            out.put(",\"callback_for\":\"");
+            out.putDecimal(job.callbackFor);
+            out.put('"');
+        }
+        out.put('}');
     }
 
 } // namespace

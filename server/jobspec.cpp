@@ -4,6 +4,8 @@
 #include "jobspecfields.h"
 #include "jsonfidelity.h"
 
+#include <QUrl>
+
 #include <cmath>
 
 namespace {
@@ -56,7 +58,7 @@ bool operator==(const JobSpec& a, const JobSpec& b)
 {
     return a.type == b.type && a.payload == b.payload && a.queue == b.queue && a.priority == b.priority
         && a.delayMs == b.delayMs && a.timeoutMs == b.timeoutMs && a.maxAttempts == b.maxAttempts
-        && a.idempotencyKey == b.idempotencyKey;
+        && a.idempotencyKey == b.idempotencyKey && a.callbackUrl == b.callbackUrl;
 }
 
 bool isValidQueueName(QStringView name)
@@ -147,6 +149,21 @@ SpecResult validateJobSpec(SpecFields fields, const QString& fieldPrefix)
             return fail(QStringLiteral("idempotency_key"),
                 QStringLiteral("contains a lone UTF-16 surrogate, which is not Unicode"));
         spec.idempotencyKey = std::move(fields.idempotencyKey.string);
+    }
+
+    if (fields.callbackUrl.isSet()) {
+        // Where it may go (the target policy) is the engine's to say: a 403, not a 400.
+        const QString& text = fields.callbackUrl.string;
+        const QUrl url(text, QUrl::StrictMode);
+        const QString scheme = url.scheme();
+        if (fields.callbackUrl.kind != SpecField::Kind::String || text.size() > Limits::maxCallbackUrlLength
+            || !url.isValid() || (scheme != QLatin1StringView("http") && scheme != QLatin1StringView("https"))
+            || url.host().isEmpty() || !url.userInfo().isEmpty())
+            return fail(QStringLiteral("callback_url"),
+                QStringLiteral("must be an absolute http:// or https:// URL without user info, of at most %1 "
+                               "characters")
+                    .arg(Limits::maxCallbackUrlLength));
+        spec.callbackUrl = std::move(fields.callbackUrl.string);
     }
 
     // Refused rather than stored as something else than what was sent.

@@ -19,6 +19,7 @@ struct JobSpec
     qint64 timeoutMs = -1;
     int maxAttempts = 1;
     QString idempotencyKey;
+    QString callbackUrl; // empty: no completion callback
 
     friend bool operator==(const JobSpec& a, const JobSpec& b);
     friend bool operator!=(const JobSpec& a, const JobSpec& b) { return !(a == b); }

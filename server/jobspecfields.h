@@ -28,7 +28,7 @@ struct SpecField
 
 struct SpecFields
 {
-    SpecField type, queue, priority, delayMs, timeoutMs, maxAttempts, idempotencyKey;
+    SpecField type, queue, priority, delayMs, timeoutMs, maxAttempts, idempotencyKey, callbackUrl;
     QJsonValue payload { QJsonValue::Undefined };
 };
 
@@ -41,6 +41,7 @@ inline constexpr std::pair<const char*, SpecField SpecFields::*> specFieldNames[
     { "timeout_ms", &SpecFields::timeoutMs },
     { "max_attempts", &SpecFields::maxAttempts },
     { "idempotency_key", &SpecFields::idempotencyKey },
+    { "callback_url", &SpecFields::callbackUrl },
 };
 
 SpecResult validateJobSpec(SpecFields fields, const QString& fieldPrefix);

@@ -30,6 +30,14 @@ public:
     virtual void insert(const QList<Job>& jobs, DurableCallback onDurable) = 0;
     // A job changed (status, progress, result). Writes may be coalesced; reads see the newest.
     virtual void update(const Job& job) = 0;
+    // A job changed, and new jobs follow from it (a finished job and its completion callback):
+    // written as one, so that a crash keeps both or neither. `onDurable` is the insert's, as
+    // for insert(); the update is retried with later writes if the commit fails, like any update.
+    virtual void updateAndInsert(const Job& job, const QList<Job>& jobs, DurableCallback onDurable)
+    {
+        update(job);
+        insert(jobs, std::move(onDurable));
+    }
     // Calls `onDurable` once every insert() and update() made before this call survives a crash
     // (error empty), or with the error if their commit failed (updates are retried with later
     // writes, so the state is not lost, but not durable yet either). Any thread, like insert().

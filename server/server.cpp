@@ -52,8 +52,7 @@ Server::Server(const ServerConfig& config, Engine* engine, QObject* parent)
 {
     d->config = config;
     d->engine = engine;
-    d->sinks = std::make_unique<SinkStore>(
-        config.webhookSecret.isEmpty() ? WebhookSignature() : WebhookSignature(config.webhookSecret));
+    d->sinks = std::make_unique<SinkStore>(engine->deliverySettings());
     d->thread.setObjectName(QStringLiteral("queuelab-http"));
     d->anchor.moveToThread(&d->thread);
     d->thread.start();

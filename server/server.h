@@ -28,7 +28,6 @@ struct ServerConfig
     QByteArray faktoryPassword; // empty: no password handshake (refused beyond loopback)
     // Empty: Faktory's backoff for FAILed jobs (15 s and more); tests shorten it.
     std::function<qint64(int retryCount)> faktoryRetryDelayMs;
-    QString webhookSecret; // the sink marks signatures verified with it; empty: unchecked
 };
 
 // QueueLab's server: the engine plus the HTTP API on its own thread. This is what app/ and

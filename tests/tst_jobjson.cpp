@@ -70,6 +70,18 @@ private Q_SLOTS:
         big.payload = QJsonArray { QString(5000, QLatin1Char('x')), QString(3000, QChar(0x00e9)) };
         big.result = QString(2000, QLatin1Char('"'));
         QTest::newRow("big") << big;
+
+        Job waitingForItsEnd = plain; // a callback_url: its job is null until the job finishes
+        waitingForItsEnd.callbackUrl = QStringLiteral("http://127.0.0.1:8080/sink/done?a=\"b\"");
+        QTest::newRow("callback, not yet queued") << waitingForItsEnd;
+        Job calledBack = waitingForItsEnd;
+        calledBack.status = JobStatus::Succeeded;
+        calledBack.callbackJobId = 9007199254740991;
+        QTest::newRow("callback queued") << calledBack;
+        Job callback = plain;
+        callback.type = QStringLiteral("http");
+        callback.callbackFor = 41;
+        QTest::newRow("callback job") << callback;
     }
 
     void matchesToJson()

@@ -58,6 +58,27 @@ private Q_SLOTS:
         QTest::newRow("integer beyond 2^64") << QByteArray(R"({"type":"echo","payload":{"n":[18446744073709551617]}})")
                                              << QStringLiteral("payload.n[0]");
         QTest::newRow("fraction") << QByteArray(R"({"type":"echo","payload":{"x":0.1}})") << QString();
+        // Where a callback_url may go is the engine's to say (403); its form is checked here.
+        QTest::newRow("callback url") << QByteArray(
+            "{\"type\":\"echo\",\"callback_url\":\"http://127.0.0.1:8080/sink/a\"}")
+                                      << QString();
+        QTest::newRow("https callback to any host")
+            << QByteArray("{\"type\":\"echo\",\"callback_url\":\"https://hooks.example.test/x?y=1\"}") << QString();
+        QTest::newRow("callback url null") << QByteArray(R"({"type":"echo","callback_url":null})") << QString();
+        QTest::newRow("callback not http") << QByteArray("{\"type\":\"echo\",\"callback_url\":\"ftp://127.0.0.1/x\"}")
+                                           << QStringLiteral("callback_url");
+        QTest::newRow("callback relative")
+            << QByteArray(R"({"type":"echo","callback_url":"/sink/a"})") << QStringLiteral("callback_url");
+        QTest::newRow("callback with user info")
+            << QByteArray("{\"type\":\"echo\",\"callback_url\":\"http://me:pw@127.0.0.1/\"}")
+            << QStringLiteral("callback_url");
+        QTest::newRow("callback not a string")
+            << QByteArray(R"({"type":"echo","callback_url":1})") << QStringLiteral("callback_url");
+        QTest::newRow("callback empty") << QByteArray(R"({"type":"echo","callback_url":""})")
+                                        << QStringLiteral("callback_url");
+        QTest::newRow("callback too long")
+            << (QByteArray("{\"type\":\"echo\",\"callback_url\":\"http://127.0.0.1/") + QByteArray(2048, 'a') + "\"}")
+            << QStringLiteral("callback_url");
     }
 
     void validation()
@@ -94,6 +115,8 @@ private Q_SLOTS:
             << true;
         QTest::newRow("nulls") << QByteArray(R"({"type":"echo","payload":null,"queue":null,"priority":null})") << true;
         QTest::newRow("empty object") << QByteArray("{}") << true;
+        QTest::newRow("callback url") << QByteArray("{\"type\":\"echo\",\"callback_url\":\"http://127.0.0.1:1/a?b=c\"}")
+                                      << true;
         QTest::newRow("out of range") << QByteArray(R"({"type":"echo","max_attempts":0})") << true;
         QTest::newRow("wrong type") << QByteArray(R"({"type":5})") << true;
         QTest::newRow("15 digits") << QByteArray(R"({"type":"e","delay_ms":999999999999999})") << true;

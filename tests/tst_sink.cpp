@@ -31,7 +31,6 @@ private:
         m_engine = startedEngine(config);
         ServerConfig serverConfig;
         serverConfig.port = 0;
-        serverConfig.webhookSecret = secret;
         m_server = std::make_unique<Server>(serverConfig, m_engine.get());
         QString error;
         QVERIFY2(m_server->start(&error), qPrintable(error));

@@ -112,6 +112,9 @@ Job fullJob(JobId id)
     job.idempotencyKey = u"key-%1"_s.arg(id);
     job.history = { JobAttempt { 1, job.createdAt + 10, job.createdAt + 20, std::nullopt },
         JobAttempt { 2, job.createdAt + 200, job.createdAt + 300, JobError { u"handler_failed"_s, u"boom"_s } } };
+    job.callbackUrl = u"http://127.0.0.1:8080/sink/done?id=%1"_s.arg(id);
+    job.callbackJobId = id + 1000;
+    job.callbackFor = id + 2000; // never both in practice; both columns are tested at once
     return job;
 }
 
@@ -290,6 +293,66 @@ private Q_SLOTS:
         QCOMPARE(reopened->find(2), minimal);
         QCOMPARE(reopened->find(3), std::nullopt);
         QCOMPARE(reopened->maxId(), 2);
+    }
+
+    // A finished job and its completion callback: one call, one commit, so a crash keeps both or neither.
+    void updateAndInsertShareOneCommit()
+    {
+        auto store = openedStore();
+        Job job = makeJob(1, JobStatus::Running);
+        job.callbackUrl = u"http://127.0.0.1:8080/sink/done"_s;
+        Durability inserted;
+        store->insert({ job }, inserted.callback());
+        QTRY_COMPARE(inserted.calls(), 1);
+        const quint64 commitsBefore = store->stats().commits;
+
+        job.status = JobStatus::Succeeded;
+        job.finishedAt = job.createdAt + 5;
+        job.callbackJobId = 2;
+        Job callback = makeJob(2, JobStatus::Queued, u"callbacks"_s, u"http"_s);
+        callback.callbackFor = 1;
+        Durability both;
+        store->updateAndInsert(job, { callback }, both.callback());
+        QCOMPARE(store->find(1), job); // pending: visible at once
+        QCOMPARE(store->find(2), callback);
+        QTRY_COMPARE(both.calls(), 1);
+        QCOMPARE(both.error(), QString());
+        QCOMPARE(store->stats().commits, commitsBefore + 1);
+        store->close();
+
+        auto reopened = openedStore();
+        QCOMPARE(reopened->find(1), job);
+        QCOMPARE(reopened->find(2), callback);
+        QCOMPARE(ids(reopened->loadUnfinished()), QList<JobId> { 2 });
+    }
+
+    // A file of schema version 3 (before completion callbacks) gets their columns and keeps its jobs.
+    void version3FileIsMigrated()
+    {
+        const Job old = makeJob(1, JobStatus::Succeeded);
+        {
+            auto store = openedStore();
+            Durability durable;
+            store->insert({ old }, durable.callback());
+            QTRY_COMPARE(durable.calls(), 1);
+            store->close();
+        }
+        QVERIFY(writeRawDatabase(dbPath(),
+            { u"ALTER TABLE jobs DROP COLUMN callback_url"_s, u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s,
+                u"ALTER TABLE jobs DROP COLUMN callback_for"_s, u"PRAGMA user_version = 3"_s }));
+
+        auto store = openedStore();
+        QCOMPARE(store->find(1), old);
+        Job withCallback = fullJob(2);
+        Durability durable;
+        store->insert({ withCallback }, durable.callback());
+        QTRY_COMPARE(durable.calls(), 1);
+        QCOMPARE(durable.error(), QString());
+        store->close();
+        auto reopened = openedStore();
+        QCOMPARE(reopened->find(2), withCallback);
+        reopened->close();
+        QCOMPARE(RawDatabase(dbPath()).integer(u"PRAGMA user_version"_s), SqliteSchema::version);
     }
 
     void durableMeansCommitted()

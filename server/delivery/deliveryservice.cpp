@@ -46,8 +46,8 @@ QJsonObject headersJson(const QList<QPair<QByteArray, QByteArray>>& headers)
 
 } // namespace
 
-DeliveryService::DeliveryService(WebhookSignature signature)
-    : m_signature(std::move(signature))
+DeliveryService::DeliveryService(std::shared_ptr<const DeliverySettings> settings)
+    : m_settings(std::move(settings))
 {
     m_thread.setObjectName(QStringLiteral("queuelab-delivery"));
 }
@@ -127,11 +127,11 @@ void DeliveryService::send(const std::shared_ptr<Flight>& flight)
     headers.append({ "X-QueueLab-Job-Id", QByteArray::number(request.jobId) });
     headers.append({ "X-QueueLab-Attempt", QByteArray::number(request.attempt) });
     headers.append({ "X-QueueLab-Queue", request.queue.toUtf8() });
-    if (m_signature.isEnabled()) {
+    if (const WebhookSignature signature = m_settings->signature(); signature.isEnabled()) {
         const qint64 timestamp = QDateTime::currentSecsSinceEpoch();
         headers.append({ "webhook-id", request.messageId });
         headers.append({ "webhook-timestamp", QByteArray::number(timestamp) });
-        headers.append({ "webhook-signature", m_signature.sign(request.messageId, timestamp, request.body) });
+        headers.append({ "webhook-signature", signature.sign(request.messageId, timestamp, request.body) });
     }
     for (const auto& [name, value] : std::as_const(headers))
         http.setRawHeader(name, value);

@@ -2,7 +2,7 @@
 
 #include "canceltoken.h"
 #include "delivery/deliveryrequest.h"
-#include "delivery/webhooksignature.h"
+#include "delivery/deliverysettings.h"
 #include "job.h"
 
 #include <QHash>
@@ -35,14 +35,14 @@ struct DeliveryResult
 class DeliveryService
 {
 public:
-    explicit DeliveryService(WebhookSignature signature);
+    // Each request is signed with the secret the settings hold when it is sent.
+    explicit DeliveryService(std::shared_ptr<const DeliverySettings> settings);
     ~DeliveryService(); // aborts what is in flight without calling back
 
     using Done = std::function<void(const DeliveryResult&)>;
     // Any thread. `done` runs once, on the delivery thread; when `token` stops (a cancel, the
     // job's timeout, a shutdown) the request is aborted within Limits::deliverySweepMs.
     void deliver(DeliveryRequest request, std::shared_ptr<const CancelToken> token, Done done);
-    const WebhookSignature& signature() const { return m_signature; }
 
 private:
     struct Flight;
@@ -54,7 +54,7 @@ private:
     void sweep();
     void sweepWhileBusy();
 
-    const WebhookSignature m_signature;
+    const std::shared_ptr<const DeliverySettings> m_settings;
     QMutex m_startMutex; // guards the lazy start of the thread
     QThread m_thread;
     QObject* m_context = nullptr; // lives in m_thread; parent of the manager and the sweep timer

@@ -59,6 +59,7 @@ QString TargetPolicy::refusal(const QUrl& url) const
     }
     const QString target = QStringLiteral("%1:%2").arg(host.contains(u':') ? u'[' + host + u']' : host).arg(port);
     return QStringLiteral("deliveries go to loopback hosts only; start QueueLab with --allow-http-target %1 (or "
-                          "--allow-http-target %2 for any port) to allow %1")
+                          "--allow-http-target %2 for any port), or add it to the allowed targets in the window's "
+                          "delivery settings, to allow %1")
         .arg(target, host.contains(u':') ? u'[' + host + u']' : host);
 }

@@ -228,6 +228,49 @@ QStringList Engine::declaredJobTypes() const
 {
     return d->declaredJobTypes();
 }
+
+QStringList Engine::allowedHttpTargets() const
+{
+    return d->delivery()->allowedTargets();
+}
+
+EngineResult<QStringList> Engine::setAllowedHttpTargets(const QStringList& targets)
+{
+    QStringList cleaned;
+    for (const QString& target : targets) {
+        if (!target.trimmed().isEmpty())
+            cleaned.append(target.trimmed());
+    }
+    for (const QString& target : std::as_const(cleaned)) {
+        if (!TargetPolicy::checkAllowList({ target }).isEmpty())
+            return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"),
+                QStringLiteral("\"%1\" is not HOST or HOST:PORT").arg(target), QStringLiteral("allowed_targets") };
+    }
+    d->delivery()->setAllowedTargets(cleaned);
+    return cleaned;
+}
+
+QString Engine::webhookSecret() const
+{
+    return d->delivery()->secret();
+}
+
+EngineResult<QString> Engine::setWebhookSecret(const QString& secret)
+{
+    const QString trimmed = secret.trimmed();
+    if (!trimmed.isEmpty()) {
+        if (const QString problem = WebhookSignature::checkSecret(trimmed); !problem.isEmpty())
+            return EngineError { EngineError::Kind::Invalid, QStringLiteral("invalid_field"), problem,
+                QStringLiteral("webhook_secret") };
+    }
+    d->delivery()->setSecret(trimmed);
+    return trimmed;
+}
+
+std::shared_ptr<const DeliverySettings> Engine::deliverySettings() const
+{
+    return d->delivery();
+}
 EngineResult<ExternalWorkerStatus> Engine::registerWorker(const WorkerRegistration& registration)
 {
     return d->registerWorker(registration);

@@ -28,12 +28,13 @@ EngineCore::EngineCore(Engine* q, const EngineConfig& config, std::unique_ptr<Jo
     : q(q)
     , m_config(config)
     , m_store(std::move(store))
+    , m_delivery(std::make_shared<DeliverySettings>(config.handlers.allowedHttpTargets, config.handlers.webhookSecret))
     , m_clock(config.clock, config.virtualClock)
     , m_lifecycle({ config.retryBaseMs > 0 ? config.retryBaseMs : Limits::retryBaseMs,
           config.retryMaxMs > 0 ? config.retryMaxMs : Limits::retryMaxMs })
     , m_workers(config.workerGoneMs > 0 ? config.workerGoneMs : Limits::workerGoneMs)
 {
-    registerBuiltinHandlers(m_handlers, config.handlers);
+    registerBuiltinHandlers(m_handlers, config.handlers, m_delivery);
     if (config.registerHandlers)
         config.registerHandlers(m_handlers);
     for (const QString& type : config.declaredJobTypes)
@@ -105,7 +106,7 @@ bool EngineCore::open(QString* error)
         // --allow-exec): this one does not run it, and says why.
         if (const QString disabled = disabledReason(job.type); !disabled.isEmpty()) {
             m_lifecycle.disable(job, disabled, t);
-            m_store->update(job);
+            storeFinishedLocked(job);
             continue;
         }
         const bool external = !m_handlers.find(job.type);
@@ -114,7 +115,7 @@ bool EngineCore::open(QString* error)
         const JobStatus loaded = job.status;
         // The process died while it ran: that attempt is lost. Run it again if allowed.
         if (job.status == JobStatus::Running && m_lifecycle.interrupted(job, t, external) == JobStatus::Failed) {
-            m_store->update(job);
+            storeFinishedLocked(job);
             continue;
         }
         if (job.status == JobStatus::Scheduled && job.runAt <= t)
@@ -287,12 +288,14 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, AttemptEnd::
     const JobStatus status = m_lifecycle.endAttempt(job, end, t);
     if (reason != AttemptEnd::Reason::Returned && !job.history.isEmpty())
         job.history.last().delivery = outcome.delivery; // the attempt's HTTP exchange (http jobs)
-    if (finalState)
-        *finalState = job;
     if (isFinished(status)) {
-        finishJobLocked(active);
+        const Job finished = finishJobLocked(active);
+        if (finalState)
+            *finalState = finished;
         return;
     }
+    if (finalState)
+        *finalState = job;
     if (status == JobStatus::Scheduled)
         scheduleLocked(job); // a retry after its backoff
     else
@@ -301,16 +304,17 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, AttemptEnd::
     changedLocked(job);
 }
 
-void EngineCore::finishJobLocked(ActiveJob& active)
+Job EngineCore::finishJobLocked(ActiveJob& active)
 {
-    const Job job = active.job;
-    m_store->update(job);
-    changedLocked(job);
+    Job job = active.job;
     if (!job.idempotencyKey.isEmpty())
         m_activeKeys.remove(job.idempotencyKey);
-    m_active.remove(job.id);
+    m_active.remove(job.id); // first: a callback job joins m_active below, which may move its entries
+    storeFinishedLocked(job);
+    changedLocked(job);
     ++m_finishedTotal;
     m_waiters.finished(job);
+    return job;
 }
 
 std::optional<Job> EngineCore::job(JobId id) const
@@ -405,9 +409,7 @@ Job EngineCore::cancelWaitingLocked(ActiveJob& active)
     else
         m_scheduled.erase({ job.runAt, job.id });
     m_lifecycle.cancelWaiting(job, now());
-    const Job result = job;
-    finishJobLocked(active);
-    return result;
+    return finishJobLocked(active);
 }
 
 EngineResult<Job> EngineCore::retry(JobId id)
@@ -468,6 +470,7 @@ Job EngineCore::reviveLocked(const Job& finished)
     const JobId id = finished.id;
     Job job = finished;
     m_lifecycle.retry(job);
+    job.callbackJobId = 0; // the callback of the finish to come is queued then
     auto& active = m_active.insert(id, ActiveJob { job, {}, !m_handlers.find(job.type) }).value();
     if (!job.idempotencyKey.isEmpty())
         m_activeKeys.insert(job.idempotencyKey, id);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "delivery/deliverysettings.h"
 #include "engine.h"
 #include "engineclock.h"
 #include "faultset.h"
@@ -62,6 +63,7 @@ public:
     Engine::Histogram waitHistogram() const;
     Engine::Histogram runHistogram() const;
     const HandlerRegistry& handlers() const { return m_handlers; }
+    const std::shared_ptr<DeliverySettings>& delivery() const { return m_delivery; }
     void deferWakeupsOn(QThread* thread);
     // From now on, snapshots list the jobs that changed (the first one asks for a reload).
     void trackChangedJobs();
@@ -137,7 +139,12 @@ private:
     QString disabledReason(const QString& type) const; // empty: the type may run
     // `finalState`: the job after the attempt, when the caller needs it (a lease's answer).
     void finishAttempt(JobId id, const JobOutcome& outcome, AttemptEnd::Reason reason, Job* finalState = nullptr);
-    void finishJobLocked(ActiveJob& active);
+    // Stores the final state and forgets the job; returns that state (with its callback job's id).
+    Job finishJobLocked(ActiveJob& active);
+    // callbacks.cpp: writes a finished job, with the callback job its callback_url asks for in
+    // the same store write (one commit), so that a crash keeps both or neither.
+    void storeFinishedLocked(Job& job);
+    void callbackStored(const Job& callback, const QString& error); // the insert's outcome
     Job cancelWaitingLocked(ActiveJob& active); // a queued or scheduled job
     Job reviveLocked(const Job& finished); // runs a failed or cancelled job again
     // bulkactions.cpp
@@ -153,6 +160,9 @@ private:
     std::optional<EngineError> queueFullLocked(qint64 adding) const; // set: --max-queued refuses them
     void insertStored(const QList<Job>& jobs);
     void dropUnstored(const QList<Job>& jobs, const QString& error);
+    // Under the lock; each returns the submissions to tell once it is released.
+    QList<JobStore::DurableCallback> insertStoredLocked(const QList<Job>& jobs);
+    QList<JobStore::DurableCallback> dropUnstoredLocked(const QList<Job>& jobs, const QString& error);
     // builtinworkers.cpp
     void workerLoop(int slot);
     void startWorkersLocked();
@@ -204,6 +214,8 @@ private:
     // set at construction, immutable
     const EngineConfig m_config;
     const std::unique_ptr<JobStore> m_store;
+    // Target policy and webhook secret of http jobs and callbacks; the dashboard may change them.
+    const std::shared_ptr<DeliverySettings> m_delivery;
     EngineClock m_clock; // outlives the jobs' cancel tokens and the timers, which read it
     HandlerRegistry m_handlers;
     QThreadPool m_pool;

@@ -8,6 +8,8 @@
 
 #include <QVarLengthArray>
 
+#include <algorithm>
+
 std::optional<EngineError> EngineCore::queueFullLocked(qint64 adding) const
 {
     const qint64 capacity = m_config.maxQueued > 0 ? m_config.maxQueued : Limits::maxQueued;
@@ -25,6 +27,12 @@ EngineResult<QList<Job>> EngineCore::submit(
     if (const auto* error = std::get_if<EngineError>(&resolved))
         return *error;
     const SubmissionChecks::ResolvedTypes& types = std::get<SubmissionChecks::ResolvedTypes>(resolved);
+    const bool anyCallback
+        = std::any_of(specs.cbegin(), specs.cend(), [](const JobSpec& spec) { return !spec.callbackUrl.isEmpty(); });
+    if (anyCallback) { // the policy is read under a mutex: only for the submissions that need it
+        if (auto refused = SubmissionChecks::callbackRefused(specs, batch, m_delivery->policy()))
+            return *refused;
+    }
 
     if (auto lost = SubmissionChecks::storageLost(m_store->problem()))
         return *lost;
@@ -92,6 +100,7 @@ EngineResult<QList<Job>> EngineCore::submit(
         job.payload = spec.payload;
         job.timeoutMs = spec.timeoutMs;
         job.idempotencyKey = spec.idempotencyKey;
+        job.callbackUrl = spec.callbackUrl;
         JobLifecycle::submit(job, spec.delayMs, t); // counted once stored
         if (!job.idempotencyKey.isEmpty())
             createdKeys.insert(job.idempotencyKey, created.size());
@@ -135,6 +144,14 @@ EngineResult<QList<Job>> EngineCore::submit(
 void EngineCore::insertStored(const QList<Job>& jobs)
 {
     QMutexLocker lock(&m_mutex);
+    const QList<JobStore::DurableCallback> awaiting = insertStoredLocked(jobs);
+    lock.unlock();
+    for (const auto& callback : awaiting)
+        callback({});
+}
+
+QList<JobStore::DurableCallback> EngineCore::insertStoredLocked(const QList<Job>& jobs)
+{
     int runnable = 0;
     int keyed = 0;
     QList<JobStore::DurableCallback> awaiting;
@@ -167,17 +184,23 @@ void EngineCore::insertStored(const QList<Job>& jobs)
     if (runnable)
         wakeWorkersSoonLocked(runnable);
     serveLeaseWaitersLocked();
-    lock.unlock();
-    for (const auto& callback : std::as_const(awaiting))
-        callback({});
+    return awaiting;
 }
 
 void EngineCore::dropUnstored(const QList<Job>& jobs, const QString& error)
 {
     // The client gets an error instead of a 202, so the jobs must not run: they never existed.
     // Being unstored, none was queued, scheduled, counted or run.
-    qWarning("queuelab: storing %lld new job(s) failed: %s", qlonglong(jobs.size()), qPrintable(error));
     QMutexLocker lock(&m_mutex);
+    const QList<JobStore::DurableCallback> awaiting = dropUnstoredLocked(jobs, error);
+    lock.unlock();
+    for (const auto& callback : awaiting)
+        callback(error);
+}
+
+QList<JobStore::DurableCallback> EngineCore::dropUnstoredLocked(const QList<Job>& jobs, const QString& error)
+{
+    qWarning("queuelab: storing %lld new job(s) failed: %s", qlonglong(jobs.size()), qPrintable(error));
     QList<JobStore::DurableCallback> awaiting;
     quint64 keyed = 0;
     for (const Job& unstored : jobs) {
@@ -198,7 +221,5 @@ void EngineCore::dropUnstored(const QList<Job>& jobs, const QString& error)
     // looks again under it.
     if (keyed)
         m_keyedJobsCreated.fetchAndAddRelease(keyed);
-    lock.unlock();
-    for (const auto& callback : std::as_const(awaiting))
-        callback(error);
+    return awaiting;
 }

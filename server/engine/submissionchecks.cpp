@@ -40,6 +40,21 @@ EngineResult<ResolvedTypes> resolveTypes(const QList<JobSpec>& specs, bool batch
     return types;
 }
 
+std::optional<EngineError> callbackRefused(const QList<JobSpec>& specs, bool batch, const TargetPolicy& policy)
+{
+    for (qsizetype i = 0; i < specs.size(); ++i) {
+        if (specs[i].callbackUrl.isEmpty())
+            continue;
+        const QString refusal = policy.refusal(QUrl(specs[i].callbackUrl));
+        if (refusal.isEmpty())
+            continue;
+        const QString prefix = batch ? QStringLiteral("jobs[%1].").arg(i) : QString();
+        return EngineError { EngineError::Kind::Forbidden, QStringLiteral("target_not_allowed"),
+            QStringLiteral("callback_url: ") + refusal, prefix + QStringLiteral("callback_url") };
+    }
+    return std::nullopt;
+}
+
 std::optional<EngineError> storageLost(const QString& problem)
 {
     if (problem.isEmpty())

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "delivery/targetpolicy.h"
 #include "engine.h"
 
 #include <QVarLengthArray>
@@ -23,6 +24,10 @@ using ResolvedTypes = QVarLengthArray<ResolvedType, 1>;
 // `declared`: whether a type without a built-in handler is one that external workers take.
 EngineResult<ResolvedTypes> resolveTypes(const QList<JobSpec>& specs, bool batch, const HandlerRegistry& handlers,
     const std::function<bool(const QString&)>& declared);
+
+// The first spec whose callback_url the policy refuses (target_not_allowed, as for an http job's
+// url), naming its field ("jobs[3].callback_url" in a batch).
+std::optional<EngineError> callbackRefused(const QList<JobSpec>& specs, bool batch, const TargetPolicy& policy);
 
 // Set: the store lost its file (storage_lost); `problem` is JobStore::problem().
 std::optional<EngineError> storageLost(const QString& problem);

@@ -5,9 +5,9 @@
 
 #include <QJsonObject>
 
-HttpHandler::HttpHandler(std::shared_ptr<DeliveryService> service, TargetPolicy policy)
+HttpHandler::HttpHandler(std::shared_ptr<DeliveryService> service, std::shared_ptr<const DeliverySettings> settings)
     : m_service(std::move(service))
-    , m_policy(std::move(policy))
+    , m_settings(std::move(settings))
 { }
 
 QString HttpHandler::validatePayload(const QJsonValue& payload) const
@@ -17,7 +17,7 @@ QString HttpHandler::validatePayload(const QJsonValue& payload) const
 
 std::optional<JobError> HttpHandler::forbiddenPayload(const QJsonValue& payload) const
 {
-    const QString refusal = m_policy.refusal(HttpPayload::parse(payload).request.url);
+    const QString refusal = m_settings->policy().refusal(HttpPayload::parse(payload).request.url);
     if (refusal.isEmpty())
         return std::nullopt;
     return JobError { QStringLiteral("target_not_allowed"), refusal };
@@ -32,7 +32,7 @@ void HttpHandler::start(const Job& job, std::shared_ptr<const CancelToken> token
 {
     HttpPayload::Parsed parsed = HttpPayload::parse(job.payload);
     // Checked again: a job stored under other flags may run after a restart.
-    const QString refusal = parsed.problem.isEmpty() ? m_policy.refusal(parsed.request.url) : QString();
+    const QString refusal = parsed.problem.isEmpty() ? m_settings->policy().refusal(parsed.request.url) : QString();
     if (!parsed.problem.isEmpty() || !refusal.isEmpty()) {
         finish(parsed.problem.isEmpty() ? JobOutcome::failure(QStringLiteral("target_not_allowed"), refusal)
                                         : JobOutcome::failure(QStringLiteral("invalid_payload"), parsed.problem));
@@ -43,6 +43,8 @@ void HttpHandler::start(const Job& job, std::shared_ptr<const CancelToken> token
     request.attempt = job.attempts;
     request.queue = job.queue;
     request.messageId = "msg_queuelab_job_" + QByteArray::number(job.id);
+    if (job.callbackFor) // a completion callback: which job's final state the body holds
+        request.headers.append({ "X-QueueLab-Callback-For", QByteArray::number(job.callbackFor) });
     m_service->deliver(std::move(request), std::move(token), [finish](const DeliveryResult& result) {
         JobOutcome outcome;
         outcome.error = result.error;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "delivery/targetpolicy.h"
+#include "delivery/deliverysettings.h"
 #include "jobhandler.h"
 
 class DeliveryService;
@@ -11,7 +11,7 @@ class DeliveryService;
 class HttpHandler : public DeferredJobHandler
 {
 public:
-    HttpHandler(std::shared_ptr<DeliveryService> service, TargetPolicy policy);
+    HttpHandler(std::shared_ptr<DeliveryService> service, std::shared_ptr<const DeliverySettings> settings);
     QString validatePayload(const QJsonValue& payload) const override;
     std::optional<JobError> forbiddenPayload(const QJsonValue& payload) const override;
     QJsonValue examplePayload() const override;
@@ -19,5 +19,5 @@ public:
 
 private:
     const std::shared_ptr<DeliveryService> m_service;
-    const TargetPolicy m_policy;
+    const std::shared_ptr<const DeliverySettings> m_settings; // read per job: the dashboard may change them
 };

@@ -73,6 +73,10 @@ SinkStore::SinkStore(WebhookSignature signature)
     : m_signature(std::move(signature))
 { }
 
+SinkStore::SinkStore(std::shared_ptr<const DeliverySettings> settings)
+    : m_settings(std::move(settings))
+{ }
+
 bool SinkStore::isValidName(const QString& name)
 {
     if (name.isEmpty() || name.size() > Limits::maxSinkNameLength)
@@ -126,7 +130,8 @@ std::optional<QList<SinkStep>> SinkStore::parseScript(const QJsonObject& object,
 
 SignatureMark SinkStore::check(const SinkRequest& request, qint64 nowSecs) const
 {
-    if (!m_signature.isEnabled())
+    const WebhookSignature secret = m_settings ? m_settings->signature() : m_signature;
+    if (!secret.isEnabled())
         return SignatureMark::Unchecked;
     QByteArray id, timestamp, signature;
     for (const auto& [name, value] : request.headers) {
@@ -143,8 +148,7 @@ SignatureMark SinkStore::check(const SinkRequest& request, qint64 nowSecs) const
     const qint64 sentAt = timestamp.toLongLong(&ok);
     if (!ok || std::abs(nowSecs - sentAt) > Limits::sinkSignatureToleranceSecs)
         return SignatureMark::Invalid;
-    return m_signature.verify(id, timestamp, request.body, signature) ? SignatureMark::Verified
-                                                                      : SignatureMark::Invalid;
+    return secret.verify(id, timestamp, request.body, signature) ? SignatureMark::Verified : SignatureMark::Invalid;
 }
 
 std::optional<SinkStep> SinkStore::record(const QString& name, SinkRequest request)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "delivery/webhooksignature.h"
+#include "delivery/deliverysettings.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -10,6 +10,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 
 // One answer of a sink's script: `times` answers with this status after this delay, then the
@@ -69,6 +70,9 @@ class SinkStore
 {
 public:
     explicit SinkStore(WebhookSignature signature = {});
+    // Verifies with the secret `settings` hold when each request arrives (the engine's, which the
+    // dashboard may change).
+    explicit SinkStore(std::shared_ptr<const DeliverySettings> settings);
 
     static bool isValidName(const QString& name);
     // Parses {"steps":[{"status","delay_ms","times","body"}...]}; a message on error.
@@ -86,7 +90,7 @@ public:
     bool setScript(const QString& name, const QList<SinkStep>& script);
     bool remove(const QString& name);
     quint64 changeSeq() const; // grows with every change: views poll it
-    bool verifiesSignatures() const { return m_signature.isEnabled(); }
+    bool verifiesSignatures() const { return (m_settings ? m_settings->signature() : m_signature).isEnabled(); }
 
 private:
     struct Sink
@@ -101,7 +105,8 @@ private:
     SinkInfo infoLocked(const QString& name, const Sink& sink) const;
     void dropOldestLocked();
 
-    const WebhookSignature m_signature;
+    const WebhookSignature m_signature; // without settings
+    const std::shared_ptr<const DeliverySettings> m_settings;
     mutable QMutex m_mutex;
     std::map<QString, Sink> m_sinks;
     quint64 m_seq = 0;

@@ -98,6 +98,10 @@ void bindMutable(RowBinder& row, const Job& job, int first)
         row.bindNull(first + 12);
     else
         row.bindText(first + 12, job.worker);
+    if (job.callbackJobId)
+        row.bindInt(first + 13, job.callbackJobId);
+    else
+        row.bindNull(first + 13);
 }
 
 } // namespace
@@ -106,20 +110,21 @@ namespace JobRow {
 
 const QLatin1StringView columns("id, type, queue, status, priority, attempts, max_attempts, payload, result, error, "
                                 "progress, created_at, run_at, started_at, finished_at, timeout_ms, "
-                                "idempotency_key, history, worker");
+                                "idempotency_key, history, worker, callback_url, callback_job_id, callback_for");
 
 QString insertSql()
 {
     return u"INSERT INTO jobs (id, type, queue, payload, created_at, idempotency_key, status, priority, attempts, "
-           "max_attempts, result, error, progress, run_at, started_at, finished_at, timeout_ms, history, worker) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
+           "max_attempts, result, error, progress, run_at, started_at, finished_at, timeout_ms, history, worker, "
+           "callback_job_id, callback_url, callback_for) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
 }
 
 QString updateSql()
 {
     return u"UPDATE jobs SET status = ?, priority = ?, attempts = ?, max_attempts = ?, result = ?, error = ?, "
-           "progress = ?, run_at = ?, started_at = ?, finished_at = ?, timeout_ms = ?, history = ?, worker = ? "
-           "WHERE id = ?"_s;
+           "progress = ?, run_at = ?, started_at = ?, finished_at = ?, timeout_ms = ?, history = ?, worker = ?, "
+           "callback_job_id = ? WHERE id = ?"_s;
 }
 
 void bindInsert(RowBinder& row, const Job& job)
@@ -134,12 +139,21 @@ void bindInsert(RowBinder& row, const Job& job)
     else
         row.bindText(5, job.idempotencyKey);
     bindMutable(row, job, 6);
+    // Fixed at submission, like the payload; NULL for the many jobs without them.
+    if (job.callbackUrl.isEmpty())
+        row.bindNull(20);
+    else
+        row.bindText(20, job.callbackUrl);
+    if (job.callbackFor)
+        row.bindInt(21, job.callbackFor);
+    else
+        row.bindNull(21);
 }
 
 void bindUpdate(RowBinder& row, const Job& job)
 {
     bindMutable(row, job, 0);
-    row.bindInt(13, job.id);
+    row.bindInt(14, job.id);
 }
 
 Job read(const SqliteStatement& row)
@@ -164,6 +178,9 @@ Job read(const SqliteStatement& row)
     job.idempotencyKey = row.text(16);
     job.history = history(row.utf8(17));
     job.worker = row.text(18);
+    job.callbackUrl = row.text(19);
+    job.callbackJobId = row.integer(20); // NULL reads as 0
+    job.callbackFor = row.integer(21);
     return job;
 }
 

@@ -310,6 +310,30 @@ void SqliteJobStore::update(const Job& job)
     m_wake.notify_one();
 }
 
+void SqliteJobStore::updateAndInsert(const Job& job, const QList<Job>& jobs, DurableCallback onDurable)
+{
+    {
+        std::unique_lock lock(m_mutex);
+        if (!m_accepting) {
+            lock.unlock();
+            qCWarning(lcStore, "Update of job %lld after the store was closed: dropped", job.id);
+            if (onDurable)
+                onDurable(u"The job store is closed."_s);
+            return;
+        }
+        // One batch, so one transaction: the writer takes a whole batch or none of it.
+        m_pending->addUpdate(job);
+        for (const Job& inserted : jobs)
+            m_maxId = qMax(m_maxId, inserted.id);
+        if (!jobs.isEmpty())
+            m_pending->addInsert(jobs, std::move(onDurable));
+        m_hasWork = true;
+    }
+    if (jobs.isEmpty() && onDurable)
+        onDurable(QString());
+    m_wake.notify_one();
+}
+
 void SqliteJobStore::whenDurable(DurableCallback onDurable)
 {
     {

@@ -58,6 +58,7 @@ public:
 
     void insert(const QList<Job>& jobs, DurableCallback onDurable) override;
     void update(const Job& job) override;
+    void updateAndInsert(const Job& job, const QList<Job>& jobs, DurableCallback onDurable) override;
     void whenDurable(DurableCallback onDurable) override;
     QStringList declaredJobTypes() const override;
     void setDeclaredJobTypes(const QStringList& types) override;

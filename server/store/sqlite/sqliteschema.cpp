@@ -44,6 +44,14 @@ QList<QLatin1StringView> migration(int toVersion)
             // is the one JobFilterSql writes, else SQLite would not use the index.
             "CREATE INDEX jobs_error_code ON jobs (json_extract(error, '$.code'))"_L1,
         };
+    case 4:
+        return {
+            // Completion callbacks: the URL a job's final JSON goes to, the http job that
+            // delivers it, and on that job, the job it reports on.
+            "ALTER TABLE jobs ADD COLUMN callback_url TEXT"_L1,
+            "ALTER TABLE jobs ADD COLUMN callback_job_id INTEGER"_L1,
+            "ALTER TABLE jobs ADD COLUMN callback_for INTEGER"_L1,
+        };
     default:
         Q_UNREACHABLE();
     }
