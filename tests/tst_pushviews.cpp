@@ -1,14 +1,26 @@
 #include "curlcommand.h"
+#include "deliverysettingsdialog.h"
+#include "enginetesting.h"
 #include "jobdetails.h"
 #include "sink/sinkstore.h"
 #include "sinkpanel.h"
+#include "submitpanel.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTableWidget>
 #include <QTest>
+#include <QThreadPool>
 #include <QTreeWidget>
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 
@@ -36,6 +48,11 @@ private:
     }
 
 private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+    } // the submit form's QSettings go to a throwaway place
+
     void sinkTabShowsWhatArrived()
     {
         SinkStore store(WebhookSignature(u"whsec_"_s + QString::fromLatin1(QByteArray("k").toBase64())));
@@ -92,6 +109,114 @@ private Q_SLOTS:
         QVERIFY(details.deliveryAnswerText().contains(u"Retry-After: 1"_s));
         QVERIFY(details.deliveryAnswerText().endsWith(u"busy"_s));
         QCOMPARE(details.deliveryCurl(), deliveryCurlCommand(first.delivery));
+    }
+
+    void timelineShowsTheCallbackAndLinksToItsJob()
+    {
+        Job job;
+        job.id = 41;
+        job.type = u"echo"_s;
+        job.status = JobStatus::Running;
+        job.callbackUrl = u"http://127.0.0.1:8080/sink/done"_s;
+        JobDetails details;
+        details.setJob(job);
+        QCOMPARE(details.timelineValue(u"Callback to"_s), job.callbackUrl);
+        QCOMPARE(details.timelineValue(u"Callback job"_s), u"queued once the job finishes"_s);
+
+        job.status = JobStatus::Succeeded;
+        job.callbackJobId = 42;
+        details.setJob(job);
+        QVERIFY2(details.timelineValue(u"Callback job"_s).contains(u"job 42"_s),
+            qPrintable(details.timelineValue(u"Callback job"_s)));
+        QSignalSpy opened(&details, &JobDetails::jobLinkActivated);
+        QLabel* link = nullptr;
+        for (QLabel* label : details.findChildren<QLabel*>()) {
+            if (label->text().contains(u"job:42"_s))
+                link = label;
+        }
+        QVERIFY(link);
+        Q_EMIT link->linkActivated(u"job:42"_s); // what a click on the link emits
+        QCOMPARE(opened.size(), 1);
+        QCOMPARE(opened.at(0).at(0).value<JobId>(), JobId(42));
+
+        // The callback job names the job it reports on; a markup-like queue name stays text.
+        Job callback;
+        callback.id = 42;
+        callback.type = u"http"_s;
+        callback.queue = u"<b>callbacks</b>"_s;
+        callback.callbackFor = 41;
+        details.setJob(callback);
+        QVERIFY(details.timelineValue(u"Callback for"_s).contains(u"job 41"_s));
+        QCOMPARE(details.timelineValue(u"Queue"_s), u"<b>callbacks</b>"_s);
+        QVERIFY(details.timelineValue(u"Callback job"_s).isEmpty());
+    }
+
+    void submitFormSetsTheCallbackUrl()
+    {
+        auto engine = startedEngine();
+        QThreadPool pool;
+        SubmitPanel panel(engine.get(), &pool);
+        panel.typeBox()->setCurrentText(u"echo"_s);
+        panel.queueEdit()->setText(u"default"_s);
+        panel.callbackEdit()->setText(u"ftp://127.0.0.1/x"_s);
+        QVERIFY2(panel.validationError().startsWith(u"callback_url"_s), qPrintable(panel.validationError()));
+        QVERIFY(!panel.submitButton()->isEnabled());
+        panel.callbackEdit()->setText(u"http://127.0.0.1:9/sink/done"_s);
+        QVERIFY2(panel.validationError().isEmpty(), qPrintable(panel.validationError()));
+        QCOMPARE(panel.specObject().value("callback_url"_L1).toString(), u"http://127.0.0.1:9/sink/done"_s);
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(u"default"_s, true)));
+        panel.submit();
+        QTRY_VERIFY(panel.resultLabel()->text().startsWith(u"Submitted job"_s));
+        QCOMPARE(engine->job(engine->lastJobId())->callbackUrl, u"http://127.0.0.1:9/sink/done"_s);
+        panel.callbackEdit()->clear();
+        QVERIFY(!panel.specObject().contains("callback_url"_L1));
+    }
+
+    void deliverySettingsTakeEffectInTheEngine()
+    {
+        auto engine = startedEngine();
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(u"held"_s, true)));
+        JobSpec far = spec(u"echo"_s);
+        far.queue = u"held"_s;
+        far.callbackUrl = u"http://192.0.2.10:8080/hook"_s;
+        QVERIFY(std::holds_alternative<EngineError>(engine->submit({ far })));
+
+        DeliverySettingsDialog dialog(engine.get());
+        QVERIFY(dialog.targetsEdit()->toPlainText().isEmpty());
+        QVERIFY(dialog.secretEdit()->text().isEmpty());
+        dialog.targetsEdit()->setPlainText(u"192.0.2.10:8080\nhooks.example.test"_s);
+        dialog.secretEdit()->setText(u"not a secret"_s);
+        QVERIFY(!dialog.apply());
+        QVERIFY(dialog.errorLabel()->isVisibleTo(&dialog));
+        QVERIFY(dialog.errorLabel()->text().contains(u"whsec_"_s));
+        QVERIFY(engine->allowedHttpTargets().isEmpty()); // nothing applied
+        QVERIFY(engine->webhookSecret().isEmpty());
+
+        // Generate makes a secret the engine takes.
+        const auto buttons = dialog.findChildren<QPushButton*>();
+        const auto generate = std::find_if(buttons.cbegin(), buttons.cend(),
+            [](const QPushButton* button) { return button->text().remove(u'&') == u"Generate"_s; });
+        QVERIFY(generate != buttons.cend());
+        (*generate)->click();
+        QVERIFY(dialog.secretEdit()->text().startsWith(u"whsec_"_s));
+        QVERIFY(dialog.apply());
+        QVERIFY(!dialog.errorLabel()->isVisibleTo(&dialog));
+        QCOMPARE(engine->allowedHttpTargets(), (QStringList { u"192.0.2.10:8080"_s, u"hooks.example.test"_s }));
+        QCOMPARE(engine->webhookSecret(), dialog.secretEdit()->text());
+        QVERIFY(std::holds_alternative<QList<Job>>(engine->submit({ far })));
+
+        // Reopened, the dialog shows what the engine holds; a bad target is refused whole.
+        DeliverySettingsDialog again(engine.get());
+        QCOMPARE(again.targetsEdit()->toPlainText(), u"192.0.2.10:8080\nhooks.example.test"_s);
+        again.targetsEdit()->setPlainText(u"a/b"_s);
+        QVERIFY(!again.apply());
+        QCOMPARE(engine->allowedHttpTargets(), (QStringList { u"192.0.2.10:8080"_s, u"hooks.example.test"_s }));
+
+        // The Sink tab opens it.
+        SinkStore store(engine->deliverySettings());
+        SinkPanel panel(&store, engine.get());
+        panel.openDeliverySettings();
+        QVERIFY(panel.findChild<DeliverySettingsDialog*>());
     }
 
     void copyAsCurlReproducesTheDelivery()

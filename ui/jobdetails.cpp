@@ -189,7 +189,17 @@ void JobDetails::setJob(const std::optional<Job>& job)
 
 void JobDetails::showTimeline(const Job& job)
 {
-    const QList<QPair<QString, QString>> rows = {
+    struct Row
+    {
+        QString label;
+        QString value;
+        JobId link = 0; // set: the value names this job and opens it when clicked
+    };
+    const auto jobLink = [](JobId id) { return tr("job %1").arg(id); };
+    QString callbackJob;
+    if (!job.callbackUrl.isEmpty())
+        callbackJob = job.callbackJobId ? jobLink(job.callbackJobId) : tr("queued once the job finishes");
+    const QList<Row> rows = {
         { tr("Status"), QString(statusName(job.status)) },
         { tr("Queue"), job.queue },
         { tr("Priority"), QString::number(job.priority) },
@@ -203,19 +213,37 @@ void JobDetails::showTimeline(const Job& job)
         { tr("Ran"), between(job.startedAt, job.finishedAt) },
         { tr("Timeout"), job.timeoutMs >= 0 ? DisplayFormat::duration(double(job.timeoutMs)) : tr("none") },
         { tr("Idempotency key"), job.idempotencyKey },
+        { tr("Callback to"), job.callbackUrl },
+        { tr("Callback job"), callbackJob, job.callbackJobId },
+        { tr("Callback for"), job.callbackFor ? jobLink(job.callbackFor) : QString(), job.callbackFor },
     };
     // Labels are reused across jobs: only their texts change, so the pane does not flicker.
     int row = 0;
-    for (const auto& [label, value] : rows) {
-        if (value.isEmpty())
+    for (const Row& entry : rows) {
+        if (entry.value.isEmpty())
             continue;
+        QLabel* field = nullptr;
         if (row < m_timeline->rowCount()) {
-            qobject_cast<QLabel*>(m_timeline->itemAt(row, QFormLayout::LabelRole)->widget())->setText(label);
-            qobject_cast<QLabel*>(m_timeline->itemAt(row, QFormLayout::FieldRole)->widget())->setText(value);
+            qobject_cast<QLabel*>(m_timeline->itemAt(row, QFormLayout::LabelRole)->widget())->setText(entry.label);
+            field = qobject_cast<QLabel*>(m_timeline->itemAt(row, QFormLayout::FieldRole)->widget());
         } else {
-            auto* field = new QLabel(value);
+            field = new QLabel;
+            connect(field, &QLabel::linkActivated, this, [this](const QString& link) {
+                if (link.startsWith(QLatin1StringView("job:")))
+                    Q_EMIT jobLinkActivated(link.mid(4).toLongLong());
+            });
+            m_timeline->addRow(entry.label, field);
+        }
+        // Plain text unless it is a link: a queue name or key must never be read as markup.
+        if (entry.link) {
+            field->setTextFormat(Qt::RichText);
+            field->setTextInteractionFlags(Qt::TextBrowserInteraction);
+            field->setText(
+                QStringLiteral("<a href=\"job:%1\">%2</a>").arg(entry.link).arg(entry.value.toHtmlEscaped()));
+        } else {
+            field->setTextFormat(Qt::PlainText);
             field->setTextInteractionFlags(Qt::TextSelectableByMouse);
-            m_timeline->addRow(label, field);
+            field->setText(entry.value);
         }
         ++row;
     }

@@ -34,6 +34,10 @@ public:
     QString deliveryAnswerText() const;
     QString deliveryCurl() const; // what "Copy as curl" copies
 
+Q_SIGNALS:
+    // A link to another job in the timeline was clicked: a callback job, or the job it reports on.
+    void jobLinkActivated(JobId id);
+
 private:
     void showTimeline(const Job& job);
     void showHistory(const Job& job);

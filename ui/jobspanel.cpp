@@ -189,6 +189,14 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     for (auto signal : { &QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved })
         connect(m_proxy, signal, this, &JobsPanel::updateCount);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &JobsPanel::updateCount);
+    // A callback job, or the job a callback reports on: found as "Find job by id" finds it.
+    connect(m_details, &JobDetails::jobLinkActivated, this, [this](JobId id) {
+        const QString text = QString::number(id);
+        if (m_idSearch->text() == text)
+            searchId();
+        else
+            m_idSearch->setText(text); // searches
+    });
 
     auto* filters = new QHBoxLayout;
     filters->addWidget(m_status);

@@ -1,10 +1,12 @@
 #include "sinkpanel.h"
 
+#include "deliverysettingsdialog.h"
 #include "sink/sinkstore.h"
 
 #include <QHeaderView>
 #include <QListWidget>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -29,9 +31,10 @@ QString markText(SignatureMark mark)
 }
 } // namespace
 
-SinkPanel::SinkPanel(const SinkStore* store, QWidget* parent)
+SinkPanel::SinkPanel(const SinkStore* store, Engine* engine, QWidget* parent)
     : QWidget(parent)
     , m_store(store)
+    , m_engine(engine)
     , m_sinks(new QListWidget(this))
     , m_requests(new QTableWidget(0, ColumnCount, this))
     , m_detail(new QPlainTextEdit(this))
@@ -53,8 +56,20 @@ SinkPanel::SinkPanel(const SinkStore* store, QWidget* parent)
     m_detail->setPlaceholderText(tr("Send anything to /sink/NAME (an http job's url, or curl): it shows up here. "
                                     "PUT /sinks/NAME/script sets how it answers."));
 
+    // The settings button under the list of sinks: a row across the tab would cost it height.
+    auto* sinksColumn = new QWidget(this);
+    auto* sinksLayout = new QVBoxLayout(sinksColumn);
+    sinksLayout->setContentsMargins(0, 0, 0, 0);
+    sinksLayout->addWidget(m_sinks, 1);
+    if (m_engine) {
+        auto* settings = new QPushButton(tr("Delivery settings…"), sinksColumn);
+        settings->setToolTip(tr("Targets beside loopback that http jobs and callbacks may reach, and the "
+                                "secret that signs them (and that this sink verifies with)"));
+        connect(settings, &QPushButton::clicked, this, &SinkPanel::openDeliverySettings);
+        sinksLayout->addWidget(settings);
+    }
     auto* split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(m_sinks);
+    split->addWidget(sinksColumn);
     split->addWidget(m_requests);
     split->addWidget(m_detail);
     split->setStretchFactor(0, 1);
@@ -71,6 +86,20 @@ SinkPanel::SinkPanel(const SinkStore* store, QWidget* parent)
     connect(&m_timer, &QTimer::timeout, this, &SinkPanel::poll);
     if (m_store)
         m_timer.start();
+}
+
+void SinkPanel::openDeliverySettings()
+{
+    if (!m_engine)
+        return;
+    if (auto* open = findChild<DeliverySettingsDialog*>()) {
+        open->raise();
+        open->activateWindow();
+        return;
+    }
+    auto* dialog = new DeliverySettingsDialog(m_engine, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
 }
 
 void SinkPanel::poll()

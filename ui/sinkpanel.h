@@ -3,6 +3,7 @@
 #include <QTimer>
 #include <QWidget>
 
+class Engine;
 class QListWidget;
 class QPlainTextEdit;
 class QTableWidget;
@@ -10,17 +11,19 @@ class SinkStore;
 
 // The Sink tab: the built-in sink's endpoints, what each received (method, target, answer,
 // signature mark) and the selected request's headers and body. Polled from the thread-safe
-// SinkStore a few times a second, and redrawn only when its change number moved.
+// SinkStore a few times a second, and redrawn only when its change number moved. With an engine,
+// a button beside the sinks opens the delivery settings (allowed targets, webhook secret).
 class SinkPanel : public QWidget
 {
     Q_OBJECT
 public:
-    explicit SinkPanel(const SinkStore* store, QWidget* parent = nullptr);
+    explicit SinkPanel(const SinkStore* store, Engine* engine = nullptr, QWidget* parent = nullptr);
 
     void poll();
     QListWidget* sinkList() const { return m_sinks; }
     QTableWidget* requestTable() const { return m_requests; }
     QPlainTextEdit* detail() const { return m_detail; }
+    void openDeliverySettings(); // modeless, one at a time
 
     static constexpr int pollIntervalMs = 250;
 
@@ -31,6 +34,7 @@ private:
 
     // set at construction, immutable
     const SinkStore* m_store;
+    Engine* m_engine;
     QListWidget* m_sinks;
     QTableWidget* m_requests;
     QPlainTextEdit* m_detail;

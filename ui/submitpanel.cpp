@@ -43,6 +43,7 @@ SubmitPanel::SubmitPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     , m_timeout(spinBox(-1, int(Limits::maxTimeoutMs), tr(" ms"), this))
     , m_attempts(spinBox(1, Limits::maxAttempts, {}, this))
     , m_count(spinBox(1, Limits::maxBatchJobs, {}, this))
+    , m_callback(new QLineEdit(this))
     , m_submitButton(new QPushButton(tr("Submit"), this))
     , m_result(new QLabel(this))
     , m_submit(pool, this)
@@ -61,6 +62,9 @@ SubmitPanel::SubmitPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     m_timeout->setSpecialValueText(tr("none"));
     m_timeout->setValue(-1);
     m_count->setToolTip(tr("Submit this many copies as one batch (all stored or none)"));
+    m_callback->setPlaceholderText(tr("none, or e.g. http://127.0.0.1:8080/sink/done"));
+    m_callback->setToolTip(tr("POST the job's final JSON here once it finishes, as an http job"));
+    m_callback->setClearButtonEnabled(true);
     m_submitButton->setDefault(true);
     m_submitButton->setToolTip(tr("Submit (Ctrl+Return)"));
 
@@ -77,6 +81,7 @@ SubmitPanel::SubmitPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     addField(tr("T&imeout"), m_timeout);
     addField(tr("Max &attempts"), m_attempts);
     addField(tr("&Copies"), m_count);
+    addField(tr("Call&back URL"), m_callback);
 
     auto* payloadLabel = new QLabel(tr("Pa&yload"), this);
     payloadLabel->setBuddy(m_payload);
@@ -94,6 +99,7 @@ SubmitPanel::SubmitPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     connect(m_type, &QComboBox::currentTextChanged, this, &SubmitPanel::useExample);
     connect(m_payload, &QPlainTextEdit::textChanged, this, &SubmitPanel::validate);
     connect(m_queue, &QLineEdit::textChanged, this, &SubmitPanel::validate);
+    connect(m_callback, &QLineEdit::textChanged, this, &SubmitPanel::validate);
     for (QSpinBox* box : { m_priority, m_delay, m_timeout, m_attempts, m_count })
         connect(box, &QSpinBox::valueChanged, this, &SubmitPanel::validate);
     connect(m_submitButton, &QPushButton::clicked, this, &SubmitPanel::submit);
@@ -119,6 +125,8 @@ QJsonObject SubmitPanel::specObject() const
     };
     if (m_timeout->value() >= 0)
         object.insert(QStringLiteral("timeout_ms"), m_timeout->value());
+    if (const QString callback = m_callback->text().trimmed(); !callback.isEmpty())
+        object.insert(QStringLiteral("callback_url"), callback);
     const JsonText::ParseResult payload = JsonText::parse(m_payload->toPlainText());
     if (payload.isValid())
         object.insert(QStringLiteral("payload"), payload.value);
@@ -211,6 +219,7 @@ void SubmitPanel::loadSettings()
     m_timeout->setValue(s.value(QStringLiteral("timeout_ms"), -1).toInt());
     m_attempts->setValue(s.value(QStringLiteral("max_attempts"), 1).toInt());
     m_count->setValue(s.value(QStringLiteral("count"), 1).toInt());
+    m_callback->setText(s.value(QStringLiteral("callback_url")).toString());
 }
 
 void SubmitPanel::saveSettings() const
@@ -225,4 +234,5 @@ void SubmitPanel::saveSettings() const
     s.setValue(QStringLiteral("timeout_ms"), m_timeout->value());
     s.setValue(QStringLiteral("max_attempts"), m_attempts->value());
     s.setValue(QStringLiteral("count"), m_count->value());
+    s.setValue(QStringLiteral("callback_url"), m_callback->text().trimmed());
 }

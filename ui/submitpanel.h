@@ -29,6 +29,7 @@ public:
     QComboBox* typeBox() const { return m_type; }
     QPlainTextEdit* payloadEdit() const { return m_payload; }
     QLineEdit* queueEdit() const { return m_queue; }
+    QLineEdit* callbackEdit() const { return m_callback; }
     QSpinBox* countBox() const { return m_count; }
     QPushButton* submitButton() const { return m_submitButton; }
     QLabel* errorLabel() const { return m_error; }
@@ -58,6 +59,7 @@ private:
     QSpinBox* m_timeout;
     QSpinBox* m_attempts;
     QSpinBox* m_count;
+    QLineEdit* m_callback;
     QPushButton* m_submitButton;
     QLabel* m_result;
     // GUI thread only
