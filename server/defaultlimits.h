@@ -28,6 +28,8 @@ inline constexpr qsizetype maxBatchedAnswerBytes = 16 * 1024;
 inline constexpr int corsMaxAgeSecs = 600;
 inline constexpr int requestLogSize = 1000; // the dashboard's request log keeps the newest ones
 inline constexpr int requestLogPreviewBytes = 200;
+// An error answer is kept up to this size, so that its code and message are read whole.
+inline constexpr int requestLogErrorBytes = 2048;
 
 // Jobs
 inline constexpr int maxQueued = 1000000;

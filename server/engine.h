@@ -63,6 +63,13 @@ struct QueueInfo
     int running = 0;
     bool paused = false;
     int concurrency = 0; // 0: no limit beyond the worker count
+    // Its jobs that ended, as the store holds them (across restarts; deleted ones leave): processed
+    // counts the succeeded and the failed ones, failed the failed ones.
+    qint64 processed = 0;
+    qint64 failed = 0;
+    qint64 finishedLastMinute = 0; // throughput: its jobs that ended in the last 60 whole seconds
+    // The age of its oldest queued job (the one submitted first) by the engine's clock; -1: none.
+    qint64 oldestQueuedMs = -1;
 };
 
 // The newest state of a range of jobs, for views that reconcile what they show.
@@ -94,6 +101,7 @@ struct EngineStats
     StatusCounts counts {};
     qint64 queueDepth = 0;
     qint64 runnable = 0; // of queueDepth, not held by a paused queue or a concurrency limit
+    bool processingPaused = false; // Engine::setProcessingPaused()
     int workerCount = 0;
     int busyWorkers = 0;
     Throughput throughput;
@@ -161,6 +169,11 @@ public:
     EngineResult<QueueInfo> setQueueConcurrency(const QString& name, int limit);
     // Forgets an empty queue and its settings (DELETE /queues/{name}): 409 while it holds jobs.
     EngineResult<QueueInfo> deleteQueue(const QString& name);
+    // Pause all processing: no job starts, in a worker slot or through a lease (HTTP workers and
+    // Faktory's FETCH alike), while submissions are still accepted and wait in their queues.
+    // Running jobs finish. Kept in the store across restarts, like a queue's pause.
+    void setProcessingPaused(bool paused);
+    bool isProcessingPaused() const;
 
     EngineStats stats() const;
     // Why jobs cannot be stored any more (the database file was deleted, replaced or truncated

@@ -2,6 +2,7 @@
 
 #include "jobquery.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QString>
 
@@ -25,6 +26,9 @@ public:
     virtual QList<Job> loadUnfinished() = 0;
     virtual JobId maxId() const = 0;
     virtual StatusCounts countByStatus() const = 0;
+    // The same per queue, as the store held them when open() returned: the engine reads them
+    // once, at open, and follows every change itself from then on.
+    virtual QHash<QString, StatusCounts> countByQueueAtOpen() const = 0;
 
     // New jobs, all stored or none.
     virtual void insert(const QList<Job>& jobs, DurableCallback onDurable) = 0;

@@ -2,6 +2,8 @@
 
 #include "defaultlimits.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMutexLocker>
 
 RequestLog::RequestLog()
@@ -11,9 +13,11 @@ RequestLog::RequestLog()
 
 quint64 RequestLog::append(Record record)
 {
-    // One byte past the preview: bodyPreview() looks at it to cut at a character boundary.
-    if (record.body.size() > Limits::requestLogPreviewBytes + 1)
-        record.body = record.body.first(Limits::requestLogPreviewBytes + 1);
+    // Copies at most a few hundred bytes per request, outside the lock; the text and the error's
+    // fields are made by the reader (since()), not on the HTTP thread.
+    record.body = capped(record.body, Limits::requestLogPreviewBytes);
+    record.answer
+        = capped(record.answer, record.status >= 400 ? Limits::requestLogErrorBytes : Limits::requestLogPreviewBytes);
     QMutexLocker lock(&m_mutex);
     const quint64 seq = ++m_lastSeq;
     m_ring[seq % m_ring.size()] = Slot { seq, std::move(record) };
@@ -34,8 +38,16 @@ QList<RequestLogEntry> RequestLog::since(quint64 seq) const
     QList<RequestLogEntry> entries;
     entries.reserve(qsizetype(slots.size()));
     for (const auto& [entrySeq, record] : slots) {
-        entries.append({ entrySeq, record.timeMs, QString::fromLatin1(record.method),
-            QString::fromLatin1(record.target), record.status, record.latencyUs, bodyPreview(record.body) });
+        RequestLogEntry entry { entrySeq, record.timeMs, QString::fromLatin1(record.method),
+            QString::fromLatin1(record.target), record.status, record.latencyUs, bodyPreview(record.body),
+            bodyPreview(record.answer), {}, {} };
+        if (entry.isError()) {
+            const QJsonObject error
+                = QJsonDocument::fromJson(record.answer).object().value(QLatin1StringView("error")).toObject();
+            entry.errorCode = error.value(QLatin1StringView("code")).toString();
+            entry.errorMessage = error.value(QLatin1StringView("message")).toString();
+        }
+        entries.append(std::move(entry));
     }
     return entries;
 }
@@ -44,6 +56,11 @@ quint64 RequestLog::lastSeq() const
 {
     QMutexLocker lock(&m_mutex);
     return m_lastSeq;
+}
+
+QByteArray RequestLog::capped(const QByteArray& bytes, qsizetype limit)
+{
+    return bytes.size() > limit + 1 ? bytes.first(limit + 1) : bytes;
 }
 
 QString RequestLog::bodyPreview(const QByteArray& body)

@@ -16,6 +16,12 @@ struct RequestLogEntry
     int status = 0;
     qint64 latencyUs = 0;
     QString bodyPreview; // the first Limits::requestLogPreviewBytes of the body, UTF-8-safe
+    QString answerPreview; // the same of the answer's body
+    // A 4xx or 5xx answer's {"error":{"code","message"}}; empty for others.
+    QString errorCode;
+    QString errorMessage;
+
+    bool isError() const { return status >= 400; }
 };
 Q_DECLARE_METATYPE(RequestLogEntry)
 
@@ -35,6 +41,9 @@ public:
         int status = 0;
         qint64 latencyUs = 0;
         QByteArray body; // the log keeps only what the preview needs
+        // The answer's body: shared, not copied, unless it is longer than the log keeps (the
+        // preview's bytes; an error answer's up to Limits::requestLogErrorBytes, for its message).
+        QByteArray answer;
     };
 
     RequestLog();
@@ -44,6 +53,9 @@ public:
     quint64 lastSeq() const;
 
     static QString bodyPreview(const QByteArray& body);
+    // A new slot's worth of `bytes`: shared when short enough, else the first `limit` + 1 bytes
+    // (one more: bodyPreview() looks at it to cut at a character boundary).
+    static QByteArray capped(const QByteArray& bytes, qsizetype limit);
 
 private:
     struct Slot

@@ -60,6 +60,7 @@ struct EngineSnapshot
     StatusCounts counts {}; // jobs in each status, including stored history
     qint64 queueDepth = 0; // queued jobs (ready to run, waiting for a worker)
     qint64 runnable = 0; // of those, not held by a paused queue or a queue's concurrency limit
+    bool processingPaused = false; // all processing is paused (Engine::setProcessingPaused())
     int workerCount = 0;
     int busyWorkers = 0;
     QList<WorkerStatus> workers;

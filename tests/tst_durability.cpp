@@ -125,9 +125,17 @@ private Q_SLOTS:
         QueueLabProcess restarted;
         QVERIFY(restarted.start({ QStringLiteral("--db"), path, QStringLiteral("--workers"), QStringLiteral("2") }));
         TestHttp again(restarted.url());
-        // The job cut off by the drain deadline is queued again, without losing an attempt.
+        // The job cut off by the drain deadline is queued again, without losing an attempt; the
+        // cut-off attempt is in its history.
         const QJsonObject requeued = again.get(QStringLiteral("/jobs/") + running).json();
         QVERIFY(requeued.value(QLatin1StringView("status")).toString() != QStringLiteral("failed"));
+        const QJsonArray history = requeued.value(QLatin1StringView("history")).toArray();
+        QVERIFY(!history.isEmpty());
+        const QJsonObject cut = history.first().toObject();
+        QCOMPARE(cut.value(QLatin1StringView("error")).toObject().value(QLatin1StringView("code")).toString(),
+            QStringLiteral("interrupted"));
+        QCOMPARE(cut.value(QLatin1StringView("attempt")).toInt(), 1);
+        QCOMPARE(requeued.value(QLatin1StringView("max_attempts")).toInt(), 2);
         for (const QString& id : std::as_const(queued))
             QTRY_COMPARE(again.get(QStringLiteral("/jobs/") + id).json().value(QLatin1StringView("status")).toString(),
                 QStringLiteral("succeeded"));

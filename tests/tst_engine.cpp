@@ -339,6 +339,98 @@ private Q_SLOTS:
         QTRY_COMPARE(statusOf(*engine, queued.id), JobStatus::Succeeded);
     }
 
+    void pausingAllProcessingHoldsEveryQueueWhileIntakeContinues()
+    {
+        auto engine = startedEngine();
+        QSignalSpy snapshots(engine.get(), &Engine::snapshotReady);
+        engine->setProcessingPaused(true);
+        QVERIFY(engine->isProcessingPaused());
+        JobSpec other = spec(QStringLiteral("echo"));
+        other.queue = QStringLiteral("other");
+        const Job first = submitOne(*engine, spec(QStringLiteral("echo")));
+        const Job second = submitOne(*engine, other);
+        // A snapshot taken once both were stored shows them waiting, none ready to run.
+        const auto last = [&] { return snapshots.constLast().constFirst().value<EngineSnapshot>(); };
+        QTRY_VERIFY(!snapshots.isEmpty() && last().queueDepth == 2);
+        QVERIFY(last().processingPaused);
+        QCOMPARE(last().runnable, 0);
+        QCOMPARE(last().busyWorkers, 0);
+        QCOMPARE(statusOf(*engine, first.id), JobStatus::Queued);
+        QCOMPARE(statusOf(*engine, second.id), JobStatus::Queued);
+        QVERIFY(engine->stats().processingPaused);
+        QCOMPARE(engine->stats().runnable, 0);
+
+        // A queue's own pause is kept through the pause and resume of all.
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(QStringLiteral("other"), true)));
+        engine->setProcessingPaused(false);
+        QVERIFY(!engine->isProcessingPaused());
+        QTRY_COMPARE(statusOf(*engine, first.id), JobStatus::Succeeded);
+        QCOMPARE(statusOf(*engine, second.id), JobStatus::Queued);
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(QStringLiteral("other"), false)));
+        QTRY_COMPARE(statusOf(*engine, second.id), JobStatus::Succeeded);
+    }
+
+    void queueFiguresFollowTheJobs()
+    {
+        std::atomic<qint64> clock { 1'700'000'000'000 };
+        EngineConfig config;
+        config.clock = [&clock] { return clock.load(); };
+        auto engine = startedEngine(config);
+        const auto figures = [&engine](const QString& name) {
+            for (const QueueInfo& queue : engine->queues()) {
+                if (queue.name == name)
+                    return queue;
+            }
+            return QueueInfo {};
+        };
+        const QString reports = QStringLiteral("reports");
+        JobSpec ok = spec(QStringLiteral("echo"));
+        ok.queue = reports;
+        JobSpec failing
+            = spec(QStringLiteral("fail"), QJsonObject { { QStringLiteral("message"), QStringLiteral("boom") } });
+        failing.queue = reports;
+        JobSpec elsewhere = spec(QStringLiteral("echo"));
+        elsewhere.queue = QStringLiteral("other");
+        submitOne(*engine, ok);
+        submitOne(*engine, ok);
+        submitOne(*engine, failing);
+        submitOne(*engine, elsewhere);
+        QTRY_COMPARE(figures(reports).processed, 3);
+        QCOMPARE(figures(reports).failed, 1);
+        QTRY_COMPARE(figures(QStringLiteral("other")).processed, 1);
+        // Throughput counts whole seconds: the one under way is not over yet.
+        QCOMPARE(figures(reports).finishedLastMinute, 0);
+        clock += 1000;
+        QCOMPARE(figures(reports).finishedLastMinute, 3);
+        clock += 60'000;
+        QCOMPARE(figures(reports).finishedLastMinute, 0);
+        QCOMPARE(figures(reports).processed, 3);
+
+        // The oldest queued job's age by the engine's clock, whatever the priorities.
+        QCOMPARE(figures(reports).oldestQueuedMs, -1);
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(reports, true)));
+        submitOne(*engine, ok);
+        clock += 5000;
+        JobSpec urgent = ok;
+        urgent.priority = 9;
+        submitOne(*engine, urgent);
+        clock += 2000;
+        QCOMPARE(figures(reports).oldestQueuedMs, 7000);
+        QCOMPARE(figures(reports).depth, 2);
+
+        // Deleting finished jobs takes them out of each queue's counts, filter or not.
+        JobQuery onlyReports;
+        onlyReports.queue = reports;
+        onlyReports.status = JobStatus::Failed;
+        QCOMPARE(std::get<BulkOutcome>(engine->bulk(BulkAction::Delete, onlyReports, false)).count, 1);
+        QCOMPARE(figures(reports).failed, 0);
+        QCOMPARE(figures(reports).processed, 2);
+        QCOMPARE(std::get<BulkOutcome>(engine->bulk(BulkAction::Delete, JobQuery {}, false)).count, 3);
+        QCOMPARE(figures(reports).processed, 0);
+        QCOMPARE(figures(QStringLiteral("other")).processed, 0);
+        QCOMPARE(engine->stats().counts[std::size_t(JobStatus::Succeeded)], 0);
+    }
+
     void snapshotsAreCoalesced()
     {
         EngineConfig config;

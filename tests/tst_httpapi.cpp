@@ -1,4 +1,5 @@
 #include "enginetesting.h"
+#include "requestlog.h"
 #include "server.h"
 #include "testhttp.h"
 
@@ -204,6 +205,48 @@ private Q_SLOTS:
         QCOMPARE(m_http.request("DELETE", QStringLiteral("/queues/a%20b")).status, 400);
     }
 
+    void processingPauseHoldsJobsWhileIntakeContinues()
+    {
+        const auto paused
+            = [this] { return m_http.get(QStringLiteral("/processing")).json().value(QLatin1StringView("paused")); };
+        QCOMPARE(paused(), QJsonValue(false));
+        const HttpResult pause = m_http.post(QStringLiteral("/processing/pause"), {});
+        QCOMPARE(pause.status, 200);
+        QCOMPARE(pause.json().value(QLatin1StringView("paused")), QJsonValue(true));
+        QCOMPARE(paused(), QJsonValue(true));
+
+        const QString id = submitted({ { QStringLiteral("type"), QStringLiteral("echo") } });
+        const QJsonObject stats = m_http.get(QStringLiteral("/stats")).json();
+        QCOMPARE(stats.value(QLatin1StringView("processing_paused")), QJsonValue(true));
+        QCOMPARE(stats.value(QLatin1StringView("runnable")).toInteger(), 0);
+        QCOMPARE(statusOf(id), QStringLiteral("queued"));
+        const QJsonObject queue = m_http.get(QStringLiteral("/queues"))
+                                      .json()
+                                      .value(QLatin1StringView("queues"))
+                                      .toArray()
+                                      .first()
+                                      .toObject();
+        QCOMPARE(queue.value(QLatin1StringView("name")).toString(), QStringLiteral("default"));
+        QCOMPARE(queue.value(QLatin1StringView("depth")).toInteger(), 1);
+        QVERIFY(queue.value(QLatin1StringView("oldest_queued_ms")).toInteger(-1) >= 0);
+        QCOMPARE(m_http.get(QStringLiteral("/processing/pause")).status, 405);
+
+        const HttpResult resume = m_http.post(QStringLiteral("/processing/resume"), {});
+        QCOMPARE(resume.status, 200);
+        QCOMPARE(resume.json().value(QLatin1StringView("paused")), QJsonValue(false));
+        QTRY_COMPARE(statusOf(id), QStringLiteral("succeeded"));
+        const QJsonObject after = m_http.get(QStringLiteral("/queues"))
+                                      .json()
+                                      .value(QLatin1StringView("queues"))
+                                      .toArray()
+                                      .first()
+                                      .toObject();
+        QCOMPARE(after.value(QLatin1StringView("processed")).toInteger(), 1);
+        QCOMPARE(after.value(QLatin1StringView("failed")).toInteger(), 0);
+        QVERIFY(after.value(QLatin1StringView("oldest_queued_ms")).isNull());
+        QVERIFY(after.contains(QLatin1StringView("finished_last_minute")));
+    }
+
     void submitThenPollToSuccess()
     {
         const HttpResult created = m_http.postJson(QStringLiteral("/jobs"),
@@ -394,6 +437,39 @@ private Q_SLOTS:
         const QByteArray metrics = m_http.get(QStringLiteral("/metrics")).body;
         QVERIFY2(metrics.contains("queuelab_http_requests_total{route=\"(guard)\",status=\"400\"} 1\n"),
             metrics.constData());
+    }
+
+    void theRequestLogKeepsTheAnswer()
+    {
+        const RequestLog* log = m_server->requestLog();
+        const quint64 before = log->lastSeq();
+        QCOMPARE(m_http.get(QStringLiteral("/jobs/999")).status, 404);
+        const QString id = submitted({ { QStringLiteral("type"), QStringLiteral("echo") } });
+        const QByteArray refused = rawAnswer("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n");
+        QVERIFY2(refused.startsWith("HTTP/1.1 400 "), refused.constData());
+        QTRY_VERIFY(log->lastSeq() >= before + 3);
+
+        const QList<RequestLogEntry> entries = log->since(before);
+        const auto entryFor = [&entries](const QString& target, int status) {
+            for (const RequestLogEntry& entry : entries) {
+                if (entry.target == target && entry.status == status)
+                    return entry;
+            }
+            return RequestLogEntry {};
+        };
+        const RequestLogEntry missing = entryFor(QStringLiteral("/jobs/999"), 404);
+        QCOMPARE(missing.method, QStringLiteral("GET"));
+        QCOMPARE(missing.errorCode, QStringLiteral("not_found"));
+        QVERIFY(!missing.errorMessage.isEmpty());
+        QVERIFY2(missing.answerPreview.contains(QStringLiteral("\"not_found\"")), qPrintable(missing.answerPreview));
+        const RequestLogEntry accepted = entryFor(QStringLiteral("/jobs"), 202);
+        QVERIFY(accepted.errorCode.isEmpty());
+        QVERIFY2(accepted.answerPreview.contains(id), qPrintable(accepted.answerPreview));
+        QVERIFY(accepted.bodyPreview.contains(QStringLiteral("echo")));
+        // Refused by the guard before any route: logged too, with its error.
+        const RequestLogEntry guarded = entryFor(QString(), 400);
+        QCOMPARE(guarded.errorCode, QStringLiteral("bad_request"));
+        QVERIFY(!guarded.errorMessage.isEmpty());
     }
 
     void tokenIsRequiredWhenSet()

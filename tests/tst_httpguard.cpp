@@ -1,6 +1,7 @@
 #include "api/httproutes.h"
 #include "defaultlimits.h"
 #include "httpguard/guardedtcpserver.h"
+#include "httpguard/httpjson.h"
 #include "httpguard/httpmetrics.h"
 #include "requestlog.h"
 
@@ -822,13 +823,24 @@ void TestHttpGuard::metricsAndLog()
     QCOMPARE(RequestLog::bodyPreview(QByteArray(199, 'a') + "\xc3\xa9").size(), 199); // no half character
     // The log keeps bytes and cuts them when read: the same preview, whatever the body's length.
     RequestLog log;
-    log.append({ 1, "POST", "/jobs", 202, 1, QByteArray(199, 'a') + "\xc3\xa9" + QByteArray(5000, 'b') });
-    log.append({ 2, "POST", "/jobs", 202, 1, QByteArray(5000, 'c') });
+    log.append({ 1, "POST", "/jobs", 202, 1, QByteArray(199, 'a') + "\xc3\xa9" + QByteArray(5000, 'b'), {} });
+    log.append({ 2, "POST", "/jobs", 202, 1, QByteArray(5000, 'c'), QByteArray(5000, 'd') });
     const QList<RequestLogEntry> cut = log.since(0);
     QCOMPARE(cut.size(), 2);
     QCOMPARE(cut[0].bodyPreview, QString(199, QLatin1Char('a')));
     QCOMPARE(cut[1].bodyPreview, QString(200, QLatin1Char('c')));
     QCOMPARE(cut[1].method, QStringLiteral("POST"));
+    QCOMPARE(cut[1].answerPreview, QString(200, QLatin1Char('d')));
+    QVERIFY(cut[1].errorCode.isEmpty());
+    // An error answer keeps its code and its whole message, however long; its preview is cut.
+    const QString longMessage(1000, QLatin1Char('m'));
+    log.append({ 3, "GET", "/jobs/9", 404, 1, {}, jsonErrorBody(QStringLiteral("not_found"), longMessage) });
+    const QList<RequestLogEntry> error = log.since(cut[1].seq);
+    QCOMPARE(error.size(), 1);
+    QCOMPARE(error[0].errorCode, QStringLiteral("not_found"));
+    QCOMPARE(error[0].errorMessage, longMessage);
+    QCOMPARE(error[0].answerPreview.size(), 200);
+    QVERIFY(error[0].isError());
 }
 
 QTEST_GUILESS_MAIN(TestHttpGuard)

@@ -397,6 +397,42 @@ private Q_SLOTS:
         QCOMPARE(text(reopened.counts()), text(countsOf(jobs)));
     }
 
+    // Each queue's counts move with its jobs, beside the totals, and start from the store's.
+    void queueCountsFollowTheJobs()
+    {
+        JobLifecycle lifecycle({ retryBaseMs, retryMaxMs });
+        StatusCounts stored {};
+        stored[std::size_t(S::Succeeded)] = 5;
+        lifecycle.setCounts(stored, { { QStringLiteral("mail"), stored } });
+        QList<Job> jobs(4);
+        for (qsizetype i = 0; i < jobs.size(); ++i) {
+            jobs[i].id = i + 1;
+            jobs[i].queue = i < 2 ? QStringLiteral("mail") : QStringLiteral("reports");
+            JobLifecycle::submit(jobs[i], 0, t0);
+            lifecycle.stored(jobs[i]);
+            lifecycle.start(jobs[i], t0);
+        }
+        lifecycle.endAttempt(jobs[0], { AttemptEnd::Reason::Finished, {}, {} }, t0);
+        lifecycle.endAttempt(jobs[1], { AttemptEnd::Reason::Finished, JobError(QStringLiteral("boom"), {}), {} }, t0);
+        lifecycle.endAttempt(jobs[2], { AttemptEnd::Reason::DrainCutOff, {}, {} }, t0);
+        lifecycle.endAttempt(jobs[3], { AttemptEnd::Reason::Cancelled, {}, {} }, t0);
+        const auto countsIn = [&](const QString& queue) {
+            StatusCounts counts = countsOf(jobs.mid(queue == QStringLiteral("mail") ? 0 : 2, 2));
+            if (queue == QStringLiteral("mail"))
+                counts[std::size_t(S::Succeeded)] += 5;
+            return counts;
+        };
+        QCOMPARE(text(lifecycle.queueCounts(QStringLiteral("mail"))), text(countsIn(QStringLiteral("mail"))));
+        QCOMPARE(text(lifecycle.queueCounts(QStringLiteral("reports"))), text(countsIn(QStringLiteral("reports"))));
+        QCOMPARE(text(lifecycle.queueCounts(QStringLiteral("none"))), text(StatusCounts {}));
+        QCOMPARE(
+            lifecycle.queuesWith(S::Succeeded), (QList<std::pair<QString, qint64>> { { QStringLiteral("mail"), 6 } }));
+
+        lifecycle.removed(S::Succeeded, QStringLiteral("mail"), 4);
+        QCOMPARE(lifecycle.queueCounts(QStringLiteral("mail"))[std::size_t(S::Succeeded)], 2);
+        QCOMPARE(lifecycle.count(S::Succeeded), 2);
+    }
+
     void backoffDoublesUpToItsCap()
     {
         for (int i = 0; i < 100; ++i) {

@@ -287,6 +287,31 @@ private Q_SLOTS:
         QCOMPARE(statusOf(*m_engine, job.id), JobStatus::Queued);
     }
 
+    void pausingAllProcessingStopsLeasing()
+    {
+        const Job first = submitMail();
+        m_engine->setProcessingPaused(true);
+        QVERIFY(lease(QStringLiteral("w1"), 5).isEmpty());
+        QCOMPARE(statusOf(*m_engine, first.id), JobStatus::Queued);
+
+        // A long poll waits through the pause, and takes the oldest job once processing resumes.
+        Answer<EngineResult<QList<LeaseGrant>>> answer;
+        LeaseRequest request;
+        request.workerId = QStringLiteral("w1");
+        request.waitMs = 30000;
+        m_engine->lease(request, &m_context, [&answer](const auto& result) { answer.value = result; });
+        const Job second = submitMail();
+        QCoreApplication::processEvents();
+        QVERIFY(!answer.arrived());
+        QCOMPARE(statusOf(*m_engine, second.id), JobStatus::Queued);
+        m_engine->setProcessingPaused(false);
+        QTRY_VERIFY(answer.arrived());
+        const QList<LeaseGrant> grants = valueOf(*answer.value);
+        QCOMPARE(grants.size(), 1);
+        QCOMPARE(grants[0].job.id, first.id);
+        QCOMPARE(statusOf(*m_engine, first.id), JobStatus::Running);
+    }
+
     void queueConcurrencyLimitsLeases()
     {
         valueOf(m_engine->setQueueConcurrency(QStringLiteral("default"), 1));

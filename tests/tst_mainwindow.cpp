@@ -353,6 +353,14 @@ private Q_SLOTS:
         QTRY_VERIFY(submit->resultLabel()->text().startsWith(QStringLiteral("Refused (")));
         QVERIFY(submit->submitButton()->isEnabled());
         QCOMPARE(m_window->jobsPanel()->model()->rowCount(), 0);
+
+        // The message was about the form as it was: changing any field clears it.
+        submit->payloadEdit()->setPlainText(QStringLiteral("{\"ms\": 10}"));
+        QVERIFY(submit->resultLabel()->text().isEmpty());
+        submit->submit();
+        QTRY_VERIFY(submit->resultLabel()->text().startsWith(QStringLiteral("Submitted job ")));
+        submit->queueEdit()->setText(QStringLiteral("other"));
+        QVERIFY(submit->resultLabel()->text().isEmpty());
     }
 
     void aBurstArrivesAsFewSnapshots()
@@ -449,11 +457,20 @@ private Q_SLOTS:
             spec(QStringLiteral("fail"), QJsonObject { { QStringLiteral("message"), QStringLiteral("boom") } }));
         QTRY_COMPARE(panel->model()->rowCount(), 2);
         QTRY_COMPARE(statusOf(*m_engine, failing.id), JobStatus::Failed);
+        // The details pane shows the selected job, and never one the filter hides.
+        const bool failingFirst
+            = panel->view()->model()->index(0, 0).data(JobModel::JobIdRole).toLongLong() == failing.id;
+        panel->view()->setCurrentIndex(panel->view()->model()->index(failingFirst ? 1 : 0, 0));
+        QVERIFY(panel->details()->job()->id != failing.id);
         panel->statusFilter()->setCurrentText(QStringLiteral("failed"));
         QTRY_COMPARE(panel->view()->model()->rowCount(), 1);
         QCOMPARE(panel->view()->model()->index(0, 0).data(JobModel::JobIdRole).toLongLong(), failing.id);
+        QVERIFY(!panel->details()->job() || panel->details()->job()->id == failing.id);
+        panel->view()->setCurrentIndex(panel->view()->model()->index(0, 0));
+        QCOMPARE(panel->details()->job()->id, failing.id);
         panel->statusFilter()->setCurrentIndex(0);
         QCOMPARE(panel->view()->model()->rowCount(), 2);
+        QCOMPARE(panel->details()->job()->id, failing.id); // the selection stayed on it
     }
 
     void idSearchFindsAJob()
@@ -519,6 +536,37 @@ private Q_SLOTS:
         QCOMPARE(requests->index(0, RequestLogModel::MethodColumn).data().toString(), QStringLiteral("GET"));
         QCOMPARE(requests->index(0, RequestLogModel::PathColumn).data().toString(), QStringLiteral("/health"));
         QCOMPARE(requests->index(0, RequestLogModel::StatusColumn).data().toInt(), 200);
+    }
+
+    void requestsShowTheAnswerAndFilterErrors()
+    {
+        QNetworkAccessManager network;
+        for (const QString& path : { QStringLiteral("/health"), QStringLiteral("/jobs/999") }) {
+            QUrl url = m_server->url();
+            url.setPath(path);
+            QNetworkReply* reply = network.get(QNetworkRequest(url));
+            QTRY_VERIFY(reply->isFinished());
+            reply->deleteLater();
+        }
+        RequestsPanel* panel = m_window->requestsPanel();
+        RequestLogModel* requests = panel->model();
+        QTRY_COMPARE(requests->rowCount(), 2);
+        QCOMPARE(requests->index(0, RequestLogModel::StatusColumn).data().toInt(), 404);
+        const QString error = requests->index(0, RequestLogModel::ErrorColumn).data().toString();
+        QVERIFY2(error.startsWith(QStringLiteral("not_found: ")), qPrintable(error));
+        QVERIFY(
+            requests->index(0, RequestLogModel::AnswerColumn).data().toString().contains(QStringLiteral("not_found")));
+        QVERIFY(requests->index(1, RequestLogModel::ErrorColumn).data().toString().isEmpty());
+        QVERIFY(requests->index(1, RequestLogModel::AnswerColumn).data().toString().contains(QStringLiteral("ok")));
+        QCOMPARE(panel->countLabel()->text(), QStringLiteral("2 requests"));
+
+        panel->errorsOnlyBox()->setChecked(true);
+        QCOMPARE(panel->view()->model()->rowCount(), 1);
+        QCOMPARE(panel->view()->model()->index(0, RequestLogModel::PathColumn).data().toString(),
+            QStringLiteral("/jobs/999"));
+        QCOMPARE(panel->countLabel()->text(), QStringLiteral("1 error of 2 requests"));
+        panel->errorsOnlyBox()->setChecked(false);
+        QCOMPARE(panel->view()->model()->rowCount(), 2);
     }
 
     void closingWithRunningJobsAsks()

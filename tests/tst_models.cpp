@@ -366,7 +366,7 @@ private Q_SLOTS:
         RequestLogModel model(3);
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const auto request = [&](const QString& target, int status) {
-            log.append({ 1700000000000, "GET", target.toLatin1(), status, 1500, {} });
+            log.append({ 1700000000000, "GET", target.toLatin1(), status, 1500, {}, {} });
         };
         request(QStringLiteral("/health"), 200);
         request(QStringLiteral("/jobs/1"), 404);

@@ -63,6 +63,46 @@ private Q_SLOTS:
         QTRY_COMPARE(http.get(u"/jobs/"_s + id).json().value("status"_L1).toString(), u"succeeded"_s);
     }
 
+    void processingPauseAndQueueCountsSurviveARestartOfTheBinary()
+    {
+        const QString db = m_dir.filePath(u"processing.db"_s);
+        QString heldId;
+        {
+            QueueLabProcess queuelab;
+            QVERIFY2(queuelab.start({ u"--db"_s, db }), queuelab.errorTail().constData());
+            TestHttp http(queuelab.url());
+            for (const QString& type : { u"echo"_s, u"echo"_s, u"fail"_s }) {
+                QCOMPARE(http.postJson(u"/jobs"_s,
+                                 { { u"type"_s, type }, { u"queue"_s, u"reports"_s },
+                                     { u"payload"_s, QJsonObject { { u"message"_s, u"boom"_s } } } })
+                             .status,
+                    202);
+            }
+            QTRY_COMPARE(queueNamed(http.get(u"/queues"_s).json(), u"reports"_s).value("processed"_L1).toInt(), 3);
+            QCOMPARE(http.post(u"/processing/pause"_s, {}).json().value("paused"_L1), QJsonValue(true));
+            const HttpResult held
+                = http.postJson(u"/jobs"_s, { { u"type"_s, u"echo"_s }, { u"queue"_s, u"reports"_s } });
+            QCOMPARE(held.status, 202); // intake goes on
+            heldId = held.json().value("id"_L1).toString();
+            queuelab.signal(SIGTERM);
+            QVERIFY(queuelab.waitForExit());
+            QCOMPARE(queuelab.exitCode(), 0);
+        }
+        QueueLabProcess restarted;
+        QVERIFY2(restarted.start({ u"--db"_s, db }), restarted.errorTail().constData());
+        TestHttp http(restarted.url());
+        QCOMPARE(http.get(u"/processing"_s).json().value("paused"_L1), QJsonValue(true));
+        const QJsonObject reports = queueNamed(http.get(u"/queues"_s).json(), u"reports"_s);
+        QCOMPARE(reports.value("processed"_L1).toInt(), 3); // read from the store at start
+        QCOMPARE(reports.value("failed"_L1).toInt(), 1);
+        QCOMPARE(reports.value("depth"_L1).toInt(), 1);
+        QCOMPARE(http.get(u"/jobs/"_s + heldId).json().value("status"_L1).toString(), u"queued"_s);
+
+        QCOMPARE(http.post(u"/processing/resume"_s, {}).json().value("paused"_L1), QJsonValue(false));
+        QTRY_COMPARE(http.get(u"/jobs/"_s + heldId).json().value("status"_L1).toString(), u"succeeded"_s);
+        QTRY_COMPARE(queueNamed(http.get(u"/queues"_s).json(), u"reports"_s).value("processed"_L1).toInt(), 4);
+    }
+
     void workerCountSetWhileRunningComesBack()
     {
         const QString db = m_dir.filePath(u"workers.db"_s);

@@ -22,7 +22,8 @@ bool sortsBefore(const QueueInfo& a, const QueueInfo& b)
 bool sameState(const QueueInfo& a, const QueueInfo& b)
 {
     return a.name == b.name && a.depth == b.depth && a.scheduled == b.scheduled && a.running == b.running
-        && a.paused == b.paused && a.concurrency == b.concurrency;
+        && a.paused == b.paused && a.concurrency == b.concurrency && a.processed == b.processed && a.failed == b.failed
+        && a.finishedLastMinute == b.finishedLastMinute && a.oldestQueuedMs == b.oldestQueuedMs;
 }
 
 } // namespace
@@ -74,6 +75,15 @@ void QueueModel::updateQueue(const QueueInfo& queue)
     }
 }
 
+void QueueModel::setProcessingPaused(bool paused)
+{
+    if (paused == m_processingPaused)
+        return;
+    m_processingPaused = paused;
+    if (!m_queues.isEmpty())
+        Q_EMIT dataChanged(index(0, StateColumn), index(int(m_queues.size()) - 1, StateColumn));
+}
+
 int QueueModel::rowOf(const QString& name) const
 {
     for (int row = 0; row < m_queues.size(); ++row) {
@@ -113,8 +123,16 @@ QVariant QueueModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == StateColumn && queue.paused)
             return tr("Paused: its jobs wait; running ones finish");
+        if (index.column() == StateColumn && m_processingPaused)
+            return tr("All processing is paused: its jobs wait; running ones finish");
         if (index.column() == ConcurrencyColumn && queue.concurrency == 0)
             return tr("No limit beyond the worker count");
+        if (index.column() == ProcessedColumn)
+            return tr("Jobs of this queue that succeeded or failed, as stored");
+        if (index.column() == LastMinuteColumn)
+            return tr("Jobs of this queue that succeeded or failed in the last 60 seconds");
+        if (index.column() == OldestColumn)
+            return tr("How long ago the oldest queued job of this queue was submitted");
         return {};
     case Qt::DisplayRole:
         break;
@@ -126,7 +144,9 @@ QVariant QueueModel::data(const QModelIndex& index, int role) const
     case NameColumn:
         return queue.name;
     case StateColumn:
-        return queue.paused ? tr("paused") : tr("active");
+        if (queue.paused)
+            return tr("paused");
+        return m_processingPaused ? tr("held") : tr("active");
     case DepthColumn:
         return DisplayFormat::count(queue.depth);
     case ScheduledColumn:
@@ -135,6 +155,14 @@ QVariant QueueModel::data(const QModelIndex& index, int role) const
         return DisplayFormat::count(queue.running);
     case ConcurrencyColumn:
         return queue.concurrency > 0 ? QString::number(queue.concurrency) : tr("no limit");
+    case ProcessedColumn:
+        return DisplayFormat::count(queue.processed);
+    case FailedColumn:
+        return DisplayFormat::count(queue.failed);
+    case LastMinuteColumn:
+        return DisplayFormat::count(queue.finishedLastMinute);
+    case OldestColumn:
+        return queue.oldestQueuedMs >= 0 ? DisplayFormat::duration(double(queue.oldestQueuedMs)) : QStringLiteral("–");
     case ColumnCount:
         break;
     }
@@ -158,6 +186,14 @@ QVariant QueueModel::headerData(int section, Qt::Orientation orientation, int ro
         return tr("Running");
     case ConcurrencyColumn:
         return tr("Concurrency");
+    case ProcessedColumn:
+        return tr("Processed");
+    case FailedColumn:
+        return tr("Failed");
+    case LastMinuteColumn:
+        return tr("Last 60 s");
+    case OldestColumn:
+        return tr("Oldest queued");
     case ColumnCount:
         break;
     }

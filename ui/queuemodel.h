@@ -4,8 +4,8 @@
 
 #include <QAbstractTableModel>
 
-// One row per named queue (Engine::queues()): "default" first, then by name. Rows are updated in
-// place, so the selection survives the panel's polling; queues only ever appear.
+// One row per named queue (Engine::queues()): "default" first, then by name, with its state and
+// figures. Rows are updated in place, so the selection survives the panel's polling.
 class QueueModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -17,6 +17,10 @@ public:
         ScheduledColumn,
         RunningColumn,
         ConcurrencyColumn,
+        ProcessedColumn,
+        FailedColumn,
+        LastMinuteColumn,
+        OldestColumn,
         ColumnCount
     };
     enum Role { NameRole = Qt::UserRole, PausedRole, ConcurrencyRole };
@@ -28,6 +32,8 @@ public:
     void setQueues(QList<QueueInfo> queues);
     // One queue's new state, e.g. the answer to a pause; unknown names are inserted.
     void updateQueue(const QueueInfo& queue);
+    // While all processing is paused, queues that are not paused themselves show as held.
+    void setProcessingPaused(bool paused);
 
     int rowOf(const QString& name) const; // -1 when not held
     const QueueInfo& queueAt(int row) const { return m_queues.at(row); }
@@ -41,4 +47,5 @@ public:
 private:
     // GUI thread only; sorted by sortsBefore()
     QList<QueueInfo> m_queues;
+    bool m_processingPaused = false;
 };

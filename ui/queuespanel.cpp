@@ -20,6 +20,8 @@ QueuesPanel::QueuesPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     , m_resume(new QAction(tr("Resume"), this))
     , m_concurrency(new QSpinBox(this))
     , m_concurrencyLabel(new QLabel(tr("Concurrency:"), this))
+    , m_pauseAll(new QAction(tr("Pause all processing"), this))
+    , m_pausedBanner(new QLabel(this))
     , m_reader(pool, this)
     , m_actions(pool, this)
 {
@@ -37,9 +39,24 @@ QueuesPanel::QueuesPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     m_concurrency->setAccessibleName(tr("Concurrency"));
     connect(m_concurrency, &QSpinBox::valueChanged, this, &QueuesPanel::setConcurrency);
 
+    m_pauseAll->setCheckable(true);
+    m_pauseAll->setToolTip(tr("No job starts in any queue, nor through a lease, until unchecked; submissions are "
+                              "still accepted and wait. Running jobs finish."));
+    connect(m_pauseAll, &QAction::triggered, this, &QueuesPanel::setProcessingPaused);
+    m_pausedBanner->setObjectName(QStringLiteral("processingPausedBanner"));
+    m_pausedBanner->setText(
+        tr("All processing is paused: new jobs are accepted and wait in their queues; none starts until resumed."));
+    m_pausedBanner->setWordWrap(true);
+    m_pausedBanner->setStyleSheet(
+        QStringLiteral("QLabel { background: #fff3e0; color: #8a4b00; border: 1px solid #ffb74d; padding: 4px; }"));
+    m_pausedBanner->setAccessibleName(tr("Processing state"));
+    m_pausedBanner->hide();
+
     auto* actions = new QToolBar(this);
     actions->setIconSize(QSize(16, 16));
     actions->addActions({ m_pause, m_resume });
+    auto* allActions = new QToolBar(this);
+    allActions->addAction(m_pauseAll);
 
     m_view->setModel(m_model);
     m_view->setAccessibleName(tr("Queues"));
@@ -69,10 +86,12 @@ QueuesPanel::QueuesPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     controls->addWidget(m_concurrencyLabel);
     controls->addWidget(m_concurrency);
     controls->addStretch(1);
+    controls->addWidget(allActions);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(controls);
+    layout->addWidget(m_pausedBanner);
     layout->addWidget(m_view, 1);
 
     // Queue figures are not in the snapshots: poll, but only while someone looks.
@@ -97,9 +116,10 @@ void QueuesPanel::refresh()
     // Engine::queues() is quick, but it takes the engine's lock: never on the GUI thread.
     if (m_reader.isBusy())
         return;
-    m_reader.run([engine = m_engine] { return engine->queues(); },
-        [this](QList<QueueInfo> queues) {
-            m_model->setQueues(std::move(queues));
+    m_reader.run([engine = m_engine] { return std::pair(engine->queues(), engine->isProcessingPaused()); },
+        [this](std::pair<QList<QueueInfo>, bool> state) {
+            m_model->setQueues(std::move(state.first));
+            showProcessingPaused(state.second);
             if (selectedQueue().isEmpty() && m_model->rowCount() > 0)
                 selectQueue(m_model->queueAt(0).name);
             Q_EMIT refreshed();
@@ -137,6 +157,31 @@ void QueuesPanel::setConcurrency(int limit)
     apply([name, limit](Engine* engine) { return engine->setQueueConcurrency(name, limit); },
         limit > 0 ? tr("Queue %1 runs at most %2 jobs at once").arg(name).arg(limit)
                   : tr("Queue %1 has no concurrency limit").arg(name));
+}
+
+void QueuesPanel::setProcessingPaused(bool paused)
+{
+    m_actions.run(
+        [engine = m_engine, paused] {
+            engine->setProcessingPaused(paused);
+            return engine->isProcessingPaused();
+        },
+        [this](bool nowPaused) {
+            m_reader.cancel();
+            showProcessingPaused(nowPaused);
+            Q_EMIT message(
+                nowPaused ? tr("Paused all processing: jobs are accepted and wait") : tr("Resumed processing"));
+            refresh();
+            Q_EMIT applied();
+        });
+}
+
+void QueuesPanel::showProcessingPaused(bool paused)
+{
+    m_pauseAll->setChecked(paused);
+    m_pauseAll->setText(paused ? tr("Resume all processing") : tr("Pause all processing"));
+    m_pausedBanner->setVisible(paused);
+    m_model->setProcessingPaused(paused);
 }
 
 void QueuesPanel::apply(std::function<EngineResult<QueueInfo>(Engine*)> operation, const QString& done)

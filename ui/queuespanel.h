@@ -11,9 +11,9 @@ class QSpinBox;
 class QTableView;
 class QueueModel;
 
-// The named queues: depth, scheduled, running, paused and concurrency of each, polled from the
-// engine off the GUI thread while the panel is visible; Pause, Resume and a concurrency limit
-// act on the selected queue.
+// The named queues: depth, scheduled, running, paused, concurrency and the figures of each,
+// polled from the engine off the GUI thread while the panel is visible; Pause, Resume and a
+// concurrency limit act on the selected queue, and "Pause all processing" on every queue at once.
 class QueuesPanel : public QWidget
 {
     Q_OBJECT
@@ -30,6 +30,8 @@ public:
     QAction* pauseAction() const { return m_pause; }
     QAction* resumeAction() const { return m_resume; }
     QSpinBox* concurrencyBox() const { return m_concurrency; }
+    QAction* pauseAllAction() const { return m_pauseAll; } // checked while all processing is paused
+    QLabel* pausedBanner() const { return m_pausedBanner; }
 
     static constexpr int pollIntervalMs = 500;
 
@@ -45,6 +47,8 @@ protected:
 private:
     void setPaused(bool paused);
     void setConcurrency(int limit);
+    void setProcessingPaused(bool paused);
+    void showProcessingPaused(bool paused);
     void apply(std::function<EngineResult<QueueInfo>(Engine*)> operation, const QString& done);
     void updateControls();
 
@@ -56,6 +60,8 @@ private:
     QAction* m_resume;
     QSpinBox* m_concurrency;
     QLabel* m_concurrencyLabel;
+    QAction* m_pauseAll;
+    QLabel* m_pausedBanner;
     // GUI thread only
     QTimer m_poll;
     BackgroundTask m_reader;

@@ -50,7 +50,9 @@ QVariant RequestLogModel::data(const QModelIndex& index, int role) const
         return {};
     const RequestLogEntry& row = m_rows[std::size_t(index.row())];
 
-    if (role == Qt::ForegroundRole && index.column() == StatusColumn) {
+    if (role == IsErrorRole)
+        return row.isError();
+    if (role == Qt::ForegroundRole && (index.column() == StatusColumn || index.column() == ErrorColumn)) {
         if (row.status >= 500)
             return JobStatusStyle::color(JobStatus::Failed);
         if (row.status >= 400)
@@ -61,6 +63,10 @@ QVariant RequestLogModel::data(const QModelIndex& index, int role) const
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole && index.column() == BodyColumn)
         return row.bodyPreview;
+    if (role == Qt::ToolTipRole && index.column() == AnswerColumn)
+        return row.answerPreview;
+    if (role == Qt::ToolTipRole && index.column() == ErrorColumn)
+        return row.errorMessage;
     if (role != Qt::DisplayRole)
         return {};
 
@@ -75,8 +81,14 @@ QVariant RequestLogModel::data(const QModelIndex& index, int role) const
         return row.status;
     case LatencyColumn:
         return DisplayFormat::duration(double(row.latencyUs) / 1000.0);
+    case ErrorColumn:
+        if (row.errorCode.isEmpty())
+            return {};
+        return row.errorMessage.isEmpty() ? row.errorCode : tr("%1: %2").arg(row.errorCode, row.errorMessage);
     case BodyColumn:
         return row.bodyPreview.simplified();
+    case AnswerColumn:
+        return row.answerPreview.simplified();
     case ColumnCount:
         break;
     }
@@ -98,8 +110,12 @@ QVariant RequestLogModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Status");
     case LatencyColumn:
         return tr("Latency");
+    case ErrorColumn:
+        return tr("Error");
     case BodyColumn:
-        return tr("Body");
+        return tr("Request body");
+    case AnswerColumn:
+        return tr("Answer");
     case ColumnCount:
         break;
     }

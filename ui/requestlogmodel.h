@@ -12,7 +12,18 @@ class RequestLogModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { TimeColumn, MethodColumn, PathColumn, StatusColumn, LatencyColumn, BodyColumn, ColumnCount };
+    enum Column {
+        TimeColumn,
+        MethodColumn,
+        PathColumn,
+        StatusColumn,
+        LatencyColumn,
+        ErrorColumn, // a 4xx or 5xx answer's code and message
+        BodyColumn, // the request's body, its first bytes
+        AnswerColumn, // the answer's body, its first bytes
+        ColumnCount
+    };
+    enum Role { IsErrorRole = Qt::UserRole }; // bool: the answer was a 4xx or 5xx
 
     explicit RequestLogModel(int maxRows = 2000, QObject* parent = nullptr);
 

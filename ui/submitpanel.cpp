@@ -97,11 +97,17 @@ SubmitPanel::SubmitPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     loadSettings();
 
     connect(m_type, &QComboBox::currentTextChanged, this, &SubmitPanel::useExample);
-    connect(m_payload, &QPlainTextEdit::textChanged, this, &SubmitPanel::validate);
-    connect(m_queue, &QLineEdit::textChanged, this, &SubmitPanel::validate);
-    connect(m_callback, &QLineEdit::textChanged, this, &SubmitPanel::validate);
+    // The last submission's result speaks of the form as it was: an edit makes it stale.
+    const auto formChanged = [this] {
+        if (!m_submit.isBusy())
+            m_result->clear();
+        validate();
+    };
+    connect(m_payload, &QPlainTextEdit::textChanged, this, formChanged);
+    connect(m_queue, &QLineEdit::textChanged, this, formChanged);
+    connect(m_callback, &QLineEdit::textChanged, this, formChanged);
     for (QSpinBox* box : { m_priority, m_delay, m_timeout, m_attempts, m_count })
-        connect(box, &QSpinBox::valueChanged, this, &SubmitPanel::validate);
+        connect(box, &QSpinBox::valueChanged, this, formChanged);
     connect(m_submitButton, &QPushButton::clicked, this, &SubmitPanel::submit);
     auto* shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), this);
     shortcut->setContext(Qt::WidgetWithChildrenShortcut);

@@ -128,7 +128,7 @@ void HttpExchange::respond(
         if (m_deferred)
             connection->release();
     }
-    record(status, latencyUs);
+    record(status, latencyUs, body);
 }
 
 void HttpExchange::dropConnection()
@@ -202,11 +202,13 @@ void HttpExchange::respondError(int status, const QString& code, const QString& 
     respond(status, jsonContentType, jsonErrorBody(code, message), headers);
 }
 
-void HttpExchange::record(int status, qint64 latencyUs)
+void HttpExchange::record(int status, qint64 latencyUs, const QByteArray& answer)
 {
     if (m_context.metrics)
         m_context.metrics->record(m_context.routeName, status);
     if (!m_context.log)
         return;
-    m_context.log->append({ QDateTime::currentMSecsSinceEpoch(), m_logMethod, m_logTarget, status, latencyUs, m_body });
+    // The answer is shared, not copied, unless the log must cut it (RequestLog::append()).
+    m_context.log->append(
+        { QDateTime::currentMSecsSinceEpoch(), m_logMethod, m_logTarget, status, latencyUs, m_body, answer });
 }

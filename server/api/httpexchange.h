@@ -85,7 +85,7 @@ public:
 
 private:
     void writeAnswer(int status, const QByteArray& contentType, const QByteArray& body, const HttpHeaders& headers);
-    void record(int status, qint64 latencyUs);
+    void record(int status, qint64 latencyUs, const QByteArray& answer);
 
     // set at construction, immutable
     const QHttpServerRequest::Method m_method;

@@ -7,6 +7,7 @@
 
 HttpService::HttpService(Engine* engine, const HttpConfig& config, RequestLog* requestLog, SinkStore* sinks)
     : m_config(config)
+    , m_requestLog(requestLog)
     , m_routes(m_config, &m_metrics, requestLog)
     , m_bulk(engine, this)
     , m_jobs(engine, this)
@@ -33,6 +34,7 @@ quint16 HttpService::listen(const QHostAddress& address, quint16 port, QString* 
 {
     auto* listener = new GuardedTcpServer(m_config);
     listener->setMetrics(&m_metrics); // requests refused before routing count under "(guard)"
+    listener->setRequestLog(m_requestLog); // and the dashboard's request log shows them
     listener->setContinueCheck(m_routes.continueCheck());
     if (!listener->listen(address, port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")

@@ -42,6 +42,7 @@ Q_SIGNALS:
 private:
     QHttpServer m_http;
     HttpConfig m_config;
+    RequestLog* const m_requestLog;
     HttpMetrics m_metrics;
     HttpRoutes m_routes;
     BulkApi m_bulk;

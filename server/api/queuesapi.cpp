@@ -17,6 +17,11 @@ QJsonObject queueToJson(const QueueInfo& queue)
         { QStringLiteral("running"), queue.running },
         { QStringLiteral("paused"), queue.paused },
         { QStringLiteral("concurrency"), queue.concurrency > 0 ? QJsonValue(queue.concurrency) : QJsonValue() },
+        { QStringLiteral("processed"), queue.processed },
+        { QStringLiteral("failed"), queue.failed },
+        { QStringLiteral("finished_last_minute"), queue.finishedLastMinute },
+        { QStringLiteral("oldest_queued_ms"),
+            queue.oldestQueuedMs >= 0 ? QJsonValue(queue.oldestQueuedMs) : QJsonValue() },
     };
 }
 
@@ -36,6 +41,22 @@ void QueuesApi::addRoutes(HttpRoutes& routes)
         [this](auto& e) { setConcurrency(e); });
     routes.add(Method::Delete, QStringLiteral("/queues/<arg>"), QStringLiteral("/queues/{name}"),
         [this](auto& e) { answer(e, m_engine->deleteQueue(e->pathArg())); });
+    routes.add(Method::Get, QStringLiteral("/processing"), QStringLiteral("/processing"),
+        [this](auto& e) { answerProcessing(e); });
+    routes.add(Method::Post, QStringLiteral("/processing/pause"), QStringLiteral("/processing/pause"), [this](auto& e) {
+        m_engine->setProcessingPaused(true);
+        answerProcessing(e);
+    });
+    routes.add(
+        Method::Post, QStringLiteral("/processing/resume"), QStringLiteral("/processing/resume"), [this](auto& e) {
+            m_engine->setProcessingPaused(false);
+            answerProcessing(e);
+        });
+}
+
+void QueuesApi::answerProcessing(const HttpExchangePtr& exchange)
+{
+    exchange->respondJson(ApiReply::ok, QJsonObject { { QStringLiteral("paused"), m_engine->isProcessingPaused() } });
 }
 
 void QueuesApi::list(const HttpExchangePtr& exchange)

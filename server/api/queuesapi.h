@@ -5,7 +5,8 @@
 
 class HttpRoutes;
 
-// /queues routes: list the named queues, pause and resume them, limit their concurrency.
+// /queues routes: list the named queues, pause and resume them, limit their concurrency; and
+// /processing: pause and resume all processing at once.
 class QueuesApi
 {
 public:
@@ -17,6 +18,7 @@ private:
     void setPaused(const HttpExchangePtr& exchange, bool paused);
     void setConcurrency(const HttpExchangePtr& exchange);
     void answer(const HttpExchangePtr& exchange, const EngineResult<QueueInfo>& result);
+    void answerProcessing(const HttpExchangePtr& exchange);
 
     Engine* const m_engine;
 };

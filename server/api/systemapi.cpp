@@ -54,6 +54,7 @@ void SystemApi::stats(const HttpExchangePtr& exchange)
             { QStringLiteral("counts"), counts },
             { QStringLiteral("queue_depth"), stats.queueDepth },
             { QStringLiteral("runnable"), stats.runnable },
+            { QStringLiteral("processing_paused"), stats.processingPaused },
             { QStringLiteral("workers"),
                 QJsonObject {
                     { QStringLiteral("total"), stats.workerCount }, { QStringLiteral("busy"), stats.busyWorkers } } },

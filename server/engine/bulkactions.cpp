@@ -154,23 +154,35 @@ EngineResult<BulkOutcome> EngineCore::bulkDelete(const JobQuery& filter, const Q
             outcome.count += m_store->count(query);
             continue;
         }
-        std::promise<std::pair<qint64, QString>> removed;
-        std::future<std::pair<qint64, QString>> result = removed.get_future();
-        m_store->removeFinished(query, [&removed](qint64 rows, const QString& error) {
-            removed.set_value({ rows, error });
-        });
-        const auto [rows, error] = result.get();
-        if (!error.isEmpty())
-            return EngineError { EngineError::Kind::Storage, QStringLiteral("storage_failed"),
-                QStringLiteral("the jobs could not be deleted: %1").arg(error), {} };
-        outcome.count += rows;
-        QMutexLocker lock(&m_mutex);
-        m_lifecycle.removed(status, rows);
-        if (rows > 0) {
-            // Deleted jobs leave no change to publish: views reconcile what they hold instead.
-            m_changesTruncated = m_changesTruncated || m_trackChanges;
-            m_dirty = true;
-            ++m_changeSeq;
+        // Queue by queue, so that each queue's counts lose exactly the jobs it lost.
+        QStringList queues;
+        if (!filter.queue.isEmpty()) {
+            queues.append(filter.queue);
+        } else {
+            QMutexLocker lock(&m_mutex);
+            for (const auto& [queue, count] : m_lifecycle.queuesWith(status))
+                queues.append(queue);
+        }
+        for (const QString& queue : std::as_const(queues)) {
+            query.queue = queue;
+            std::promise<std::pair<qint64, QString>> removed;
+            std::future<std::pair<qint64, QString>> result = removed.get_future();
+            m_store->removeFinished(query, [&removed](qint64 rows, const QString& error) {
+                removed.set_value({ rows, error });
+            });
+            const auto [rows, error] = result.get();
+            if (!error.isEmpty())
+                return EngineError { EngineError::Kind::Storage, QStringLiteral("storage_failed"),
+                    QStringLiteral("the jobs could not be deleted: %1").arg(error), {} };
+            outcome.count += rows;
+            QMutexLocker lock(&m_mutex);
+            m_lifecycle.removed(status, queue, rows);
+            if (rows > 0) {
+                // Deleted jobs leave no change to publish: views reconcile what they hold instead.
+                m_changesTruncated = m_changesTruncated || m_trackChanges;
+                m_dirty = true;
+                ++m_changeSeq;
+            }
         }
     }
     return outcome;

@@ -156,6 +156,14 @@ QString Engine::storageProblem() const
     return d->storageProblem();
 }
 
+void Engine::setProcessingPaused(bool paused)
+{
+    d->setProcessingPaused(paused);
+}
+bool Engine::isProcessingPaused() const
+{
+    return d->isProcessingPaused();
+}
 EngineStats Engine::stats() const
 {
     return d->stats();

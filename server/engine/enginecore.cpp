@@ -96,7 +96,7 @@ bool EngineCore::open(QString* error)
         return false;
 
     QMutexLocker lock(&m_mutex);
-    m_lifecycle.setCounts(m_store->countByStatus());
+    m_lifecycle.setCounts(m_store->countByStatus(), m_store->countByQueueAtOpen());
     m_lastId = m_store->maxId();
     for (const QString& type : m_store->declaredJobTypes())
         m_workers.declareType(type);
@@ -288,6 +288,8 @@ void EngineCore::finishAttempt(JobId id, const JobOutcome& outcome, AttemptEnd::
     const JobStatus status = m_lifecycle.endAttempt(job, end, t);
     if (reason != AttemptEnd::Reason::Returned && !job.history.isEmpty())
         job.history.last().delivery = outcome.delivery; // the attempt's HTTP exchange (http jobs)
+    if (status == JobStatus::Succeeded || status == JobStatus::Failed)
+        m_queueThroughput.record(job.queue, t);
     if (isFinished(status)) {
         const Job finished = finishJobLocked(active);
         if (finalState)

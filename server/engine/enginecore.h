@@ -8,6 +8,7 @@
 #include "jobqueue.h"
 #include "jobwaiters.h"
 #include "leasetable.h"
+#include "queuethroughput.h"
 #include "spinningmutex.h"
 #include "throughputstats.h"
 #include "workerregistry.h"
@@ -56,6 +57,8 @@ public:
     EngineResult<QueueInfo> setQueuePaused(const QString& name, bool paused);
     EngineResult<QueueInfo> setQueueConcurrency(const QString& name, int limit);
     EngineResult<QueueInfo> deleteQueue(const QString& name);
+    void setProcessingPaused(bool paused);
+    bool isProcessingPaused() const;
     EngineStats stats() const;
     QString storageProblem() const { return m_store->problem(); }
     int workerCount() const;
@@ -252,6 +255,7 @@ private:
     qint64 m_drainDeadline = 0;
     JobLifecycle m_lifecycle; // every status change, and the counts per status
     ThroughputStats m_throughput;
+    QueueThroughput m_queueThroughput;
     quint64 m_submittedTotal = 0;
     quint64 m_finishedTotal = 0;
     JobWaiters m_waiters;

@@ -79,6 +79,9 @@ void JobLifecycle::move(Job& job, JobEvent event)
         return; // counters stay true even if a caller is wrong
     --m_counts[std::size_t(job.status)];
     ++m_counts[std::size_t(*to)];
+    StatusCounts& queue = m_queueCounts[job.queue];
+    --queue[std::size_t(job.status)];
+    ++queue[std::size_t(*to)];
     job.status = *to;
 }
 
@@ -92,6 +95,17 @@ void JobLifecycle::submit(Job& job, qint64 delayMs, qint64 now)
 void JobLifecycle::stored(const Job& job)
 {
     ++m_counts[std::size_t(job.status)];
+    ++m_queueCounts[job.queue][std::size_t(job.status)];
+}
+
+QList<std::pair<QString, qint64>> JobLifecycle::queuesWith(JobStatus status) const
+{
+    QList<std::pair<QString, qint64>> queues;
+    for (auto it = m_queueCounts.cbegin(); it != m_queueCounts.cend(); ++it) {
+        if (const qint64 count = (*it)[std::size_t(status)]; count > 0)
+            queues.append({ it.key(), count });
+    }
+    return queues;
 }
 
 void JobLifecycle::promote(Job& job)
@@ -185,10 +199,13 @@ void JobLifecycle::retry(Job& job)
     job.runAt = 0;
 }
 
-void JobLifecycle::removed(JobStatus status, qint64 count)
+void JobLifecycle::removed(JobStatus status, const QString& queue, qint64 count)
 {
     Q_ASSERT(isFinished(status));
     m_counts[std::size_t(status)] -= count;
+    const auto it = m_queueCounts.find(queue);
+    if (it != m_queueCounts.end())
+        (*it)[std::size_t(status)] -= count;
 }
 
 JobStatus JobLifecycle::interrupted(Job& job, qint64 now, bool external)

@@ -4,7 +4,10 @@
 #include "job.h"
 #include "jobquery.h"
 
+#include <QHash>
+
 #include <optional>
+#include <utility>
 
 // What happens to a job. Each event names one transition of the lifecycle table; the events
 // that depend on a condition (a delay, attempts left) come in one variant per outcome.
@@ -64,8 +67,16 @@ public:
 
     const StatusCounts& counts() const { return m_counts; }
     qint64 count(JobStatus status) const { return m_counts[std::size_t(status)]; }
+    // The same per named queue (all zero for a queue without jobs).
+    StatusCounts queueCounts(const QString& queue) const { return m_queueCounts.value(queue); }
+    // Queues with a job of `status`, and how many.
+    QList<std::pair<QString, qint64>> queuesWith(JobStatus status) const;
     // The store's counts when the engine opens it; transitions adjust them from then on.
-    void setCounts(const StatusCounts& counts) { m_counts = counts; }
+    void setCounts(const StatusCounts& counts, const QHash<QString, StatusCounts>& byQueue = {})
+    {
+        m_counts = counts;
+        m_queueCounts = byQueue;
+    }
 
     // A new job, Queued or Scheduled after `delayMs`. Not counted: it is not stored yet.
     static void submit(Job& job, qint64 delayMs, qint64 now);
@@ -83,8 +94,9 @@ public:
     // A job found running at start-up: that attempt is lost. Returns the new status (Queued or Failed).
     JobStatus interrupted(Job& job, qint64 now, bool external);
     void disable(Job& job, const QString& reason, qint64 now);
-    // Finished jobs of `status` deleted from the store by request (Engine::bulk): no longer counted.
-    void removed(JobStatus status, qint64 count);
+    // Finished jobs of `status` in `queue` deleted from the store by request (Engine::bulk): no
+    // longer counted.
+    void removed(JobStatus status, const QString& queue, qint64 count);
 
     // Exponential backoff with +-20% jitter, so failing jobs do not retry in lockstep.
     static qint64 backoffMs(int attempt, qint64 baseMs, qint64 maxMs);
@@ -94,4 +106,6 @@ private:
 
     const RetryPolicy m_retry;
     StatusCounts m_counts {};
+    // Beside m_counts, in the same transitions: GET /queues reads a queue's figures without a scan.
+    QHash<QString, StatusCounts> m_queueCounts;
 };

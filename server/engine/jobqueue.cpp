@@ -3,6 +3,7 @@
 #include "defaultlimits.h"
 
 #include <algorithm>
+#include <limits>
 
 JobQueue::Named* JobQueue::find(const QString& queue) const
 {
@@ -73,7 +74,8 @@ bool JobQueue::push(const QString& queue, int priority, JobId id, bool external)
     const bool hadNoJobs = hasNoJobs(target);
     if ((external ? target.external : target.ready).insert({ -priority, id }).second)
         ++m_depth;
-    const bool takable = !target.paused && (target.concurrency == 0 || target.running < target.concurrency);
+    const bool takable
+        = !m_allPaused && !target.paused && (target.concurrency == 0 || target.running < target.concurrency);
     changed(target, hadNoJobs);
     return takable;
 }
@@ -90,7 +92,7 @@ bool JobQueue::remove(const QString& queue, int priority, JobId id)
 
 JobId JobQueue::pop(QString* queueOut)
 {
-    if (m_runnable.empty())
+    if (m_allPaused || m_runnable.empty())
         return 0;
     Named& best = *m_runnable.begin()->second;
     const JobId id = best.ready.begin()->second;
@@ -105,7 +107,7 @@ JobId JobQueue::pop(QString* queueOut)
 JobId JobQueue::popExternal(const QString& queue)
 {
     Named* found = find(queue);
-    if (!found || found->external.empty() || found->paused
+    if (m_allPaused || !found || found->external.empty() || found->paused
         || (found->concurrency > 0 && found->running >= found->concurrency))
         return 0;
     const JobId id = found->external.begin()->second;
@@ -127,6 +129,8 @@ void JobQueue::finishedRunning(const QString& queue)
 
 qint64 JobQueue::runnable() const
 {
+    if (m_allPaused)
+        return 0;
     qint64 total = 0;
     for (const auto& entry : m_queues) {
         const Named& queue = *entry;
@@ -149,6 +153,25 @@ int JobQueue::running(const QString& queue) const
 {
     const Named* found = find(queue);
     return found ? found->running : 0;
+}
+
+JobId JobQueue::oldest(const QString& queue) const
+{
+    const Named* found = find(queue);
+    if (!found)
+        return 0;
+    JobId oldest = 0;
+    for (const std::set<Key>* jobs : { &found->ready, &found->external }) {
+        // Keys sort by (-priority, id): the first key of each priority level holds its lowest id.
+        for (auto it = jobs->begin(); it != jobs->end();) {
+            if (oldest == 0 || it->second < oldest)
+                oldest = it->second;
+            if (it->first == std::numeric_limits<int>::max())
+                break;
+            it = jobs->lower_bound({ it->first + 1, std::numeric_limits<JobId>::min() });
+        }
+    }
+    return oldest;
 }
 
 bool JobQueue::isPaused(const QString& queue) const

@@ -32,12 +32,20 @@ public:
     JobId popExternal(const QString& queue);
     void finishedRunning(const QString& queue);
 
+    // Pause all processing: no queue gives a job to a worker slot or a lease until resumed; jobs
+    // still come in and wait. Each queue keeps its own pause beside it.
+    void setAllPaused(bool paused) { m_allPaused = paused; }
+    bool isAllPaused() const { return m_allPaused; }
+
     qint64 depth() const { return m_depth; }
     // Of depth(), the jobs a worker could take now: not in a paused queue, and within the free
     // slots of a queue's concurrency limit.
     qint64 runnable() const;
     qint64 depth(const QString& queue) const;
     int running(const QString& queue) const;
+    // The queued job of `queue` submitted first (the lowest id: ids follow submission), 0 when
+    // none is queued. Looks at one job per priority level, not at every job.
+    JobId oldest(const QString& queue) const;
     bool isPaused(const QString& queue) const;
     int concurrency(const QString& queue) const;
     // False, changing nothing, when `queue` is new and too many queues exist already.
@@ -80,4 +88,5 @@ private:
     qsizetype m_withoutJobs = 0; // queues with no ready and no running job
     qsizetype m_forgetAt = 0; // m_withoutJobs at which idle ones are forgotten (amortized: 2x the kept ones)
     qint64 m_depth = 0;
+    bool m_allPaused = false;
 };

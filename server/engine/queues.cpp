@@ -3,6 +3,8 @@
 #include "defaultlimits.h"
 #include "enginecore.h"
 
+#include <algorithm>
+
 namespace {
 
 EngineError tooManyQueues()
@@ -36,6 +38,16 @@ QueueInfo EngineCore::queueInfoLocked(const QString& name, std::optional<qint64>
     info.paused = m_queue.isPaused(name);
     info.concurrency = m_queue.concurrency(name);
     info.scheduled = scheduled ? *scheduled : scheduledByQueueLocked().value(name);
+    const StatusCounts counts = m_lifecycle.queueCounts(name);
+    info.failed = counts[std::size_t(JobStatus::Failed)];
+    info.processed = counts[std::size_t(JobStatus::Succeeded)] + info.failed;
+    const qint64 t = now();
+    info.finishedLastMinute = m_queueThroughput.lastMinute(name, t);
+    if (const JobId oldest = m_queue.oldest(name)) {
+        const auto it = m_active.constFind(oldest);
+        if (it != m_active.cend())
+            info.oldestQueuedMs = std::max<qint64>(0, t - it->job.createdAt);
+    }
     return info;
 }
 
@@ -114,5 +126,26 @@ EngineResult<QueueInfo> EngineCore::deleteQueue(const QString& name)
             QStringLiteral("no queue named %1").arg(name), {} };
     storeSettingsLocked();
     m_dirty = true;
-    return QueueInfo { name, 0, 0, 0, false, 0 };
+    return queueInfoLocked(name);
+}
+
+void EngineCore::setProcessingPaused(bool paused)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_queue.isAllPaused() == paused)
+        return;
+    m_queue.setAllPaused(paused);
+    storeSettingsLocked();
+    if (!paused) {
+        m_workAvailable.wakeAll();
+        m_externalReady = true;
+        serveLeaseWaitersLocked();
+    }
+    m_dirty = true;
+}
+
+bool EngineCore::isProcessingPaused() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_queue.isAllPaused();
 }

@@ -1,5 +1,5 @@
 // The settings a user makes while QueueLab runs, kept in the store so that a restart keeps them:
-// each queue's pause and concurrency limit, and the worker count.
+// each queue's pause and concurrency limit, the pause of all processing, and the worker count.
 #include "defaultlimits.h"
 #include "enginecore.h"
 
@@ -19,6 +19,7 @@ void EngineCore::restoreSettingsLocked(const QJsonObject& settings)
         m_queue.setPaused(it.key(), queue.value("paused"_L1).toBool());
         m_queue.setConcurrency(it.key(), std::max(0, queue.value("concurrency"_L1).toInt()));
     }
+    m_queue.setAllPaused(settings.value("processing_paused"_L1).toBool());
     // --workers wins over the remembered count; without it the count set last comes back.
     const int workers = settings.value("workers"_L1).toInt();
     if (workers > 0)
@@ -37,6 +38,8 @@ void EngineCore::storeSettingsLocked()
             queues.insert(name, QJsonObject { { u"paused"_s, paused }, { u"concurrency"_s, concurrency } });
     }
     QJsonObject settings { { u"queues"_s, queues } };
+    if (m_queue.isAllPaused())
+        settings.insert(u"processing_paused"_s, true);
     if (m_chosenWorkers > 0) // set in the window, not a default that depends on the machine
         settings.insert(u"workers"_s, m_chosenWorkers);
     m_store->setSettings(settings);

@@ -42,6 +42,7 @@ EngineStats EngineCore::stats() const
     stats.counts = m_lifecycle.counts();
     stats.queueDepth = m_queue.depth();
     stats.runnable = m_queue.runnable();
+    stats.processingPaused = m_queue.isAllPaused();
     stats.workerCount = m_workerCount;
     stats.busyWorkers = m_running;
     stats.throughput = m_throughput.current(now());
@@ -76,6 +77,7 @@ std::optional<EngineSnapshot> EngineCore::takeSnapshot()
     snapshot.counts = m_lifecycle.counts();
     snapshot.queueDepth = m_queue.depth();
     snapshot.runnable = m_queue.runnable();
+    snapshot.processingPaused = m_queue.isAllPaused();
     snapshot.workerCount = m_workerCount;
     snapshot.busyWorkers = m_running;
     snapshot.workers = m_slots.mid(0, m_workerCount);

@@ -168,8 +168,11 @@ void GuardedSocket::reject(int status, const QString& code, const QString& messa
         queueOutput(response.serialize());
         flushOutput();
     }
-    if (m_server)
-        m_server->countRejected(status);
+    if (m_server) {
+        // The request being read, if its head arrived; pipelined ones before it were answered.
+        const RequestHead* head = !m_pending.empty() && !m_pending.back().complete ? &m_pending.back().head : nullptr;
+        m_server->countRejected(status, head, response.body);
+    }
     stopServing();
 }
 

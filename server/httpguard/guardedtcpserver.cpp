@@ -4,7 +4,10 @@
 #include "httpchannel.h"
 #include "httplogging.h"
 #include "httpmetrics.h"
+#include "requesthead.h"
+#include "requestlog.h"
 
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QTimer>
 
@@ -116,10 +119,13 @@ void GuardedTcpServer::forget(GuardedSocket* socket)
     }
 }
 
-void GuardedTcpServer::countRejected(int status)
+void GuardedTcpServer::countRejected(int status, const RequestHead* head, const QByteArray& answer)
 {
     if (m_metrics)
         m_metrics->record(QStringLiteral("(guard)"), status);
+    if (m_log) // an error path: never taken by a request that is served
+        m_log->append({ QDateTime::currentMSecsSinceEpoch(), head ? head->method : QByteArray(),
+            head ? head->target : QByteArray(), status, 0, {}, answer });
 }
 
 void GuardedTcpServer::sweep()

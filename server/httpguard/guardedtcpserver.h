@@ -10,6 +10,8 @@
 class GuardedSocket;
 class HttpMetrics;
 class QTimer;
+class RequestLog;
+struct RequestHead;
 
 // The listener, bound to QHttpServer with bind(). Every connection it accepts is a
 // GuardedSocket; QHttpServer gets that connection's HttpChannel, through which the guard
@@ -29,6 +31,8 @@ public:
     void setContinueCheck(ContinueCheck check) { m_continueCheck = std::move(check); }
     // Optional: counts the answers the guard gives itself, under the route "(guard)".
     void setMetrics(HttpMetrics* metrics) { m_metrics = metrics; }
+    // Optional: the answers the guard gives itself go to this log too.
+    void setRequestLog(RequestLog* log) { m_log = log; }
     // Graceful stop, after close(): idle connections close now, busy ones after their answer.
     void closeConnections();
 
@@ -43,7 +47,8 @@ private:
     void forget(GuardedSocket* socket);
     void flushSoon(GuardedSocket* socket);
     void flushAll();
-    void countRejected(int status);
+    // `head`: the refused request's, when it got that far.
+    void countRejected(int status, const RequestHead* head, const QByteArray& answer);
     void sweep();
 
     // set at construction, immutable
@@ -51,6 +56,7 @@ private:
 
     // HTTP thread only
     HttpMetrics* m_metrics = nullptr;
+    RequestLog* m_log = nullptr;
     ContinueCheck m_continueCheck;
     int m_refusedInBurst = 0; // connections refused at the limit since it was last reached
     std::vector<GuardedSocket*> m_sockets; // every open socket, served or refused

@@ -28,6 +28,15 @@ StatusCounts MemoryJobStore::countByStatus() const
     return counts;
 }
 
+QHash<QString, StatusCounts> MemoryJobStore::countByQueueAtOpen() const
+{
+    QMutexLocker lock(&m_mutex);
+    QHash<QString, StatusCounts> counts;
+    for (const auto& [id, job] : m_jobs)
+        ++counts[job.queue][std::size_t(job.status)];
+    return counts;
+}
+
 void MemoryJobStore::insert(const QList<Job>& jobs, DurableCallback onDurable)
 {
     {

@@ -24,6 +24,7 @@ public:
     QList<Job> loadUnfinished() override { return {}; }
     JobId maxId() const override;
     StatusCounts countByStatus() const override;
+    QHash<QString, StatusCounts> countByQueueAtOpen() const override;
     void insert(const QList<Job>& jobs, DurableCallback onDurable) override;
     void update(const Job& job) override;
     void whenDurable(DurableCallback onDurable) override;

@@ -65,6 +65,7 @@ bool SqliteJobStore::open(QString* error)
         {
             std::lock_guard lock(m_mutex);
             m_counts = writer.counts();
+            m_queueCountsAtOpen = writer.queueCountsAtOpen();
             m_maxId = writer.maxId();
             m_declaredTypes = writer.declaredTypes();
             m_settings = QJsonDocument::fromJson(writer.settings()).object();
@@ -527,6 +528,12 @@ StatusCounts SqliteJobStore::countByStatus() const
 {
     std::lock_guard lock(m_mutex);
     return m_counts;
+}
+
+QHash<QString, StatusCounts> SqliteJobStore::countByQueueAtOpen() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_queueCountsAtOpen;
 }
 
 SqliteJobStore::Stats SqliteJobStore::stats() const

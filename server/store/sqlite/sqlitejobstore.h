@@ -55,6 +55,7 @@ public:
     QList<Job> loadUnfinished() override;
     JobId maxId() const override;
     StatusCounts countByStatus() const override;
+    QHash<QString, StatusCounts> countByQueueAtOpen() const override;
 
     void insert(const QList<Job>& jobs, DurableCallback onDurable) override;
     void update(const Job& job) override;
@@ -121,6 +122,7 @@ private:
     QStringList m_declaredTypes; // newest, committed or not
     QJsonObject m_settings; // newest, committed or not
     StatusCounts m_counts {};
+    QHash<QString, StatusCounts> m_queueCountsAtOpen;
     Stats m_stats;
     QString m_lostReason;
 

@@ -138,6 +138,11 @@ bool SqliteWriter::loadCounts(QString* error)
                 if (const auto status = jobStatusFromString(row.text(0)))
                     m_counts[std::size_t(*status)] = row.integer(1);
             })
+        && select(u"SELECT queue, status, count(*) FROM jobs GROUP BY queue, status"_s,
+            [this](const SqliteStatement& row) {
+                if (const auto status = jobStatusFromString(row.text(1)))
+                    m_queueCountsAtOpen[row.text(0)][std::size_t(*status)] = row.integer(2);
+            })
         && select(u"SELECT id, status FROM jobs WHERE status IN ('scheduled', 'queued', 'running')"_s,
             [this](const SqliteStatement& row) {
                 if (const auto status = jobStatusFromString(row.text(1)))

@@ -47,6 +47,8 @@ public:
     void close();
 
     const StatusCounts& counts() const { return m_counts; }
+    // Per queue, as loaded by open(); not kept up to date (the engine follows them itself).
+    const QHash<QString, StatusCounts>& queueCountsAtOpen() const { return m_queueCountsAtOpen; }
     qint64 finishedCount() const;
     JobId maxId() const { return m_maxId; }
     QStringList declaredTypes() const { return m_declaredTypes; } // as loaded by open()
@@ -69,6 +71,7 @@ private:
     std::unique_ptr<WriterStatements> m_statements; // finalized before m_db closes
     // as committed
     StatusCounts m_counts {};
+    QHash<QString, StatusCounts> m_queueCountsAtOpen;
     QHash<JobId, JobStatus> m_unfinished; // status of every stored job not finished yet
     JobId m_maxId = 0; // highest id ever stored, also after pruning
     QStringList m_declaredTypes;
