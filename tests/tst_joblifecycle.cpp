@@ -16,6 +16,7 @@ const QList<std::pair<E, const char*>> allEvents {
     { E::Submit, "submit" },
     { E::SubmitDelayed, "submit delayed" },
     { E::Promote, "promote" },
+    { E::RunNow, "run now" },
     { E::Start, "start" },
     { E::Succeed, "succeed" },
     { E::FailWithAttemptsLeft, "fail, attempts left" },
@@ -39,6 +40,7 @@ const std::map<std::pair<std::optional<S>, E>, S> allowed {
     { { std::nullopt, E::Submit }, S::Queued },
     { { std::nullopt, E::SubmitDelayed }, S::Scheduled },
     { { S::Scheduled, E::Promote }, S::Queued },
+    { { S::Scheduled, E::RunNow }, S::Queued },
     { { S::Scheduled, E::Cancel }, S::Cancelled },
     { { S::Scheduled, E::Disable }, S::Failed },
     { { S::Queued, E::Start }, S::Running },
@@ -175,6 +177,17 @@ private Q_SLOTS:
         QCOMPARE(job.worker, QStringLiteral("worker-1"));
         QCOMPARE(job.progress, 0.0);
         QVERIFY(!job.error);
+        QCOMPARE(text(lifecycle.counts()), text(countsOf({ job })));
+    }
+
+    void runNowQueuesAScheduledJobFromNow()
+    {
+        JobLifecycle lifecycle({ retryBaseMs, retryMaxMs });
+        Job job = storedJob(lifecycle, 2, 60000);
+        QCOMPARE(job.status, S::Scheduled);
+        lifecycle.runNow(job, t0 + 5);
+        QCOMPARE(job.status, S::Queued);
+        QCOMPARE(job.runAt, t0 + 5); // due when it was run, not a minute later
         QCOMPARE(text(lifecycle.counts()), text(countsOf({ job })));
     }
 

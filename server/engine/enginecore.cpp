@@ -458,8 +458,7 @@ EngineResult<Job> EngineCore::runNow(JobId id)
     if (job.status != JobStatus::Scheduled)
         return conflict(job, QStringLiteral("only scheduled jobs can be run now"));
     m_scheduled.erase({ job.runAt, job.id });
-    job.runAt = now();
-    m_lifecycle.promote(job);
+    m_lifecycle.runNow(job, now());
     pushLocked(*it);
     serveLeaseWaitersLocked();
     m_store->update(job);

@@ -44,6 +44,7 @@ std::optional<JobStatus> JobLifecycle::target(std::optional<JobStatus> from, Job
     case JobEvent::SubmitDelayed:
         return std::nullopt; // the job exists already
     case JobEvent::Promote:
+    case JobEvent::RunNow:
         return status == S::Scheduled ? std::optional(S::Queued) : std::nullopt;
     case JobEvent::Start:
         return status == S::Queued ? std::optional(S::Running) : std::nullopt;
@@ -111,6 +112,12 @@ QList<std::pair<QString, qint64>> JobLifecycle::queuesWith(JobStatus status) con
 void JobLifecycle::promote(Job& job)
 {
     move(job, JobEvent::Promote);
+}
+
+void JobLifecycle::runNow(Job& job, qint64 now)
+{
+    move(job, JobEvent::RunNow);
+    job.runAt = now;
 }
 
 void JobLifecycle::start(Job& job, qint64 now, const QString& worker)

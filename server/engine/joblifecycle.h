@@ -15,6 +15,7 @@ enum class JobEvent {
     Submit, // a new job without a delay: Queued (counted once stored)
     SubmitDelayed, // a new job with a delay: Scheduled (counted once stored)
     Promote, // a scheduled job became due
+    RunNow, // a scheduled job is queued by request before it is due ("Run now")
     Start, // a built-in slot starts it, or an external worker leases it
     Succeed,
     FailWithAttemptsLeft, // the attempt failed; a retry is scheduled after a backoff
@@ -83,6 +84,9 @@ public:
     // The store committed a new job: it is counted from now on.
     void stored(const Job& job);
     void promote(Job& job);
+    // A scheduled job queued by request: it is due from `now` on, so that its due time says
+    // when it became ready, as a promoted job's does.
+    void runNow(Job& job, qint64 now);
     // `worker`: the external worker that leased it; empty for a built-in slot.
     void start(Job& job, qint64 now, const QString& worker = {});
     // Ends the running attempt: Succeeded, Failed, Cancelled, Scheduled (a retry after a backoff)
