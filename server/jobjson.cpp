@@ -320,7 +320,8 @@ namespace {
 
     // {"jobs":[...]}, with "next_cursor" when `nextCursor` is set; stops after the job that passes
     // `maxBytes` if more follow, and then points next_cursor at them.
-    QByteArray listOfJobs(const QList<Job>& jobs, std::optional<std::optional<JobId>> nextCursor, qsizetype maxBytes)
+    QByteArray listOfJobs(
+        const QList<Job>& jobs, std::optional<std::optional<JobCursor>> nextCursor, JobSort sort, qsizetype maxBytes)
     {
         QByteArray out;
         out.reserve(qMin<qsizetype>(16 + jobs.size() * 384, maxBytes));
@@ -332,7 +333,7 @@ namespace {
                     writer.put(',');
                 writeJob(writer, jobs[i]);
                 if (writer.size() > maxBytes && i + 1 < jobs.size()) {
-                    nextCursor = jobs[i].id;
+                    nextCursor = cursorOf(jobs[i], sort);
                     break;
                 }
             }
@@ -341,7 +342,7 @@ namespace {
                 writer.put(",\"next_cursor\":");
                 if (*nextCursor) {
                     writer.put('"');
-                    writer.putDecimal(**nextCursor);
+                    writer.put(cursorText(**nextCursor, sort));
                     writer.put('"');
                 } else {
                     writer.put("null");
@@ -354,14 +355,17 @@ namespace {
 
 } // namespace
 
-QByteArray jobPage(const QList<Job>& jobs, std::optional<JobId> nextCursor, qsizetype maxBytes)
+QByteArray jobPage(const QList<Job>& jobs, std::optional<JobCursor> nextCursor, JobSort sort, qsizetype maxBytes)
 {
-    return listOfJobs(jobs, std::optional<std::optional<JobId>>(nextCursor), maxBytes);
+    return listOfJobs(jobs, std::optional<std::optional<JobCursor>>(nextCursor), sort, maxBytes);
 }
 
 QByteArray jobList(const QList<Job>& jobs, const std::optional<std::optional<JobId>>& nextCursor)
 {
-    return listOfJobs(jobs, nextCursor, std::numeric_limits<qsizetype>::max());
+    std::optional<std::optional<JobCursor>> cursor;
+    if (nextCursor)
+        cursor.emplace(*nextCursor ? std::optional(JobCursor { **nextCursor, **nextCursor }) : std::nullopt);
+    return listOfJobs(jobs, cursor, JobSort::Created, std::numeric_limits<qsizetype>::max());
 }
 
 } // namespace JobJson

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "job.h"
+#include "jobquery.h"
 
 #include <QByteArray>
 #include <QJsonValue>
@@ -15,8 +16,9 @@ QByteArray job(const Job& job);
 // {"jobs":[...]} or, with a cursor argument, {"jobs":[...],"next_cursor":"..."|null}
 QByteArray jobList(const QList<Job>& jobs, const std::optional<std::optional<JobId>>& nextCursor = std::nullopt);
 // A page of GET /jobs, {"jobs":[...],"next_cursor":...}, of about `maxBytes` at most: it stops after
-// the job that passes that size (so it holds one job at least) and points next_cursor at the rest.
-QByteArray jobPage(const QList<Job>& jobs, std::optional<JobId> nextCursor, qsizetype maxBytes);
+// the job that passes that size (so it holds one job at least) and points next_cursor at the rest,
+// in the page's order (cursorText()).
+QByteArray jobPage(const QList<Job>& jobs, std::optional<JobCursor> nextCursor, JobSort sort, qsizetype maxBytes);
 
 void appendString(QByteArray& out, QStringView text);
 void appendValue(QByteArray& out, const QJsonValue& value);

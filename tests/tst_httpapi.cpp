@@ -1,10 +1,13 @@
 #include "enginetesting.h"
 #include "requestlog.h"
 #include "server.h"
+#include "store/sqlite/sqlitejobstore.h"
 #include "testhttp.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 
 #include <algorithm>
 
@@ -110,6 +113,26 @@ private Q_SLOTS:
             << QByteArray("GET") << "/jobs?limit=5000" << QByteArray() << QByteArray() << 400 << "limit";
         QTest::newRow("list bad cursor") << QByteArray("GET") << "/jobs?cursor=x" << QByteArray() << QByteArray() << 400
                                          << "cursor";
+        QTest::newRow("list search too short") << QByteArray("GET") << "/jobs?search=ab" << QByteArray() << QByteArray()
+                                               << 400 << "search must be 3 to 200 characters";
+        QTest::newRow("list search too long") << QByteArray("GET") << QString(u"/jobs?search=" + QString(201, u's'))
+                                              << QByteArray() << QByteArray() << 400 << "search must be 3 to 200";
+        QTest::newRow("list search") << QByteArray("GET") << "/jobs?search=a%20b" << QByteArray() << QByteArray() << 200
+                                     << "\"next_cursor\"";
+        QTest::newRow("list bad sort") << QByteArray("GET") << "/jobs?sort=name" << QByteArray() << QByteArray() << 400
+                                       << "sort must be one of created, run_time, attempts, priority, due";
+        QTest::newRow("list bad order") << QByteArray("GET") << "/jobs?order=up" << QByteArray() << QByteArray() << 400
+                                        << "order must be asc or desc";
+        QTest::newRow("list cursor of another sort")
+            << QByteArray("GET") << "/jobs?sort=priority&cursor=12" << QByteArray() << QByteArray() << 400
+            << "cursor must be the next_cursor of a previous page with the same sort";
+        QTest::newRow("list due without status=scheduled")
+            << QByteArray("GET") << "/jobs?sort=due" << QByteArray() << QByteArray() << 400
+            << "sort due lists scheduled jobs: add status=scheduled";
+        QTest::newRow("list sorted cursor as created")
+            << QByteArray("GET") << "/jobs?cursor=3:12" << QByteArray() << QByteArray() << 400 << "cursor";
+        QTest::newRow("list sorted") << QByteArray("GET") << "/jobs?sort=run_time&order=asc&limit=1" << QByteArray()
+                                     << QByteArray() << 200 << "\"next_cursor\"";
         QTest::newRow("cancel unknown") << QByteArray("DELETE") << "/jobs/12345" << QByteArray() << QByteArray() << 404
                                         << "not_found";
         QTest::newRow("retry unknown") << QByteArray("POST") << "/jobs/12345/retry" << QByteArray() << json << 404
@@ -336,6 +359,149 @@ private Q_SLOTS:
         const QJsonObject second = m_http.get(QStringLiteral("/jobs?queue=a&limit=3&cursor=") + cursor).json();
         QCOMPARE(second.value(QLatin1StringView("jobs")).toArray().size(), 2);
         QVERIFY(second.value(QLatin1StringView("next_cursor")).isNull());
+    }
+
+    // Search, every sort in both directions paged through next_cursor, the error code filter and
+    // the scheduled list by due time, through HTTP, on either store.
+    void findSortAndPage_data()
+    {
+        QTest::addColumn<bool>("sqlite");
+        QTest::newRow("in-memory") << false;
+        QTest::newRow("sqlite") << true;
+    }
+    void findSortAndPage()
+    {
+        QFETCH(bool, sqlite);
+        QTemporaryDir dir;
+        std::unique_ptr<JobStore> store;
+        if (sqlite)
+            store = std::make_unique<SqliteJobStore>(
+                dir.filePath(QStringLiteral("jobs.db")), SqliteJobStore::Sync::Normal);
+        else
+            store = std::make_unique<MemoryJobStore>(1000);
+        EngineConfig config;
+        config.workers = 2;
+        config.retryBaseMs = 1;
+        config.retryMaxMs = 5;
+        auto engine = std::make_unique<Engine>(config, std::move(store));
+        QString error;
+        QVERIFY2(engine->open(&error), qPrintable(error));
+        engine->start();
+        ServerConfig serverConfig;
+        serverConfig.port = 0;
+        Server server(serverConfig, engine.get());
+        QVERIFY2(server.start(&error), qPrintable(error));
+        TestHttp http(server.url());
+
+        const auto object
+            = [](std::initializer_list<QPair<QString, QJsonValue>> fields) { return QJsonObject(fields); };
+        QJsonArray batch;
+        const QList<int> priorities { 3, 1, 3, 2, 0, 3, 1 };
+        for (int i = 0; i < priorities.size(); ++i) {
+            batch.append(object(
+                { { QStringLiteral("type"), QStringLiteral("echo") }, { QStringLiteral("priority"), priorities[i] },
+                    { QStringLiteral("payload"),
+                        object({ { QStringLiteral("tag"),
+                            i == 2 ? QStringLiteral("Needle-7") : QStringLiteral("hay") } }) } }));
+        }
+        batch.append(object({ { QStringLiteral("type"), QStringLiteral("fail") } })); // "the job failed as asked"
+        batch.append(object({ { QStringLiteral("type"), QStringLiteral("fail") }, { QStringLiteral("max_attempts"), 3 },
+            { QStringLiteral("payload"),
+                object({ { QStringLiteral("message"), QStringLiteral("disk 100%_full") } }) } }));
+        batch.append(object(
+            { { QStringLiteral("type"), QStringLiteral("sleep") }, { QStringLiteral("payload"), sleepMs(60) } }));
+        batch.append(object(
+            { { QStringLiteral("type"), QStringLiteral("sleep") }, { QStringLiteral("payload"), sleepMs(20) } }));
+        const qsizetype running = batch.size();
+        for (const int delay : { 600000, 300000, 900000 })
+            batch.append(
+                object({ { QStringLiteral("type"), QStringLiteral("echo") }, { QStringLiteral("delay_ms"), delay } }));
+        QCOMPARE(http.postJson(QStringLiteral("/jobs/batch"), { { QStringLiteral("jobs"), batch } }).status, 202);
+
+        const auto listed = [&http](const QString& query) {
+            QList<QJsonObject> jobs;
+            for (const QJsonValue& job :
+                http.get(QStringLiteral("/jobs?") + query).json().value(QLatin1StringView("jobs")).toArray())
+                jobs.append(job.toObject());
+            return jobs;
+        };
+        const auto idsOf = [](const QList<QJsonObject>& jobs) {
+            QList<qint64> ids;
+            for (const QJsonObject& job : jobs)
+                ids.append(job.value(QLatin1StringView("id")).toString().toLongLong());
+            return ids;
+        };
+        // Every job but the scheduled ones finished, as the list (a commit behind at most) shows.
+        QTRY_COMPARE(listed(QStringLiteral("limit=1000&status=succeeded")).size()
+                + listed(QStringLiteral("limit=1000&status=failed")).size(),
+            running);
+        const QList<QJsonObject> all = listed(QStringLiteral("limit=1000"));
+        QCOMPARE(all.size(), batch.size());
+        const qint64 needle = idsOf(all).at(all.size() - 3);
+        const qint64 asked = idsOf(all).at(all.size() - 8);
+        const qint64 full = idsOf(all).at(all.size() - 9);
+
+        QCOMPARE(idsOf(listed(QStringLiteral("search=needle-7"))), QList<qint64> { needle });
+        QCOMPARE(idsOf(listed(QStringLiteral("search=AS%20ASKED"))), QList<qint64> { asked }); // the error message
+        QCOMPARE(idsOf(listed(QStringLiteral("search=0%25_f"))), QList<qint64> { full }); // no wildcard
+        QCOMPARE(listed(QStringLiteral("search=no%20such%20text")).size(), 0);
+
+        const auto timeOf = [](const QJsonObject& job, const char* field) {
+            const QJsonValue value = job.value(QLatin1StringView(field));
+            return value.isNull() ? qint64(0)
+                                  : QDateTime::fromString(value.toString(), Qt::ISODateWithMs).toMSecsSinceEpoch();
+        };
+        const auto keyOf = [&timeOf](const QJsonObject& job, const QString& sort) -> qint64 {
+            if (sort == QLatin1StringView("priority"))
+                return job.value(QLatin1StringView("priority")).toInt();
+            if (sort == QLatin1StringView("attempts"))
+                return job.value(QLatin1StringView("attempts")).toInt();
+            if (sort == QLatin1StringView("run_time"))
+                return qMax<qint64>(0, timeOf(job, "finished_at") - timeOf(job, "started_at"));
+            if (sort == QLatin1StringView("due"))
+                return timeOf(job, "run_at");
+            return job.value(QLatin1StringView("id")).toString().toLongLong();
+        };
+        for (const QString& sort : { QStringLiteral("created"), QStringLiteral("run_time"), QStringLiteral("attempts"),
+                 QStringLiteral("priority") }) {
+            for (const bool ascending : { false, true }) {
+                QList<QJsonObject> expected = all;
+                std::sort(expected.begin(), expected.end(), [&](const QJsonObject& a, const QJsonObject& b) {
+                    const auto ka = std::make_pair(keyOf(a, sort), keyOf(a, QString()));
+                    const auto kb = std::make_pair(keyOf(b, sort), keyOf(b, QString()));
+                    return ascending ? ka < kb : kb < ka;
+                });
+                const QString query = QStringLiteral("sort=%1&order=%2&limit=3")
+                                          .arg(sort, ascending ? QStringLiteral("asc") : QStringLiteral("desc"));
+                QList<qint64> seen;
+                QString cursor;
+                for (int page = 0; page < 20; ++page) {
+                    const QJsonObject answer
+                        = http.get(QStringLiteral("/jobs?") + query
+                                  + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor))
+                              .json();
+                    for (const QJsonValue& job : answer.value(QLatin1StringView("jobs")).toArray())
+                        seen.append(job.toObject().value(QLatin1StringView("id")).toString().toLongLong());
+                    if (answer.value(QLatin1StringView("next_cursor")).isNull())
+                        break;
+                    cursor = answer.value(QLatin1StringView("next_cursor")).toString();
+                }
+                QVERIFY2(seen == idsOf(expected), qPrintable(query));
+            }
+        }
+
+        const QList<QJsonObject> failed = listed(QStringLiteral("error_code=job_failed&sort=attempts&order=desc"));
+        QCOMPARE(idsOf(failed), (QList<qint64> { full, asked }));
+        QCOMPARE(failed.first().value(QLatin1StringView("attempts")).toInt(), 3);
+
+        const QList<qint64> scheduled = idsOf(listed(QStringLiteral("status=scheduled&sort=due&order=asc")));
+        const qint64 last = idsOf(all).first();
+        QCOMPARE(scheduled, (QList<qint64> { last - 1, last - 2, last }));
+        QCOMPARE(http.post(QStringLiteral("/jobs/%1/run-now").arg(last), {}).status, 200);
+        QTRY_COMPARE(idsOf(listed(QStringLiteral("status=scheduled&sort=due&order=asc"))),
+            (QList<qint64> { last - 1, last - 2 }));
+        QCOMPARE(http.post(QStringLiteral("/jobs/%1/run-now").arg(last), {}).errorCode(), QStringLiteral("conflict"));
+        server.stopNow();
     }
 
     void queueCapacityAnswers503()

@@ -1,3 +1,4 @@
+#include "jobquerycases.h"
 #include "store/memoryjobstore.h"
 
 #include <QTest>
@@ -46,6 +47,25 @@ class TestMemoryJobStore : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void findsAndSortsJobs_data() { JobQueryCases::addRows(); }
+    void findsAndSortsJobs()
+    {
+        const JobQuery query = JobQueryCases::queryOfRow();
+        MemoryJobStore store(1000);
+        const QList<Job> jobs = JobQueryCases::jobs();
+        store.insert(jobs, {});
+        for (const Job& job : JobQueryCases::updates(jobs))
+            store.update(job);
+        QList<JobId> seen;
+        JobQueryCases::pageThrough(store, query, &seen);
+        if (QTest::currentTestFailed())
+            return;
+        const QList<JobId> expected = JobQueryCases::expected(JobQueryCases::updated(jobs), query);
+        QVERIFY(!expected.isEmpty() || !query.search.isEmpty());
+        QCOMPARE(seen, expected);
+        QCOMPARE(store.count(query), qint64(expected.size()));
+    }
+
     void finishedJobsBeyondTheLimitGoOldestFirst()
     {
         MemoryJobStore store(20); // slack: 2 more may wait for the next insert

@@ -1,4 +1,5 @@
 #include "engine/conditionwait.h"
+#include "jobquerycases.h"
 #include "store/sqlite/sqlitejobstore.h"
 #include "store/sqlite/sqliteschema.h"
 #include "store/sqlite/walcheckpointer.h"
@@ -338,8 +339,12 @@ private Q_SLOTS:
             store->close();
         }
         QVERIFY(writeRawDatabase(dbPath(),
-            { u"ALTER TABLE jobs DROP COLUMN callback_url"_s, u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s,
-                u"ALTER TABLE jobs DROP COLUMN callback_for"_s, u"PRAGMA user_version = 3"_s }));
+            { // what versions 5 (sorts and search) and 4 (callbacks) added, newest first
+                u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s, u"DROP TRIGGER jobs_text_delete"_s,
+                u"DROP TABLE job_text"_s, u"DROP INDEX jobs_priority"_s, u"DROP INDEX jobs_attempts"_s,
+                u"DROP INDEX jobs_run_time"_s, u"DROP INDEX jobs_due"_s, u"ALTER TABLE jobs DROP COLUMN callback_url"_s,
+                u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s, u"ALTER TABLE jobs DROP COLUMN callback_for"_s,
+                u"PRAGMA user_version = 3"_s }));
 
         auto store = openedStore();
         QCOMPARE(store->find(1), old);
@@ -514,10 +519,84 @@ private Q_SLOTS:
                 break;
             }
             QCOMPARE(result.jobs.size(), limit); // only full pages promise more
-            QCOMPARE(*result.nextCursor, result.jobs.constLast().id);
-            query.before = result.nextCursor;
+            QCOMPARE(result.nextCursor->id, result.jobs.constLast().id);
+            query.after = result.nextCursor;
         }
         QCOMPARE(seen, expected);
+    }
+
+    void findsAndSortsJobs_data() { JobQueryCases::addRows(); }
+    void findsAndSortsJobs()
+    {
+        const JobQuery query = JobQueryCases::queryOfRow();
+        auto store = openedStore();
+        const QList<Job> jobs = JobQueryCases::jobs();
+        Durability inserted;
+        store->insert(jobs, inserted.callback());
+        QTRY_COMPARE(inserted.calls(), 1);
+        for (const Job& job : JobQueryCases::updates(jobs))
+            store->update(job);
+        Durability updated;
+        store->whenDurable(updated.callback());
+        QTRY_COMPARE(updated.calls(), 1);
+        QCOMPARE(updated.error(), QString());
+
+        QList<JobId> seen;
+        JobQueryCases::pageThrough(*store, query, &seen);
+        if (QTest::currentTestFailed())
+            return;
+        const QList<JobId> expected = JobQueryCases::expected(JobQueryCases::updated(jobs), query);
+        QCOMPARE(seen, expected);
+        QCOMPARE(store->count(query), qint64(expected.size()));
+    }
+
+    // The search index follows deletions, and a file of the previous schema gets one for the
+    // jobs it holds.
+    void searchIndexFollowsDeletionsAndMigrations()
+    {
+        {
+            auto store = openedStore();
+            QList<Job> jobs;
+            for (JobId id = 1; id <= 6; ++id) {
+                Job job = makeJob(id, JobStatus::Succeeded);
+                job.payload = QJsonObject { { u"word"_s, id % 2 ? u"odd-one"_s : u"even-one"_s } };
+                jobs.append(job);
+            }
+            Durability durable;
+            store->insert(jobs, durable.callback());
+            QTRY_COMPARE(durable.calls(), 1);
+            JobQuery odd;
+            odd.search = u"ODD-ONE"_s;
+            QCOMPARE(ids(store->list(odd).jobs), (QList<JobId> { 5, 3, 1 }));
+            JobQuery deleted;
+            deleted.status = JobStatus::Succeeded;
+            deleted.search = u"odd-"_s;
+            std::atomic<bool> removedAll { false }; // set on the writer's thread
+            store->removeFinished(deleted,
+                [&removedAll](qint64 removed, const QString& error) { removedAll = removed == 3 && error.isEmpty(); });
+            QTRY_VERIFY(removedAll);
+            QCOMPARE(store->list(odd).jobs.size(), 0);
+            JobQuery even;
+            even.search = u"even-one"_s;
+            QCOMPARE(ids(store->list(even).jobs), (QList<JobId> { 6, 4, 2 }));
+            store->close();
+        }
+        // Back to version 3 as an older QueueLab left it: no index, jobs written since.
+        QVERIFY(writeRawDatabase(dbPath(),
+            { u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s,
+                u"DROP TRIGGER jobs_text_delete"_s, u"DROP TABLE job_text"_s, u"DROP INDEX jobs_priority"_s,
+                u"DROP INDEX jobs_attempts"_s, u"DROP INDEX jobs_run_time"_s, u"DROP INDEX jobs_due"_s,
+                u"INSERT INTO jobs (id, type, queue, status, priority, attempts, max_attempts, progress, created_at,"
+                " run_at, started_at, finished_at, timeout_ms, payload) VALUES (7, 'echo', 'default', 'queued', 0, 0,"
+                " 1, 0, 0, 0, 0, 0, -1, '{\"word\":\"written-before\"}')"_s,
+                u"PRAGMA user_version = 3"_s }));
+        auto reopened = openedStore();
+        JobQuery before;
+        before.search = u"written-before"_s;
+        QCOMPARE(ids(reopened->list(before).jobs), QList<JobId> { 7 });
+        JobQuery even;
+        even.search = u"even-one"_s;
+        QCOMPARE(ids(reopened->list(even).jobs), (QList<JobId> { 6, 4, 2 }));
     }
 
     void idempotencyKeys()

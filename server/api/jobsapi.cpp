@@ -210,19 +210,43 @@ void JobsApi::list(const HttpExchangePtr& exchange)
     if (!limit)
         return;
     query.limit = int(*limit);
+    if (params.hasQueryItem(QStringLiteral("search"))) {
+        query.search = params.queryItemValue(QStringLiteral("search"), QUrl::FullyDecoded);
+        const qsizetype characters = searchLength(query.search);
+        if (characters < minSearchLength || characters > maxSearchLength)
+            return ApiReply::invalid(exchange, QStringLiteral("search"),
+                QStringLiteral("must be %1 to %2 characters").arg(minSearchLength).arg(maxSearchLength));
+    }
+    if (params.hasQueryItem(QStringLiteral("sort"))) {
+        const auto sort = jobSortFromString(params.queryItemValue(QStringLiteral("sort")));
+        if (!sort)
+            return ApiReply::invalid(exchange, QStringLiteral("sort"),
+                QStringLiteral("must be one of created, run_time, attempts, priority, due"));
+        query.sort = *sort;
+    }
+    if (params.hasQueryItem(QStringLiteral("order"))) {
+        const QString order = params.queryItemValue(QStringLiteral("order"));
+        if (order != QLatin1StringView("asc") && order != QLatin1StringView("desc"))
+            return ApiReply::invalid(exchange, QStringLiteral("order"), QStringLiteral("must be asc or desc"));
+        query.ascending = order == QLatin1StringView("asc");
+    }
+    // Only scheduled jobs have a due time to come: the others' run_at is history, and unindexed.
+    if (query.sort == JobSort::Due && query.status != JobStatus::Scheduled)
+        return ApiReply::invalid(
+            exchange, QStringLiteral("sort"), QStringLiteral("due lists scheduled jobs: add status=scheduled"));
     if (params.hasQueryItem(QStringLiteral("cursor"))) {
-        bool ok = false;
-        query.before = params.queryItemValue(QStringLiteral("cursor")).toLongLong(&ok);
-        if (!ok || *query.before <= 0)
-            return ApiReply::invalid(
-                exchange, QStringLiteral("cursor"), QStringLiteral("must be the next_cursor of a previous page"));
+        // A cursor holds the key of its sort: one from another sort is refused, not misread.
+        query.after = parseCursor(params.queryItemValue(QStringLiteral("cursor"), QUrl::FullyDecoded), query.sort);
+        if (!query.after)
+            return ApiReply::invalid(exchange, QStringLiteral("cursor"),
+                QStringLiteral("must be the next_cursor of a previous page with the same sort"));
     }
     // Off the HTTP thread, and within a byte budget: a page of big jobs takes long to read and
     // write, and neither the other clients nor the memory should wait on it.
     exchange->defer();
     m_pageBuilders.start([engine = m_engine, query, exchange, answers = m_durableAnswers] {
         const JobPage page = engine->listJobs(query);
-        const QByteArray body = JobJson::jobPage(page.jobs, page.nextCursor, Limits::maxListAnswerBytes);
+        const QByteArray body = JobJson::jobPage(page.jobs, page.nextCursor, query.sort, Limits::maxListAnswerBytes);
         answers->post([exchange, body] { exchange->respond(ApiReply::ok, jsonContentType, body); });
     });
 }

@@ -109,7 +109,8 @@ EngineResult<BulkOutcome> EngineCore::bulkRetry(const JobQuery& filter, const QL
         JobQuery query = filter;
         query.status = status;
         query.limit = retryPage;
-        query.before.reset();
+        query.after.reset();
+        query.sort = JobSort::Created; // pages by id, whatever order a caller asked for
         for (;;) {
             const JobPage page = m_store->list(query);
             QMutexLocker lock(&m_mutex);
@@ -134,7 +135,7 @@ EngineResult<BulkOutcome> EngineCore::bulkRetry(const JobQuery& filter, const QL
             }
             if (outcome.stopped || !page.nextCursor)
                 break;
-            query.before = page.nextCursor;
+            query.after = page.nextCursor;
         }
         if (outcome.stopped)
             break;

@@ -1,6 +1,7 @@
 #include "memoryjobstore.h"
 
 #include <algorithm>
+#include <vector>
 
 MemoryJobStore::MemoryJobStore(int keepFinished)
     : m_keepFinished(keepFinished)
@@ -129,16 +130,65 @@ JobPage MemoryJobStore::list(const JobQuery& query) const
 {
     QMutexLocker lock(&m_mutex);
     JobPage page;
-    auto it = query.before ? m_jobs.lower_bound(*query.before) : m_jobs.end();
-    while (it != m_jobs.begin()) {
-        --it;
-        if (!matches(query, it->second))
+    if (query.limit <= 0)
+        return page;
+    if (query.sort == JobSort::Created) {
+        // The map's order is the query's: walk it from the cursor, one more job than the page.
+        const auto take = [&](const Job& job) {
+            if (!matches(query, job))
+                return true;
+            if (page.jobs.size() == query.limit) {
+                page.nextCursor = cursorOf(page.jobs.constLast(), query.sort);
+                return false;
+            }
+            page.jobs.append(job);
+            return true;
+        };
+        if (query.ascending) {
+            for (auto it = query.after ? m_jobs.upper_bound(query.after->id) : m_jobs.begin(); it != m_jobs.end();
+                 ++it) {
+                if (!take(it->second))
+                    break;
+            }
+        } else {
+            auto it = query.after ? m_jobs.lower_bound(query.after->id) : m_jobs.end();
+            while (it != m_jobs.begin()) {
+                if (!take((--it)->second))
+                    break;
+            }
+        }
+        return page;
+    }
+    // Another order: the first limit + 1 of every job past the cursor, kept in a bounded heap
+    // (no index: the in-memory store holds as many jobs as memory allows, and scans them).
+    const auto before = [&](const Job* a, const Job* b) {
+        return isAfter(*b, cursorOf(*a, query.sort), query.sort, query.ascending);
+    };
+    std::vector<const Job*> heap; // a max-heap by `before`: its top is the last job kept
+    const std::size_t keep = std::size_t(query.limit) + 1;
+    heap.reserve(keep);
+    for (const auto& [id, job] : m_jobs) {
+        if (query.after && !isAfter(job, *query.after, query.sort, query.ascending))
             continue;
+        if (heap.size() == keep && !before(&job, heap.front()))
+            continue;
+        if (!matches(query, job))
+            continue;
+        if (heap.size() == keep) {
+            std::pop_heap(heap.begin(), heap.end(), before);
+            heap.back() = &job;
+        } else {
+            heap.push_back(&job);
+        }
+        std::push_heap(heap.begin(), heap.end(), before);
+    }
+    std::sort_heap(heap.begin(), heap.end(), before);
+    for (const Job* job : heap) {
         if (page.jobs.size() == query.limit) {
-            page.nextCursor = page.jobs.last().id;
+            page.nextCursor = cursorOf(page.jobs.constLast(), query.sort);
             break;
         }
-        page.jobs.append(it->second);
+        page.jobs.append(*job);
     }
     return page;
 }

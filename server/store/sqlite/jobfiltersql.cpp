@@ -2,7 +2,20 @@
 
 using namespace Qt::StringLiterals;
 
-JobFilterSql::JobFilterSql(const JobQuery& query)
+namespace {
+
+// LIKE compares ASCII letters without case and every other character exactly, as
+// containsIgnoringAsciiCase() does; its wildcards in the text are escaped.
+QString likePattern(const QString& search)
+{
+    QString escaped = search;
+    escaped.replace(u'\\', "\\\\"_L1).replace(u'%', "\\%"_L1).replace(u'_', "\\_"_L1);
+    return u'%' + escaped + u'%';
+}
+
+} // namespace
+
+JobFilterSql::JobFilterSql(const JobQuery& query, bool searchByJoin)
 {
     if (query.status) {
         conditions.append(u"status = ?"_s);
@@ -22,9 +35,27 @@ JobFilterSql::JobFilterSql(const JobQuery& query)
         conditions.append(u"json_extract(error, '$.code') = ?"_s);
         values.append(query.errorCode);
     }
+    if (!query.search.isEmpty()) {
+        // Shorter texts have no trigram to look up: LIKE alone reads every row then.
+        if (!searchByJoin && searchLength(query.search) >= minSearchLength) {
+            conditions.append(u"id IN (SELECT rowid FROM job_text WHERE job_text MATCH ?)"_s);
+            values.append(searchMatch(query.search));
+        }
+        // The expressions job_text was filled with (the schema's triggers).
+        conditions.append(u"(payload LIKE ? ESCAPE '\\' OR json_extract(error, '$.message') LIKE ? ESCAPE '\\')"_s);
+        values.append(likePattern(query.search));
+        values.append(likePattern(query.search));
+    }
 }
 
 QString JobFilterSql::where() const
 {
     return conditions.isEmpty() ? QString() : " WHERE "_L1 + conditions.join(" AND "_L1);
+}
+
+QString JobFilterSql::searchMatch(const QString& search)
+{
+    QString phrase = search;
+    phrase.replace(u'"', "\"\""_L1);
+    return u'"' + phrase + u'"';
 }

@@ -34,6 +34,34 @@ void select(ReadConnection& connection, const QString& sql, const QVariantList& 
         qCWarning(lcStore, "Reading jobs failed: %ls", qUtf16Printable(query->errorText()));
 }
 
+// The sort's key as SQL. The expressions are those of the indexes (sqliteschema.cpp), else
+// SQLite would sort instead of walking one.
+QString sortExpression(JobSort sort, bool searchByJoin)
+{
+    switch (sort) {
+    case JobSort::Created:
+        return searchByJoin ? u"job_text.rowid"_s : u"id"_s;
+    case JobSort::RunTime:
+        return u"max(finished_at - started_at, 0)"_s;
+    case JobSort::Attempts:
+        return u"attempts"_s;
+    case JobSort::Priority:
+        return u"priority"_s;
+    case JobSort::Due:
+        return u"run_at"_s;
+    }
+    return u"id"_s;
+}
+
+// JobRow::columns of the jobs table, for a select that joins another table.
+QString qualifiedColumns()
+{
+    QStringList columns = QString(JobRow::columns).split(", "_L1);
+    for (QString& column : columns)
+        column.prepend("jobs."_L1);
+    return columns.join(", "_L1);
+}
+
 std::optional<Job> one(ReadConnection& connection, const QString& sql, const QVariant& value)
 {
     std::optional<Job> job;
@@ -66,24 +94,52 @@ JobPage list(ReadConnection& connection, const JobQuery& filter)
     if (filter.limit <= 0)
         return page;
 
-    JobFilterSql sql(filter);
+    // Newest first by search: job_text hands out its matches by rowid, in either direction,
+    // so the page stops after `limit` of them however many match. Other orders sort the matches.
+    const bool searchByJoin = filter.sort == JobSort::Created && searchLength(filter.search) >= minSearchLength;
+    JobFilterSql sql(filter, searchByJoin);
     QStringList& conditions = sql.conditions;
     QVariantList& values = sql.values;
-    if (filter.before) {
-        conditions.append(u"id < ?"_s);
-        values.append(*filter.before);
+    const QString key = sortExpression(filter.sort, searchByJoin);
+    const QLatin1StringView direction = filter.ascending ? " ASC"_L1 : " DESC"_L1;
+    if (filter.after) {
+        // (key, id) past the cursor, written so that the key's index gives the range.
+        const QLatin1StringView past = filter.ascending ? ">"_L1 : "<"_L1;
+        const QString id = searchByJoin ? u"job_text.rowid"_s : u"id"_s;
+        if (filter.sort == JobSort::Created) {
+            conditions.append(QString(id + u' ' + past + " ?"_L1));
+            values.append(filter.after->id);
+        } else {
+            conditions.append(QString(
+                key + u' ' + past + "= ? AND ("_L1 + key + u' ' + past + " ? OR "_L1 + id + u' ' + past + " ?)"_L1));
+            values.append(filter.after->key);
+            values.append(filter.after->key);
+            values.append(filter.after->id);
+        }
+    }
+    QString order = " ORDER BY "_L1 + key + direction;
+    if (filter.sort != JobSort::Created) {
+        order += ", id"_L1;
+        order += direction;
     }
     values.append(filter.limit + 1); // one more tells whether another page follows
 
-    select(connection, selectJobs({}) + sql.where() + " ORDER BY id DESC LIMIT ?"_L1, values,
-        [&](const SqliteStatement& row) {
-            if (page.jobs.size() == filter.limit) {
-                page.nextCursor = page.jobs.constLast().id;
-                return false;
-            }
-            page.jobs.append(JobRow::read(row));
-            return true;
-        });
+    QString from;
+    if (searchByJoin) {
+        from = "SELECT "_L1 + qualifiedColumns() + " FROM job_text JOIN jobs ON jobs.id = job_text.rowid"_L1;
+        conditions.prepend(u"job_text MATCH ?"_s);
+        values.prepend(JobFilterSql::searchMatch(filter.search));
+    } else {
+        from = selectJobs({});
+    }
+    select(connection, from + sql.where() + order + " LIMIT ?"_L1, values, [&](const SqliteStatement& row) {
+        if (page.jobs.size() == filter.limit) {
+            page.nextCursor = cursorOf(page.jobs.constLast(), filter.sort);
+            return false;
+        }
+        page.jobs.append(JobRow::read(row));
+        return true;
+    });
     return page;
 }
 

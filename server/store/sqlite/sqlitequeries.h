@@ -13,7 +13,8 @@ namespace SqliteQueries {
 
 std::optional<Job> find(ReadConnection& connection, JobId id);
 std::optional<Job> findByIdempotencyKey(ReadConnection& connection, const QString& key);
-// Newest first; keyset pagination on id, so every page is an index range scan.
+// In the query's order; keyset pagination on (sort key, id), so every page is a range of one index
+// (a search newest first walks job_text's matches instead).
 JobPage list(ReadConnection& connection, const JobQuery& query);
 // How many jobs pass the query's filters; its limit and cursor do not count.
 qint64 count(ReadConnection& connection, const JobQuery& query);

@@ -52,6 +52,36 @@ QList<QLatin1StringView> migration(int toVersion)
             "ALTER TABLE jobs ADD COLUMN callback_job_id INTEGER"_L1,
             "ALTER TABLE jobs ADD COLUMN callback_for INTEGER"_L1,
         };
+    case 5:
+        return {
+            // Sorted lists (GET /jobs?sort=) walk one of these from the cursor. The run time is
+            // the expression SqliteQueries writes. Due times order scheduled jobs only, so their
+            // index holds those alone and costs nothing for the others.
+            "CREATE INDEX jobs_priority ON jobs (priority)"_L1,
+            "CREATE INDEX jobs_attempts ON jobs (attempts)"_L1,
+            "CREATE INDEX jobs_run_time ON jobs (max(finished_at - started_at, 0))"_L1,
+            "CREATE INDEX jobs_due ON jobs (run_at) WHERE status = 'scheduled'"_L1,
+            // Search (GET /jobs?search=): a trigram index over the payload and the error message,
+            // so that a substring is found among a million jobs without reading them. Contentless:
+            // the text is in `jobs` already. The triggers keep it in the writer's transactions;
+            // a deletion must name the values indexed, which the old row still holds.
+            "CREATE VIRTUAL TABLE job_text USING fts5(payload_text, error_message, content='', tokenize='trigram')"_L1,
+            "INSERT INTO job_text (rowid, payload_text, error_message)"
+            " SELECT id, payload, json_extract(error, '$.message') FROM jobs"_L1,
+            "CREATE TRIGGER jobs_text_insert AFTER INSERT ON jobs BEGIN"
+            " INSERT INTO job_text (rowid, payload_text, error_message)"
+            " VALUES (new.id, new.payload, json_extract(new.error, '$.message')); END"_L1,
+            // Updates rewrite every mutable column; the message changes only with a failure.
+            "CREATE TRIGGER jobs_text_update AFTER UPDATE OF error ON jobs"
+            " WHEN json_extract(old.error, '$.message') IS NOT json_extract(new.error, '$.message') BEGIN"
+            " INSERT INTO job_text (job_text, rowid, payload_text, error_message)"
+            " VALUES ('delete', old.id, old.payload, json_extract(old.error, '$.message'));"
+            " INSERT INTO job_text (rowid, payload_text, error_message)"
+            " VALUES (new.id, new.payload, json_extract(new.error, '$.message')); END"_L1,
+            "CREATE TRIGGER jobs_text_delete AFTER DELETE ON jobs BEGIN"
+            " INSERT INTO job_text (job_text, rowid, payload_text, error_message)"
+            " VALUES ('delete', old.id, old.payload, json_extract(old.error, '$.message')); END"_L1,
+        };
     default:
         Q_UNREACHABLE();
     }
