@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -918,6 +919,69 @@ def scenario_batch(cfg, kind):
         return result
 
 
+def rfc3339_ms(value):
+    """A job's timestamp in ms since the epoch; 0 for null."""
+    if not value:
+        return 0
+    return int(datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ")
+               .replace(tzinfo=datetime.timezone.utc).timestamp() * 1000 + 0.5)
+
+
+# The key of each sort as the server defines it (GET /jobs?sort=), ties by id.
+SORT_KEYS = {
+    "created": lambda j: int(j["id"]),
+    "run_time": lambda j: max(0, rfc3339_ms(j.get("finished_at")) - rfc3339_ms(j.get("started_at"))),
+    "attempts": lambda j: j.get("attempts", 0),
+    "priority": lambda j: j.get("priority", 0),
+    "due": lambda j: rfc3339_ms(j.get("run_at")),
+}
+
+# Find-the-job figures: name -> (query, what the page must hold). Search texts: "bench" is in
+# every `fail` job's payload and error message, '"n":777}' in one echo job of each batch.
+FIND_QUERIES = (
+    ("search_common", "search=bench&limit=100"),
+    ("search_rare", "search=%22n%22%3A777%7D&limit=100"),
+    ("search_none", "search=no-such-text&limit=100"),
+    ("search_sorted", "search=bench&sort=priority&limit=100"),
+    ("error_code", "error_code=job_failed&limit=100"),
+    ("error_code_sorted", "error_code=job_failed&sort=attempts&limit=100"),
+    ("created_asc", "sort=created&order=asc&limit=100"),
+    ("run_time_desc", "sort=run_time&order=desc&limit=100"),
+    ("run_time_asc", "sort=run_time&order=asc&limit=100"),
+    ("attempts_desc", "sort=attempts&order=desc&limit=100"),
+    ("attempts_asc", "sort=attempts&order=asc&limit=100"),
+    ("priority_desc", "sort=priority&order=desc&limit=100"),
+    ("priority_asc", "sort=priority&order=asc&limit=100"),
+    ("scheduled", "status=scheduled&sort=due&order=asc&limit=100"),
+)
+
+
+def find_check(query):
+    """What a find-the-job page must be: its jobs match and come in the query's order."""
+    params = dict(p.split("=", 1) for p in query.split("&"))
+    sort, asc = params.get("sort", "created"), params.get("order", "desc") == "asc"
+    search = params.get("search")
+    if search:
+        search = urllib.parse.unquote(search).lower()
+
+    def check(answer):
+        jobs = job_list(answer)
+        keys = [(SORT_KEYS[sort](j), int(j["id"])) for j in jobs]
+        ordered = keys == sorted(keys, reverse=not asc)
+        matching = True
+        for j in jobs:
+            if search is not None:
+                text = json.dumps(j.get("payload"), separators=(",", ":")).lower()
+                message = ((j.get("error") or {}).get("message") or "").lower()
+                matching = matching and (search in text or search in message)
+            if "error_code" in params:
+                matching = matching and (j.get("error") or {}).get("code") == params["error_code"]
+            if "status" in params:
+                matching = matching and j.get("status") == params["status"]
+        return {"returned": len(jobs), "all_match": matching, "ordered": ordered}
+    return check
+
+
 def scale_queries(cfg, server, count):
     client = server.client()
     out = {}
@@ -959,14 +1023,51 @@ def scale_queries(cfg, server, count):
         out["deep_page"] = sample_latency(client, "/jobs?status=failed&limit=100&cursor=" + deepest,
                                           max(50, count // 5))
         out["deep_page"]["page"] = pages
+    for key, query in FIND_QUERIES:
+        out[key] = sample_latency(client, "/jobs?" + query, count, check=find_check(query))
+    # a deep page of a sort: its cursor carries the key, so the page is a range of one index
+    page = client.json("GET", "/jobs?sort=priority&limit=100")
+    deepest, cursor, pages = None, next_cursor(page), 1
+    while cursor and pages < cfg.deep_pages:
+        deepest = cursor
+        answer = client.json("GET", "/jobs?sort=priority&limit=100&cursor=" + urllib.parse.quote(cursor))
+        cursor, pages = next_cursor(answer), pages + 1
+    if deepest:
+        query = "sort=priority&limit=100&cursor=" + urllib.parse.quote(deepest)
+        out["sorted_deep_page"] = sample_latency(client, "/jobs?" + query, max(50, count // 5),
+                                                 check=find_check("sort=priority&limit=100"))
+        out["sorted_deep_page"]["page"] = pages
     client.close()
     return out
 
 
-def check_scale_answers(queries, n, fail_every):
+def submit_scheduled(cfg, server, count):
+    """`count` echo jobs due in an hour, for the scheduled list; returns how many were accepted."""
+    client = server.client()
+    done = 0
+    while done < count:
+        size = min(cfg.batch_size, count - done)
+        # due times spread over the hour, so that the list's order is not the ids'
+        jobs = [{"type": "echo", "delay_ms": 3600000 - ((done + i) * 7919) % 1800000} for i in range(size)]
+        client.json("POST", "/jobs/batch", {"jobs": jobs})
+        done += size
+    client.close()
+    return done
+
+
+def check_scale_answers(queries, n, fail_every, batch_size=1000, scheduled=0):
     """A fast wrong answer must not pass: the pages must hold what was asked for."""
     failed = n // fail_every
+    stored = n + scheduled
     expected = {"failed": min(100, failed), "succeeded": min(100, n - failed), "list": min(100, n)}
+    expected.update({
+        "search_common": min(100, failed), "search_rare": min(100, n // batch_size), "search_none": 0,
+        "search_sorted": min(100, failed), "error_code": min(100, failed), "error_code_sorted": min(100, failed),
+        "scheduled": min(100, scheduled), "sorted_deep_page": min(100, stored),
+    })
+    for key in ("created_asc", "run_time_desc", "run_time_asc", "attempts_desc", "attempts_asc",
+                "priority_desc", "priority_asc"):
+        expected[key] = min(100, stored)
     problems = []
     for key, want in expected.items():
         q = queries.get(key)
@@ -974,10 +1075,12 @@ def check_scale_answers(queries, n, fail_every):
             continue
         if q.get("bad_answers"):
             problem = "%s: %d answers not 200 (%s)" % (q["path"], q["bad_answers"], q.get("last_bad_answer", ""))
-        elif q.get("returned") != want or q.get("all_failed") is False or q.get("all_match") is False:
-            problem = "%s: returned %s jobs (expected %d)%s" % (
+        elif (q.get("returned") != want or q.get("all_failed") is False or q.get("all_match") is False
+              or q.get("ordered") is False):
+            problem = "%s: returned %s jobs (expected %d)%s%s" % (
                 q["path"], q.get("returned"), want,
-                "" if q.get("all_failed", q.get("all_match", True)) else ", not all of that status")
+                "" if q.get("all_failed", q.get("all_match", True)) else ", not all matching",
+                "" if q.get("ordered", True) else ", out of order")
         else:
             continue
         q["valid"] = False
@@ -1021,11 +1124,13 @@ def scenario_scale(cfg, kind):
             "submit_non_2xx": load.get("non_2xx"),
             "memory_after_run": server.memory(),
         })
-        log("  %d jobs stored after %.1f s, finished after %.1f s; sampling queries"
-            % (n, stored_at - t0, done_at - t0))
+        log("  %d jobs stored after %.1f s, finished after %.1f s; %d scheduled jobs, then sampling queries"
+            % (n, stored_at - t0, done_at - t0, cfg.scale_scheduled))
+        result["scheduled"] = submit_scheduled(cfg, server, cfg.scale_scheduled)
         time.sleep(1.0)
         result["queries"] = scale_queries(cfg, server, cfg.queries)
-        result["wrong_answers"] = check_scale_answers(result["queries"], n, cfg.fail_every)
+        result["wrong_answers"] = check_scale_answers(result["queries"], n, cfg.fail_every, cfg.batch_size,
+                                                      result["scheduled"])
         result.update(server.memory())
         if kind == "sqlite":
             # the same database after a restart: time until it listens again, and its memory
@@ -1250,7 +1355,9 @@ class Report:
                            ("succeeded", "GET /jobs?status=succeeded&limit=100"),
                            ("list", "GET /jobs?limit=100"),
                            ("open", "GET /jobs/{id}"),
-                           ("deep_page", "GET /jobs?status=failed, page %d by cursor" % d.deep_pages)):
+                           ("deep_page", "GET /jobs?status=failed, page %d by cursor" % d.deep_pages)) + tuple(
+                              (key, "GET /jobs?" + query) for key, query in FIND_QUERIES) + (
+                              ("sorted_deep_page", "GET /jobs?sort=priority, page %d by cursor" % d.deep_pages),):
             ql_row("%s at %s jobs: p50 / p99 ms" % (label, n), "scale",
                    lambda r, key=key: "%s / %s%s" % (fmt_ms(r["queries"][key]["p50_ms"]),
                                                      fmt_ms(r["queries"][key]["p99_ms"]),
@@ -1303,6 +1410,13 @@ class Report:
                 "p99 %s ms (p50 %s)%s" % (fmt_ms(v), fmt_ms(g("scale", "sqlite", "queries", "failed", "p50_ms")),
                                           "" if valid else ", wrong answers"),
                 "p99 ≤ 20 ms", lambda x: x <= 20 and valid)
+        for key, query in FIND_QUERIES:
+            v = g("scale", "sqlite", "queries", key, "p99_ms")
+            valid = g("scale", "sqlite", "queries", key, "valid") is not False
+            abs_row("GET /jobs?%s with 1,000,000 stored jobs%s" % (query, at), v,
+                    "p99 %s ms (p50 %s)%s" % (fmt_ms(v), fmt_ms(g("scale", "sqlite", "queries", key, "p50_ms")),
+                                              "" if valid else ", wrong answers"),
+                    "p99 ≤ 100 ms", lambda x, valid=valid: x <= 100 and valid)
         v = g("scale", "sqlite", "peak_rss_mb")
         abs_row("peak RSS with 1,000,000 stored finished jobs" + at, v, "%s MB" % fmt_num(v),
                 "≤ 300 MB", lambda x: x <= 300)
@@ -1423,7 +1537,9 @@ def parse_args(argv):
     p.add_argument("--scale-timeout", type=float, default=1800)
     p.add_argument("--fail-every", type=int, default=10, help="every Nth job of the scaling run is a `fail` job")
     p.add_argument("--queries", type=int, default=None, help="requests per latency figure (default 1000)")
-    p.add_argument("--deep-pages", type=int, default=50, help="cursor pages followed for the deep-page figure")
+    p.add_argument("--deep-pages", type=int, default=50, help="cursor pages followed for the deep-page figures")
+    p.add_argument("--scale-scheduled", type=int, default=None,
+                   help="scheduled jobs added after the scaling run's jobs, for the scheduled list (default 10,000)")
     p.add_argument("--gui-rate", type=int, default=10000, help="jobs/s during the GUI lag run")
     p.add_argument("--gui-seconds", type=int, default=None, help="seconds of load in the GUI run (default 10)")
     p.add_argument("--gui-connections", type=int, default=32)
@@ -1450,6 +1566,7 @@ def parse_args(argv):
     cfg.e2e_jobs = cfg.e2e_jobs or (20000 if q else 50000)
     cfg.scale_jobs = cfg.scale_jobs or (100000 if q else 1000000)
     cfg.queries = cfg.queries or (200 if q else 1000)
+    cfg.scale_scheduled = cfg.scale_scheduled if cfg.scale_scheduled is not None else (1000 if q else 10000)
     cfg.gui_seconds = cfg.gui_seconds or (4 if q else 10)
     cfg.only = [s for s in cfg.only.split(",") if s]
     cfg.servers = [s for s in cfg.servers.split(",") if s]
