@@ -146,6 +146,10 @@ public:
     // larger range is cut at its low end. Reads the store: call it off the GUI thread.
     CurrentJobs currentJobs(JobId fromId, JobId toId) const;
     static constexpr int maxCurrentJobs = 10000;
+    // The jobs of a page of listJobs(query), each in its newest state as currentJobs() reads
+    // it (the page may be a commit behind), in the page's order: for views that bring a query's
+    // result in beside the rows they follow. Reads the store: call it off the GUI thread.
+    CurrentJobs findJobs(const JobQuery& query) const;
 
     // Acts on every job that passes `filter` (queue, type, error code; its status, if set, must
     // be one the action applies to, else every status it applies to: Retry failed (or cancelled),

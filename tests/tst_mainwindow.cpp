@@ -1,5 +1,6 @@
 #include "enginetesting.h"
 #include "jobdetails.h"
+#include "jobfilterproxy.h"
 #include "jobmodel.h"
 #include "jobspanel.h"
 #include "jsontext.h"
@@ -20,6 +21,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
+#include <QHeaderView>
 #include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
@@ -33,6 +35,7 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTabWidget>
 #include <QTcpSocket>
 #include <QTest>
 #include <QThreadPool>
@@ -247,7 +250,7 @@ private Q_SLOTS:
         QCOMPARE(m_window->findAction()->shortcut(), QKeySequence(QKeySequence::Find));
         m_window->activateWindow();
         m_window->findAction()->trigger();
-        QTRY_VERIFY(panel->idSearch()->hasFocus());
+        QTRY_VERIFY(panel->searchField()->hasFocus());
         QCOMPARE(m_window->serverControls()->stopNowAction()->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+X")));
     }
 
@@ -484,6 +487,137 @@ private Q_SLOTS:
         QCOMPARE(panel->details()->job()->id, first.id);
         panel->idSearch()->clear();
         QCOMPARE(panel->view()->model()->rowCount(), 2);
+    }
+
+    void searchFindsJobsTheTableDoesNotHold()
+    {
+        // A panel of its own that sees no snapshots: only its reads bring jobs in.
+        QThreadPool pool;
+        JobsPanel panel(m_engine.get(), &pool);
+        QTRY_VERIFY(!panel.isReconciling());
+        const Job needle = submitOne(*m_engine,
+            spec(QStringLiteral("fail"),
+                QJsonObject { { QStringLiteral("message"), QStringLiteral("Disk FULL on node-7") } }));
+        const Job hay = submitOne(*m_engine, spec(QStringLiteral("echo"), QJsonObject { { QStringLiteral("n"), 7 } }));
+        QTRY_COMPARE(statusOf(*m_engine, needle.id), JobStatus::Failed);
+        QTRY_COMPARE(statusOf(*m_engine, hay.id), JobStatus::Succeeded);
+        QCOMPARE(panel.model()->rowCount(), 0);
+
+        QSignalSpy arrived(&panel, &JobsPanel::queryRowsArrived);
+        panel.searchField()->setText(QStringLiteral("full on")); // any case of A to Z
+        QTRY_COMPARE(arrived.count(), 1); // once the typing rested
+        QCOMPARE(panel.view()->model()->rowCount(), 1);
+        QCOMPARE(panel.view()->model()->index(0, 0).data(JobModel::JobIdRole).toLongLong(), needle.id);
+        QCOMPARE(panel.filter().search, QStringLiteral("full on"));
+
+        panel.searchField()->setText(QStringLiteral("\"n\":7")); // in the payload
+        QTRY_COMPARE(arrived.count(), 2);
+        QCOMPARE(panel.view()->model()->rowCount(), 1);
+        QCOMPARE(panel.view()->model()->index(0, 0).data(JobModel::JobIdRole).toLongLong(), hay.id);
+        panel.searchField()->clear();
+        QTRY_COMPARE(arrived.count(), 3);
+        QCOMPARE(panel.view()->model()->rowCount(), 2); // the rows found stay until trimmed
+    }
+
+    void ctrlFFocusesTheSearchFromAnyTab()
+    {
+        JobsPanel* panel = m_window->jobsPanel();
+        auto* tabs = qobject_cast<QTabWidget*>(panel->parentWidget()->parentWidget());
+        QVERIFY(tabs);
+        tabs->setCurrentIndex(1);
+        QVERIFY(!panel->isVisible());
+        m_window->activateWindow();
+        m_window->findAction()->trigger();
+        QVERIFY(panel->isVisible());
+        QTRY_VERIFY(panel->searchField()->hasFocus());
+        QCOMPARE(QAccessible::queryAccessibleInterface(panel->searchField())->text(QAccessible::Name),
+            QStringLiteral("Search jobs"));
+    }
+
+    void sortHeadersSortThroughTheQuery()
+    {
+        QThreadPool pool;
+        JobsPanel panel(m_engine.get(), &pool);
+        panel.resize(1000, 500);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QTRY_VERIFY(!panel.isReconciling());
+        // Not in the table (the panel sees no snapshots): the header's sort must ask the store.
+        JobSpec urgent = spec(QStringLiteral("echo"), {}, 9);
+        JobSpec twice = spec(QStringLiteral("fail"));
+        twice.maxAttempts = 2;
+        const Job first = submitOne(*m_engine, urgent);
+        const Job retried = submitOne(*m_engine, twice);
+        for (int i = 0; i < 3; ++i)
+            submitOne(*m_engine, spec(QStringLiteral("echo")));
+        QTRY_COMPARE(statusOf(*m_engine, retried.id), JobStatus::Failed);
+        QCOMPARE(panel.model()->rowCount(), 0);
+
+        QHeaderView* header = panel.view()->horizontalHeader();
+        QSignalSpy arrived(&panel, &JobsPanel::queryRowsArrived);
+        const auto click = [header](int column) {
+            const QPoint middle(
+                header->sectionViewportPosition(column) + header->sectionSize(column) / 2, header->height() / 2);
+            QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, middle);
+        };
+        click(JobModel::PriorityColumn);
+        if (header->sortIndicatorOrder() == Qt::AscendingOrder)
+            click(JobModel::PriorityColumn);
+        QCOMPARE(header->sortIndicatorSection(), int(JobModel::PriorityColumn));
+        QCOMPARE(panel.sortedQuery().sort, JobSort::Priority);
+        QVERIFY(!panel.sortedQuery().ascending);
+        QTRY_VERIFY(arrived.count() >= 1 && !panel.isQuerying());
+        QCOMPARE(panel.model()->rowCount(), 5);
+        QCOMPARE(panel.view()->model()->index(0, 0).data(JobModel::JobIdRole).toLongLong(), first.id);
+
+        click(JobModel::AttemptsColumn);
+        if (header->sortIndicatorOrder() == Qt::AscendingOrder)
+            click(JobModel::AttemptsColumn);
+        QCOMPARE(panel.sortedQuery().sort, JobSort::Attempts);
+        QTRY_VERIFY(!panel.isQuerying());
+        QCOMPARE(panel.view()->model()->index(0, 0).data(JobModel::JobIdRole).toLongLong(), retried.id);
+
+        click(JobModel::StatusColumn); // not a query's order: the rows held are sorted
+        QCOMPARE(panel.sortedQuery().sort, JobSort::Created);
+        QCOMPARE(panel.view()->model()->rowCount(), 5);
+    }
+
+    void scheduledViewShowsTheSoonestFirstAndRunsNow()
+    {
+        JobsPanel* panel = m_window->jobsPanel();
+        JobSpec later = spec(QStringLiteral("echo"));
+        later.delayMs = 600000;
+        JobSpec sooner = later;
+        sooner.delayMs = 300000;
+        const Job laterJob = submitOne(*m_engine, later);
+        const Job soonerJob = submitOne(*m_engine, sooner);
+        const Job latest = submitOne(*m_engine, later);
+        submitOne(*m_engine, spec(QStringLiteral("echo")));
+        QTRY_COMPARE(panel->model()->rowCount(), 4);
+
+        panel->statusFilter()->setCurrentText(QStringLiteral("scheduled"));
+        QHeaderView* header = panel->view()->horizontalHeader();
+        QCOMPARE(header->sortIndicatorSection(), int(JobModel::DurationColumn));
+        QCOMPARE(header->sortIndicatorOrder(), Qt::AscendingOrder);
+        QCOMPARE(panel->sortedQuery().sort, JobSort::Due);
+        QTRY_VERIFY(!panel->isQuerying());
+        QAbstractItemModel* rows = panel->view()->model();
+        QCOMPARE(rows->rowCount(), 3);
+        const auto idAt = [rows](int row) { return rows->index(row, 0).data(JobModel::JobIdRole).toLongLong(); };
+        QCOMPARE(idAt(0), soonerJob.id);
+        QCOMPARE(idAt(1), laterJob.id); // due a moment before the one submitted after it
+        QCOMPARE(idAt(2), latest.id);
+
+        panel->view()->selectRow(0);
+        QVERIFY(panel->runNowAction()->isEnabled());
+        panel->runNowAction()->trigger();
+        QTRY_COMPARE(statusOf(*m_engine, soonerJob.id), JobStatus::Succeeded);
+        QTRY_COMPARE(rows->rowCount(), 2);
+        QCOMPARE(idAt(0), laterJob.id);
+
+        panel->statusFilter()->setCurrentIndex(0); // leaving the view: newest first again
+        QCOMPARE(header->sortIndicatorSection(), int(JobModel::IdColumn));
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
     }
 
     void faktorySettingListensAndShowsTheAddress()

@@ -65,6 +65,8 @@ QString scope(const JobQuery& filter)
         parts << QObject::tr("of type “%1”").arg(filter.type);
     if (!filter.errorCode.isEmpty())
         parts << QObject::tr("with error code “%1”").arg(filter.errorCode);
+    if (!filter.search.isEmpty())
+        parts << QObject::tr("containing “%1”").arg(filter.search);
     return parts.isEmpty() ? QString() : QLatin1Char(' ') + parts.join(QLatin1Char(' '));
 }
 

@@ -36,7 +36,7 @@ void JobModel::applyChanges(const QList<JobChange>& changes)
     std::vector<Row> incoming;
     incoming.reserve(std::size_t(changes.size()));
     for (const JobChange& change : changes)
-        incoming.push_back(Row { change.job, change.seq });
+        incoming.push_back(Row { change.job, change.seq, false });
     std::stable_sort(incoming.begin(), incoming.end(), [](const Row& a, const Row& b) { return a.job.id > b.job.id; });
     // Of two changes of one job, the newer one; of equal ones, the later.
     std::vector<Row> unique;
@@ -58,13 +58,33 @@ void JobModel::reconcile(JobId fromId, JobId toId, const CurrentJobs& current, b
     incoming.reserve(std::size_t(current.jobs.size()));
     for (const Job& job : current.jobs) {
         if (job.id >= fromId && job.id <= toId)
-            incoming.push_back(Row { job, current.changeSeq });
+            incoming.push_back(Row { job, current.changeSeq, false });
     }
     std::sort(incoming.begin(), incoming.end(), [](const Row& a, const Row& b) { return a.job.id > b.job.id; });
     incoming.erase(
         std::unique(incoming.begin(), incoming.end(), [](const Row& a, const Row& b) { return a.job.id == b.job.id; }),
         incoming.end());
-    merge(std::move(incoming), MergeRule { true, current.changeSeq, fromId, toId, insertMissing });
+    merge(std::move(incoming), MergeRule { true, current.changeSeq, fromId, toId, insertMissing, true, false });
+}
+
+void JobModel::adopt(const CurrentJobs& found)
+{
+    for (Row& row : m_rows)
+        row.pinned = false;
+    std::vector<Row> incoming;
+    incoming.reserve(std::size_t(found.jobs.size()));
+    for (const Job& job : found.jobs)
+        incoming.push_back(Row { job, found.changeSeq, true });
+    std::sort(incoming.begin(), incoming.end(), [](const Row& a, const Row& b) { return a.job.id > b.job.id; });
+    incoming.erase(
+        std::unique(incoming.begin(), incoming.end(), [](const Row& a, const Row& b) { return a.job.id == b.job.id; }),
+        incoming.end());
+    if (incoming.empty()) {
+        trim(); // the rows pinned before may go now
+        return;
+    }
+    const MergeRule rule { true, found.changeSeq, incoming.back().job.id, incoming.front().job.id, true, false, true };
+    merge(std::move(incoming), rule);
 }
 
 void JobModel::merge(std::vector<Row> incoming, const MergeRule& rule)
@@ -110,13 +130,14 @@ void JobModel::merge(std::vector<Row> incoming, const MergeRule& rule)
     while (i < incoming.size()) {
         const JobId id = incoming[i].job.id;
         int at = firstRowAtMost(m_rows, row, id);
-        if (rule.reconcile && at > row)
+        if (rule.reconcile && rule.removeGone && at > row)
             at = removeGone(row, at);
         row = at;
         if (row < int(m_rows.size()) && m_rows[std::size_t(row)].job.id == id) {
             Row& held = m_rows[std::size_t(row)];
             Row& fresh = incoming[i];
             const bool take = rule.reconcile ? held.changeSeq <= rule.asOf : fresh.changeSeq > held.changeSeq;
+            held.pinned = held.pinned || rule.pin;
             if (take) {
                 held.changeSeq = fresh.changeSeq;
                 if (!(held.job == fresh.job)) {
@@ -133,7 +154,7 @@ void JobModel::merge(std::vector<Row> incoming, const MergeRule& rule)
         std::size_t j = i;
         while (j < incoming.size() && incoming[j].job.id > below)
             ++j;
-        if (!rule.insertMissing || row >= m_maxRows) { // the latter would be trimmed at once
+        if (!rule.insertMissing || (row >= m_maxRows && !rule.pin)) { // the latter would be trimmed at once
             i = j;
             continue;
         }
@@ -146,7 +167,7 @@ void JobModel::merge(std::vector<Row> incoming, const MergeRule& rule)
         row += count;
         i = j;
     }
-    if (rule.reconcile)
+    if (rule.reconcile && rule.removeGone)
         removeGone(row, firstRowAtMost(m_rows, row, rule.fromId - 1));
     flushChanged();
     trim();
@@ -161,8 +182,21 @@ void JobModel::removeRows(int first, int last)
 
 void JobModel::trim()
 {
-    if (int(m_rows.size()) > m_maxRows)
-        removeRows(m_maxRows, int(m_rows.size()) - 1);
+    // The oldest rows beyond maxRows(), in runs, sparing the pinned ones.
+    int excess = int(m_rows.size()) - m_maxRows;
+    int last = int(m_rows.size()) - 1;
+    while (excess > 0 && last >= 0) {
+        if (m_rows[std::size_t(last)].pinned) {
+            --last;
+            continue;
+        }
+        int first = last;
+        while (first > 0 && !m_rows[std::size_t(first - 1)].pinned && last - first + 1 < excess)
+            --first;
+        removeRows(first, last);
+        excess -= last - first + 1;
+        last = first - 1;
+    }
 }
 
 void JobModel::clear()
@@ -264,6 +298,19 @@ QVariant JobModel::data(const QModelIndex& index, int role) const
 
 QVariant JobModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == Qt::InitialSortOrderRole) {
+        // A first click shows the newest, highest, most or longest first.
+        switch (Column(section)) {
+        case IdColumn:
+        case PriorityColumn:
+        case AttemptsColumn:
+        case CreatedColumn:
+        case DurationColumn:
+            return int(Qt::DescendingOrder);
+        default:
+            return {};
+        }
+    }
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (Column(section)) {

@@ -44,6 +44,11 @@ public:
     // show no change after current.changeSeq take them, and rows of jobs that are gone are
     // removed. With `insertMissing`, jobs the table lacks are inserted too.
     void reconcile(JobId fromId, JobId toId, const CurrentJobs& current, bool insertMissing);
+    // The jobs a query found (Engine::findJobs(), a sorted or searched page), inserted where the
+    // table lacks them and taken as reconciled states where it holds them. They are pinned, kept
+    // past maxRows() so that the query's rows stay however old they are, until the next adopt()
+    // pins others. Rows outside the result are left as they are.
+    void adopt(const CurrentJobs& found);
     void clear();
 
     int maxRows() const { return m_maxRows; }
@@ -61,6 +66,7 @@ private:
     {
         Job job;
         quint64 changeSeq = 0;
+        bool pinned = false; // brought in by the last adopt(): trim() spares it
     };
     // How a merge treats rows: a change replaces a row it is newer than; a reconcile replaces
     // rows not newer than its read, and removes those of jobs it did not find in its range.
@@ -71,6 +77,8 @@ private:
         JobId fromId = 0; // reconcile: the range read
         JobId toId = 0;
         bool insertMissing = true;
+        bool removeGone = true; // reconcile: rows in the range whose jobs were not read go
+        bool pin = false; // adopt: the rows merged are pinned, and inserted past maxRows() too
     };
     // `incoming` is sorted by id, descending, without duplicates.
     void merge(std::vector<Row> incoming, const MergeRule& rule);

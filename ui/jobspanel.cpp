@@ -26,6 +26,9 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <optional>
+#include <utility>
+
 namespace {
 
 // Adds `name` to a filter combo, keeping the entries after the "any" item sorted.
@@ -55,6 +58,7 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     , m_type(new QComboBox(this))
     , m_idSearch(new QLineEdit(this))
     , m_errorCode(new QLineEdit(this))
+    , m_search(new QLineEdit(this))
     , m_count(new QLabel(this))
     , m_view(new QTableView(this))
     , m_details(new JobDetails(this))
@@ -69,6 +73,7 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     , m_reconcileRead(pool, this)
     , m_lookup(pool, this)
     , m_actions(pool, this)
+    , m_queryRead(pool, this)
 {
     m_status->addItem(tr("All statuses"));
     for (int i = 0; i < jobStatusCount; ++i) {
@@ -96,6 +101,19 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     m_errorCode->setToolTip(tr("Only jobs whose error has this code, e.g. timeout or job_failed"));
     m_errorCode->setClearButtonEnabled(true);
     m_errorCode->setMaximumWidth(160);
+    m_search->setAccessibleName(tr("Search jobs"));
+    m_search->setPlaceholderText(tr("Search payloads and errors"));
+    m_search->setToolTip(tr("Jobs whose payload or error message contains this text, in any case of A to Z (Ctrl+F); "
+                            "from %1 characters on, the whole store is searched")
+                             .arg(minSearchLength));
+    m_search->setClearButtonEnabled(true);
+    m_search->setMaxLength(maxSearchLength);
+    m_search->setMaximumWidth(220);
+    m_searchDelay.setSingleShot(true);
+    m_searchDelay.setInterval(250);
+    connect(&m_searchDelay, &QTimer::timeout, this, &JobsPanel::applySearch);
+    connect(m_search, &QLineEdit::textChanged, this, [this] { m_searchDelay.start(); });
+    connect(m_search, &QLineEdit::returnPressed, this, &JobsPanel::applySearch);
     for (QComboBox* combo : { m_status, m_queue, m_type })
         connect(combo, &QComboBox::currentIndexChanged, this, &JobsPanel::applyFilters);
     connect(m_errorCode, &QLineEdit::textChanged, this, &JobsPanel::applyFilters);
@@ -170,6 +188,11 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     rows->setDefaultSectionSize(fontMetrics().height() + 8);
     QHeaderView* columns = m_view->horizontalHeader();
     columns->setHighlightSections(false);
+    // Newest first until a header is clicked; the columns a query can sort by bring in the
+    // store's first rows in that order (fetchQueryRows()), the others order the rows held.
+    columns->setSortIndicator(JobModel::IdColumn, Qt::DescendingOrder);
+    m_view->setSortingEnabled(true);
+    connect(columns, &QHeaderView::sortIndicatorChanged, this, &JobsPanel::sortChanged);
     columns->setSectionResizeMode(JobModel::ErrorColumn, QHeaderView::Stretch); // fills, and shrinks to fit
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
     const QList<int> widths = { 6, 10, 7, 7, 5, 6, 10, 11, 12 }; // run time: also "due 14:03:07"
@@ -203,6 +226,7 @@ JobsPanel::JobsPanel(Engine* engine, QThreadPool* pool, QWidget* parent)
     filters->addWidget(m_queue);
     filters->addWidget(m_type);
     filters->addWidget(m_errorCode);
+    filters->addWidget(m_search);
     filters->addWidget(m_idSearch);
     filters->addWidget(actions);
     filters->addStretch(1);
@@ -313,12 +337,78 @@ void JobsPanel::noteFilterValues(const Job& job)
 
 void JobsPanel::applyFilters()
 {
-    m_proxy->setStatus(filter().status);
+    const std::optional<JobStatus> status = filter().status;
+    const bool toScheduled
+        = status == JobStatus::Scheduled && m_proxy->querySort(JobModel::DurationColumn) != JobSort::Due;
+    const bool fromScheduled
+        = status != JobStatus::Scheduled && m_proxy->querySort(JobModel::DurationColumn) == JobSort::Due;
+    m_proxy->setStatus(status);
     m_proxy->setQueue(m_queue->currentData().toString());
     m_proxy->setType(m_type->currentData().toString());
     m_proxy->setErrorCode(m_errorCode->text().trimmed());
-    m_bulk->setStatusFilter(filter().status);
+    m_bulk->setStatusFilter(status);
     updateCount();
+    // The scheduled view: soonest due first, as they will run. Left, the due order goes too.
+    QHeaderView* columns = m_view->horizontalHeader();
+    std::optional<std::pair<int, Qt::SortOrder>> sort;
+    if (toScheduled)
+        sort = std::make_pair(int(JobModel::DurationColumn), Qt::AscendingOrder);
+    else if (fromScheduled && columns->sortIndicatorSection() == JobModel::DurationColumn)
+        sort = std::make_pair(int(JobModel::IdColumn), Qt::DescendingOrder);
+    if (sort && (sort->first != columns->sortIndicatorSection() || sort->second != columns->sortIndicatorOrder()))
+        columns->setSortIndicator(sort->first, sort->second); // fetches, through sortChanged()
+    else
+        fetchQueryRows();
+}
+
+void JobsPanel::applySearch()
+{
+    m_searchDelay.stop();
+    m_proxy->setSearch(m_search->text());
+    updateCount();
+    fetchQueryRows();
+}
+
+void JobsPanel::sortChanged(int column, Qt::SortOrder order)
+{
+    Q_UNUSED(column);
+    Q_UNUSED(order);
+    fetchQueryRows();
+}
+
+JobQuery JobsPanel::sortedQuery() const
+{
+    JobQuery query = filter();
+    const QHeaderView* columns = m_view->horizontalHeader();
+    if (const std::optional<JobSort> sort = m_proxy->querySort(columns->sortIndicatorSection())) {
+        query.sort = *sort;
+        query.ascending = columns->sortIndicatorOrder() == Qt::AscendingOrder;
+    }
+    query.limit = queryRows;
+    return query;
+}
+
+void JobsPanel::fetchQueryRows()
+{
+    const JobQuery query = sortedQuery();
+    const bool newestOfAll = !query.status && query.queue.isEmpty() && query.type.isEmpty() && query.errorCode.isEmpty()
+        && query.search.isEmpty() && query.sort == JobSort::Created && !query.ascending;
+    // A short search has no index in the store: the rows held are searched, not every job.
+    if (newestOfAll || (!query.search.isEmpty() && searchLength(query.search) < minSearchLength)) {
+        m_queryRead.cancel();
+        m_model->adopt({}); // the newest rows are the table's own; earlier query rows may go
+        updateCount();
+        Q_EMIT queryRowsArrived();
+        return;
+    }
+    m_queryRead.run([engine = m_engine, query] { return engine->findJobs(query); },
+        [this](const CurrentJobs& found) {
+            for (const Job& job : found.jobs)
+                noteFilterValues(job);
+            m_model->adopt(found);
+            updateCount();
+            Q_EMIT queryRowsArrived();
+        });
 }
 
 JobQuery JobsPanel::filter() const
@@ -330,6 +420,7 @@ JobQuery JobsPanel::filter() const
     query.queue = m_queue->currentData().toString();
     query.type = m_type->currentData().toString();
     query.errorCode = m_errorCode->text().trimmed();
+    query.search = m_proxy->search(); // as applied, once the typing rested
     return query;
 }
 

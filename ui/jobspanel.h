@@ -4,6 +4,7 @@
 #include "engine.h"
 
 #include <QSet>
+#include <QTimer>
 #include <QUrl>
 #include <QWidget>
 
@@ -47,9 +48,13 @@ public:
     QComboBox* typeFilter() const { return m_type; }
     QLineEdit* idSearch() const { return m_idSearch; }
     QLineEdit* errorCodeFilter() const { return m_errorCode; }
+    QLineEdit* searchField() const { return m_search; } // Ctrl+F (MainWindow::findAction())
     BulkActions* bulkActions() const { return m_bulk; }
-    // The table's filters (status, queue, type, error code) as an engine query.
+    // The table's filters (status, queue, type, error code, search) as an engine query.
     JobQuery filter() const;
+    // filter() in the order of the sorted column, where it is one a query can sort by.
+    JobQuery sortedQuery() const;
+    bool isQuerying() const { return m_queryRead.isBusy(); }
     QLabel* emptyHint() const { return m_emptyHint; }
     QLabel* countLabel() const { return m_count; }
     QAction* cancelAction() const { return m_cancel; }
@@ -62,6 +67,8 @@ public:
 
     static constexpr int newestRows = 10000;
     static constexpr int idsPerRead = 1000; // a few milliseconds of reading and merging each
+    // Rows a filter, search or sort brings in from the store beside the newest ones.
+    static constexpr int queryRows = 1000;
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -69,6 +76,7 @@ protected:
 Q_SIGNALS:
     void message(const QString& text);
     void reconciled();
+    void queryRowsArrived(); // the rows of the current filters and sort are in the table
 
 private:
     struct IdRange
@@ -82,6 +90,11 @@ private:
     void noteFilterValues(const Job& job);
     void applyFilters();
     void searchId();
+    void applySearch();
+    void sortChanged(int column, Qt::SortOrder order);
+    // Brings in the first rows of sortedQuery() from the store, so that the table shows them
+    // whether or not they are among the newest; pins them against trimming.
+    void fetchQueryRows();
     void updateDetails();
     void updateActions();
     void updateCount();
@@ -101,6 +114,7 @@ private:
     QComboBox* m_type;
     QLineEdit* m_idSearch;
     QLineEdit* m_errorCode;
+    QLineEdit* m_search;
     QLabel* m_count;
     QLabel* m_emptyHint = nullptr; // on the table's viewport
     QTableView* m_view;
@@ -118,6 +132,8 @@ private:
     BackgroundTask m_reconcileRead;
     BackgroundTask m_lookup;
     BackgroundTask m_actions;
+    BackgroundTask m_queryRead;
+    QTimer m_searchDelay; // typing: the search runs once the text rests
     QList<IdRange> m_reconcilePlan; // the ranges still to read
     bool m_reconciling = false;
     bool m_reconcileAgain = false;

@@ -51,7 +51,7 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     , m_mainSplitter(new QSplitter(Qt::Vertical, this))
     , m_topSplitter(new QSplitter(Qt::Horizontal, this))
     , m_submitAction(new QAction(tr("Submit…"), this))
-    , m_findAction(new QAction(tr("Find a job"), this))
+    , m_findAction(new QAction(tr("Search jobs"), this))
     , m_faultBanner(new FaultBanner(this))
     , m_faultsAction(new QAction(tr("Faults…"), this))
 {
@@ -103,8 +103,8 @@ MainWindow::MainWindow(Server* server, QWidget* parent)
     tabs->setCornerWidget(m_clockBar); // beside the tabs: the window keeps its height
     connect(m_findAction, &QAction::triggered, this, [this, tabs] {
         tabs->setCurrentWidget(m_jobs);
-        m_jobs->idSearch()->setFocus(Qt::ShortcutFocusReason);
-        m_jobs->idSearch()->selectAll();
+        m_jobs->searchField()->setFocus(Qt::ShortcutFocusReason);
+        m_jobs->searchField()->selectAll();
     });
 
     m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));

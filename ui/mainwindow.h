@@ -48,7 +48,7 @@ public:
     RequestsPanel* requestsPanel() const { return m_requests; }
     SinkPanel* sinkPanel() const { return m_sink; }
     QAction* submitAction() const { return m_submitAction; }
-    QAction* findAction() const { return m_findAction; } // Ctrl+F: the jobs' id search
+    QAction* findAction() const { return m_findAction; } // Ctrl+F: the jobs' search field
     FaultBanner* faultBanner() const { return m_faultBanner; }
     QAction* faultsAction() const { return m_faultsAction; }
     FaultEditor* faultEditor(); // created on first use

@@ -83,6 +83,10 @@ CurrentJobs Engine::currentJobs(JobId fromId, JobId toId) const
 {
     return d->currentJobs(fromId, toId);
 }
+CurrentJobs Engine::findJobs(const JobQuery& query) const
+{
+    return d->findJobs(query);
+}
 EngineResult<BulkOutcome> Engine::bulk(BulkAction action, const JobQuery& filter, bool dryRun)
 {
     return d->bulk(action, filter, dryRun);

@@ -374,6 +374,37 @@ JobPage EngineCore::listJobs(const JobQuery& query) const
     return m_store->list(query);
 }
 
+CurrentJobs EngineCore::findJobs(const JobQuery& query) const
+{
+    CurrentJobs result;
+    {
+        // Read first: every state read afterwards is at least this new.
+        QMutexLocker lock(&m_mutex);
+        result.changeSeq = m_changeSeq;
+    }
+    result.jobs = m_store->list(query).jobs;
+    QList<qsizetype> unheld;
+    {
+        QMutexLocker lock(&m_mutex);
+        for (qsizetype i = 0; i < result.jobs.size(); ++i) {
+            const auto it = m_active.constFind(result.jobs[i].id);
+            if (it != m_active.cend())
+                result.jobs[i] = it->job;
+            else
+                unheld.append(i);
+        }
+    }
+    // Finished: the store's newest state, pending writes included (the list shows committed ones).
+    for (const qsizetype position : std::as_const(unheld)) {
+        if (std::optional<Job> stored = m_store->find(result.jobs[position].id))
+            result.jobs[position] = std::move(*stored);
+        else
+            result.jobs[position].id = 0;
+    }
+    result.jobs.removeIf([](const Job& job) { return job.id == 0; });
+    return result;
+}
+
 EngineResult<Job> EngineCore::cancel(JobId id)
 {
     QMutexLocker lock(&m_mutex);

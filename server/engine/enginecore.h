@@ -45,6 +45,7 @@ public:
     EngineResult<QList<Job>> submit(const QList<JobSpec>& specs, JobStore::DurableCallback onDurable, bool batch);
     std::optional<Job> job(JobId id) const;
     JobPage listJobs(const JobQuery& query) const;
+    CurrentJobs findJobs(const JobQuery& query) const;
     EngineResult<Job> cancel(JobId id);
     EngineResult<Job> retry(JobId id);
     EngineResult<Job> runNow(JobId id);
