@@ -221,6 +221,11 @@ QStringList olderSchema(int version)
         statements.append(u"ALTER TABLE jobs ADD COLUMN worker TEXT"_s);
     if (version >= 3)
         statements.append(u"CREATE INDEX jobs_error_code ON jobs (json_extract(error, '$.code'))"_s);
+    if (version >= 4) {
+        statements << u"ALTER TABLE jobs ADD COLUMN callback_url TEXT"_s
+                   << u"ALTER TABLE jobs ADD COLUMN callback_job_id INTEGER"_s
+                   << u"ALTER TABLE jobs ADD COLUMN callback_for INTEGER"_s;
+    }
     const QString columns = u"id, type, queue, status, priority, attempts, max_attempts, progress, created_at, "
                             "run_at, started_at, finished_at, timeout_ms, idempotency_key, error, history, result, "
                             "payload"_s;
@@ -340,11 +345,11 @@ private Q_SLOTS:
         }
         QVERIFY(writeRawDatabase(dbPath(),
             { // what versions 5 (sorts and search) and 4 (callbacks) added, newest first
-                u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s, u"DROP TRIGGER jobs_text_delete"_s,
-                u"DROP TABLE job_text"_s, u"DROP INDEX jobs_priority"_s, u"DROP INDEX jobs_attempts"_s,
-                u"DROP INDEX jobs_run_time"_s, u"DROP INDEX jobs_due"_s, u"ALTER TABLE jobs DROP COLUMN callback_url"_s,
-                u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s, u"ALTER TABLE jobs DROP COLUMN callback_for"_s,
-                u"PRAGMA user_version = 3"_s }));
+                u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s,
+                u"DROP TRIGGER jobs_text_delete"_s, u"DROP TABLE job_text"_s, u"DROP INDEX jobs_priority"_s,
+                u"DROP INDEX jobs_attempts"_s, u"DROP INDEX jobs_run_time"_s, u"DROP INDEX jobs_due"_s,
+                u"ALTER TABLE jobs DROP COLUMN callback_url"_s, u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s,
+                u"ALTER TABLE jobs DROP COLUMN callback_for"_s, u"PRAGMA user_version = 3"_s }));
 
         auto store = openedStore();
         QCOMPARE(store->find(1), old);
@@ -581,11 +586,14 @@ private Q_SLOTS:
             QCOMPARE(ids(store->list(even).jobs), (QList<JobId> { 6, 4, 2 }));
             store->close();
         }
-        // Back to version 3 as an older QueueLab left it: no index, jobs written since.
+        // Back to version 3 as an older QueueLab left it (no search index, no callback columns),
+        // with jobs written since.
         QVERIFY(writeRawDatabase(dbPath(),
             { u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s,
                 u"DROP TRIGGER jobs_text_delete"_s, u"DROP TABLE job_text"_s, u"DROP INDEX jobs_priority"_s,
                 u"DROP INDEX jobs_attempts"_s, u"DROP INDEX jobs_run_time"_s, u"DROP INDEX jobs_due"_s,
+                u"ALTER TABLE jobs DROP COLUMN callback_url"_s, u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s,
+                u"ALTER TABLE jobs DROP COLUMN callback_for"_s,
                 u"INSERT INTO jobs (id, type, queue, status, priority, attempts, max_attempts, progress, created_at,"
                 " run_at, started_at, finished_at, timeout_ms, payload) VALUES (7, 'echo', 'default', 'queued', 0, 0,"
                 " 1, 0, 0, 0, 0, 0, -1, '{\"word\":\"written-before\"}')"_s,
