@@ -36,7 +36,8 @@ public:
     virtual void update(const Job& job) = 0;
     // A job changed, and new jobs follow from it (a finished job and its completion callback):
     // written as one, so that a crash keeps both or neither. `onDurable` is the insert's, as
-    // for insert(); the update is retried with later writes if the commit fails, like any update.
+    // for insert(), but a failed commit does not refuse the jobs: they are retried with the
+    // update and later writes, and refused only if the store closes first.
     virtual void updateAndInsert(const Job& job, const QList<Job>& jobs, DurableCallback onDurable)
     {
         update(job);

@@ -291,6 +291,70 @@ private Q_SLOTS:
         QCOMPARE(body.value("status"_L1).toString(), u"succeeded"_s);
     }
 
+    // With the SQLite store unavailable when the job finishes, the commit of its final state and
+    // its callback job fails: both are written once the store is back, and the callback delivers.
+    void aCallbackOutlivesAFailedCommit()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"jobs.db"_s);
+        auto store = std::make_unique<SqliteJobStore>(path, SqliteJobStore::Sync::Normal);
+        const SqliteJobStore* storeView = store.get(); // its stats tell when a commit failed
+        auto engine = std::make_unique<Engine>(config(m_secret), std::move(store));
+        const auto closeBeforeTheDirectoryGoes = qScopeGuard([&engine] { engine.reset(); });
+        QString error;
+        QVERIFY2(engine->open(&error), qPrintable(error));
+        engine->start();
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(u"default"_s, true)));
+        JobSpec job = spec(u"echo"_s);
+        job.callbackUrl = sinkUrl(u"afterfault"_s);
+        const JobId id = submitOne(*engine, job).id;
+
+        FaultSpec unavailable;
+        unavailable.kind = FaultKind::StoreUnavailable;
+        const auto fault = engine->addFault(unavailable);
+        QVERIFY(std::holds_alternative<Fault>(fault));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"Writing to .* failed: .*unavailable"_s));
+        QVERIFY(std::holds_alternative<QueueInfo>(engine->setQueuePaused(u"default"_s, false)));
+        QTRY_COMPARE(statusOf(*engine, id), JobStatus::Succeeded);
+        const JobId callback = engine->job(id)->callbackJobId;
+        QVERIFY(callback != 0);
+        QTRY_VERIFY(storeView->stats().failedCommits > 0);
+        QVERIFY(requestsOf(u"afterfault"_s).isEmpty()); // not run before it is stored
+
+        QVERIFY(std::holds_alternative<Fault>(engine->removeFault(std::get<Fault>(fault).id)));
+        QTRY_COMPARE(statusOf(*engine, callback), JobStatus::Succeeded);
+        QCOMPARE(requestsOf(u"afterfault"_s).size(), 1);
+        engine.reset();
+
+        engine = std::make_unique<Engine>(
+            config(m_secret), std::make_unique<SqliteJobStore>(path, SqliteJobStore::Sync::Normal));
+        QVERIFY2(engine->open(&error), qPrintable(error));
+        QCOMPARE(engine->job(id)->callbackJobId, callback);
+        QVERIFY(engine->job(callback).has_value());
+        QCOMPARE(engine->job(callback)->callbackFor, id);
+    }
+
+    // The in-memory store never refuses an update, so neither the callback job that follows one:
+    // with the store refusing submissions, a finishing job still calls back.
+    void aCallbackIsKeptWhileTheMemoryStoreRefusesSubmissions()
+    {
+        QVERIFY(std::holds_alternative<QueueInfo>(m_engine->setQueuePaused(u"default"_s, true)));
+        JobSpec job = spec(u"echo"_s);
+        job.callbackUrl = sinkUrl(u"duringfault"_s);
+        const JobId id = submitOne(*m_engine, job).id;
+        FaultSpec unavailable;
+        unavailable.kind = FaultKind::StoreUnavailable;
+        QVERIFY(std::holds_alternative<Fault>(m_engine->addFault(unavailable)));
+        QCOMPARE(m_http.postJson(u"/jobs"_s, { { u"type"_s, u"echo"_s } }).status, 503);
+
+        QVERIFY(std::holds_alternative<QueueInfo>(m_engine->setQueuePaused(u"default"_s, false)));
+        QTRY_COMPARE(statusOf(*m_engine, id), JobStatus::Succeeded);
+        const JobId callback = m_engine->job(id)->callbackJobId;
+        QVERIFY(callback != 0);
+        QTRY_COMPARE(statusOf(*m_engine, callback), JobStatus::Succeeded);
+        QCOMPARE(requestsOf(u"duringfault"_s).size(), 1);
+    }
+
     // A process that died while the job's last attempt ran left it running in the file: at the
     // next start that attempt is lost, the job fails, and its callback is queued then.
     void aJobThatFailsAtStartStillCallsBack()

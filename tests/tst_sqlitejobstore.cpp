@@ -937,6 +937,42 @@ private Q_SLOTS:
         QVERIFY(reopened->find(4));
     }
 
+    // A finished job names its callback job: a failed commit keeps both for the next one, so the
+    // file never holds the name without the job.
+    void aFailedCommitKeepsTheJobsThatFollowAnUpdate()
+    {
+        auto store = openedStore();
+        Job job = makeJob(1, JobStatus::Running);
+        Durability stored;
+        store->insert({ job }, stored.callback());
+        QTRY_COMPARE(stored.calls(), 1);
+
+        store->setUnavailable(QStringLiteral("Simulated write failure"));
+        job.status = JobStatus::Succeeded;
+        job.callbackJobId = 2;
+        Job callback = makeJob(2, JobStatus::Queued, u"callbacks"_s, u"http"_s);
+        callback.callbackFor = 1;
+        Durability both;
+        Durability refused;
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"Writing to .* failed: Simulated write failure"_s));
+        store->updateAndInsert(job, { callback }, both.callback());
+        store->whenDurable(refused.callback());
+        QTRY_COMPARE(refused.calls(), 1); // the commit failed...
+        QVERIFY(!refused.error().isEmpty());
+        QCOMPARE(both.calls(), 0); // ...and the callback job waits for the next one
+        QCOMPARE(store->find(1), job);
+        QCOMPARE(store->find(2), callback);
+
+        store->setUnavailable({});
+        QTRY_COMPARE(both.calls(), 1);
+        QCOMPARE(both.error(), QString());
+        store->close();
+
+        auto reopened = openedStore();
+        QCOMPARE(reopened->find(1), job);
+        QCOMPARE(reopened->find(2), callback);
+    }
+
     void duplicateIdIsAnError()
     {
         auto store = openedStore();

@@ -49,16 +49,34 @@ void MemoryJobStore::insert(const QList<Job>& jobs, DurableCallback onDurable)
                 onDurable(reason);
             return;
         }
-        for (const Job& job : jobs) {
-            m_jobs.insert_or_assign(job.id, job);
-            if (!job.idempotencyKey.isEmpty())
-                m_keys.insert(job.idempotencyKey, job.id);
-        }
-        // A few more than arrive: catches up on a backlog without stalling one request for it.
-        pruneLocked(0, 2 * jobs.size() + 64);
+        insertLocked(jobs);
     }
     if (onDurable)
         onDurable({});
+}
+
+void MemoryJobStore::updateAndInsert(const Job& job, const QList<Job>& jobs, DurableCallback onDurable)
+{
+    // Updates are never refused here, so neither are the jobs that follow from one: the updated
+    // job never names a job that is not stored.
+    update(job);
+    {
+        QMutexLocker lock(&m_mutex);
+        insertLocked(jobs);
+    }
+    if (onDurable)
+        onDurable({});
+}
+
+void MemoryJobStore::insertLocked(const QList<Job>& jobs)
+{
+    for (const Job& job : jobs) {
+        m_jobs.insert_or_assign(job.id, job);
+        if (!job.idempotencyKey.isEmpty())
+            m_keys.insert(job.idempotencyKey, job.id);
+    }
+    // A few more than arrive: catches up on a backlog without stalling one request for it.
+    pruneLocked(0, 2 * jobs.size() + 64);
 }
 
 void MemoryJobStore::whenDurable(DurableCallback onDurable)

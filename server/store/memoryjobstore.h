@@ -27,6 +27,7 @@ public:
     QHash<QString, StatusCounts> countByQueueAtOpen() const override;
     void insert(const QList<Job>& jobs, DurableCallback onDurable) override;
     void update(const Job& job) override;
+    void updateAndInsert(const Job& job, const QList<Job>& jobs, DurableCallback onDurable) override;
     void whenDurable(DurableCallback onDurable) override;
     QStringList declaredJobTypes() const override;
     void setDeclaredJobTypes(const QStringList& types) override;
@@ -41,6 +42,7 @@ public:
     void setUnavailable(const QString& reason) override;
 
 private:
+    void insertLocked(const QList<Job>& jobs);
     void pruneLocked(int slack, qsizetype maxJobs);
 
     const int m_keepFinished;

@@ -229,6 +229,7 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
         outcome = writer.write(*batch, unavailable);
     }
     const bool failed = !outcome.error.isEmpty();
+    bool restored = false;
     {
         std::lock_guard lock(m_mutex);
         m_inflight.reset();
@@ -237,9 +238,14 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
             ++m_stats.failedCommits;
             // Updates stay visible and go out with the next batch (not on their own: a failing
             // disk would make that a busy loop). At shutdown they are lost, with the error logged.
-            if (!m_stopping) {
+            restored = !m_stopping;
+            if (restored) {
                 for (qsizetype position : batch->updates())
                     m_pending->restoreUpdate(batch->entries().at(position).job);
+                for (const StoreBatch::InsertCall& call : batch->inserts()) {
+                    if (call.followsUpdate)
+                        m_pending->restoreInsert(*batch, call);
+                }
                 if (batch->declaredTypes() && !m_pending->declaredTypes())
                     m_pending->setDeclaredTypes(*batch->declaredTypes());
                 if (batch->settings() && !m_pending->settings())
@@ -259,6 +265,8 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
     }
     const QList<StoreBatch::InsertCall>& calls = batch->inserts();
     for (qsizetype i = 0; i < calls.size(); ++i) {
+        if (failed && restored && calls.at(i).followsUpdate)
+            continue; // put back above: told with the commit that takes it
         if (!failed && !outcome.insertErrors.at(i).isEmpty())
             qCInfo(lcStore, "Jobs not stored: %ls", qUtf16Printable(outcome.insertErrors.at(i)));
         if (calls.at(i).onDurable)
@@ -327,7 +335,7 @@ void SqliteJobStore::updateAndInsert(const Job& job, const QList<Job>& jobs, Dur
         for (const Job& inserted : jobs)
             m_maxId = qMax(m_maxId, inserted.id);
         if (!jobs.isEmpty())
-            m_pending->addInsert(jobs, std::move(onDurable));
+            m_pending->addInsert(jobs, std::move(onDurable), true);
         m_hasWork = true;
     }
     if (jobs.isEmpty() && onDurable)

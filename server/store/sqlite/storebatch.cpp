@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-void StoreBatch::addInsert(const QList<Job>& jobs, JobStore::DurableCallback onDurable)
+void StoreBatch::addInsert(const QList<Job>& jobs, JobStore::DurableCallback onDurable, bool followsUpdate)
 {
-    InsertCall call { m_entries.size(), jobs.size(), std::move(onDurable) };
+    InsertCall call { m_entries.size(), jobs.size(), std::move(onDurable), followsUpdate };
     for (const Job& job : jobs) {
         // A repeated id gets its own entry; its INSERT fails and takes its call with it.
         m_positions.insert(job.id, m_entries.size());
@@ -32,6 +32,21 @@ void StoreBatch::restoreUpdate(const Job& job)
 {
     if (!m_positions.contains(job.id))
         addUpdate(job);
+}
+
+void StoreBatch::restoreInsert(const StoreBatch& failed, const InsertCall& call)
+{
+    const QList<Entry>& entries = failed.entries();
+    QList<Job> jobs;
+    QList<std::pair<JobId, qsizetype>> newer; // states of them this batch already holds
+    for (qsizetype i = call.first; i < call.first + call.count; ++i) {
+        jobs.append(entries.at(i).job);
+        if (const auto it = m_positions.constFind(jobs.constLast().id); it != m_positions.cend())
+            newer.append({ it.key(), *it });
+    }
+    addInsert(jobs, call.onDurable, true);
+    for (const auto& [id, position] : std::as_const(newer))
+        m_positions.insert(id, position); // find() keeps answering the newest
 }
 
 const Job* StoreBatch::find(JobId id) const

@@ -21,6 +21,9 @@ public:
         qsizetype first = 0; // its jobs are entries [first, first + count), stored all or none
         qsizetype count = 0;
         JobStore::DurableCallback onDurable;
+        // Written with an update (JobStore::updateAndInsert): a failed commit puts it back with
+        // the update instead of refusing it, so the updated job never names a job that is gone.
+        bool followsUpdate = false;
     };
 
     // JobStore::removeFinished(): run after the batch's updates, in its transaction.
@@ -34,7 +37,7 @@ public:
     {
         return m_entries.isEmpty() && m_barriers.isEmpty() && !m_declaredTypes && m_removals.isEmpty() && !m_settings;
     }
-    void addInsert(const QList<Job>& jobs, JobStore::DurableCallback onDurable);
+    void addInsert(const QList<Job>& jobs, JobStore::DurableCallback onDurable, bool followsUpdate = false);
     void addUpdate(const Job& job);
     // Told the batch's outcome after its commit, like an insert call (JobStore::whenDurable).
     void addBarrier(JobStore::DurableCallback onDurable) { m_barriers.append(std::move(onDurable)); }
@@ -49,6 +52,9 @@ public:
     const std::optional<QByteArray>& settings() const { return m_settings; }
     // Puts back an update of a failed batch unless this batch already holds a newer state.
     void restoreUpdate(const Job& job);
+    // Puts back an insert call of a failed batch that followed an update; its jobs are new, so
+    // any later update of them in this batch still applies after the INSERT.
+    void restoreInsert(const StoreBatch& failed, const InsertCall& call);
 
     const Job* find(JobId id) const;
     const Job* findByIdempotencyKey(const QString& key) const;
