@@ -29,6 +29,9 @@ public:
     // The same per queue, as the store held them when open() returned: the engine reads them
     // once, at open, and follows every change itself from then on.
     virtual QHash<QString, StatusCounts> countByQueueAtOpen() const = 0;
+    // Finished jobs dropped for retention (keepFinished) since the last call, per queue and
+    // status: the one change the engine does not make itself. Any thread.
+    virtual QHash<QString, StatusCounts> takePruned() = 0;
 
     // New jobs, all stored or none.
     virtual void insert(const QList<Job>& jobs, DurableCallback onDurable) = 0;

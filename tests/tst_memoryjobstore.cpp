@@ -76,6 +76,10 @@ private Q_SLOTS:
 
         store.insert({ queuedJob(33) }, {});
         QCOMPARE(succeededCount(store), 20);
+        StatusCounts pruned {};
+        pruned[std::size_t(JobStatus::Succeeded)] = 10;
+        QVERIFY(store.takePruned() == (QHash<QString, StatusCounts> { { QStringLiteral("default"), pruned } }));
+        QVERIFY(store.takePruned().isEmpty()); // told once
         QVERIFY(!store.find(12)); // 3..12 went, the oldest
         QVERIFY(!store.findByIdempotencyKey(QStringLiteral("key-12")));
         QCOMPARE(store.find(13)->status, JobStatus::Succeeded);

@@ -103,6 +103,43 @@ private Q_SLOTS:
         QTRY_COMPARE(queueNamed(http.get(u"/queues"_s).json(), u"reports"_s).value("processed"_L1).toInt(), 4);
     }
 
+    // Retention drops the oldest finished jobs: the counts of /stats and of the queue follow what
+    // is stored, on either store.
+    void countsFollowRetention_data()
+    {
+        QTest::addColumn<bool>("sqlite");
+        QTest::newRow("in-memory") << false;
+        QTest::newRow("sqlite") << true;
+    }
+    void countsFollowRetention()
+    {
+        QFETCH(bool, sqlite);
+        const int keep = 10;
+        QStringList arguments { u"--keep-finished"_s, QString::number(keep) };
+        arguments << (sqlite ? QStringList { u"--db"_s, m_dir.filePath(u"retention.db"_s) }
+                             : QStringList { u"--in-memory"_s });
+        QueueLabProcess queuelab;
+        QVERIFY2(queuelab.start(arguments), queuelab.errorTail().constData());
+        TestHttp http(queuelab.url());
+        const int submitted = 60;
+        QJsonArray jobs;
+        for (int i = 0; i < submitted; ++i)
+            jobs.append(QJsonObject { { u"type"_s, u"echo"_s }, { u"queue"_s, u"reports"_s } });
+        QCOMPARE(http.postJson(u"/jobs/batch"_s, { { u"jobs"_s, jobs } }).status, 202);
+        // One more, after the batch finished: the in-memory store prunes when jobs come in.
+        QTRY_COMPARE(http.get(u"/stats"_s).json()["finished_total"_L1].toInt(), submitted);
+        QCOMPARE(http.postJson(u"/jobs"_s, { { u"type"_s, u"echo"_s }, { u"queue"_s, u"reports"_s } }).status, 202);
+
+        const auto stored
+            = [&http] { return http.get(u"/jobs?status=succeeded&limit=1000"_s).json()["jobs"_L1].toArray().size(); };
+        const auto counted = [&http] { return http.get(u"/stats"_s).json()["counts"_L1]["succeeded"_L1].toInt(); };
+        const auto processed
+            = [&] { return queueNamed(http.get(u"/queues"_s).json(), u"reports"_s).value("processed"_L1).toInt(); };
+        QTRY_VERIFY2(stored() <= keep + 1, qPrintable(QString::number(stored()))); // a slack of keep / 10
+        QTRY_COMPARE(counted(), stored());
+        QTRY_COMPARE(processed(), stored());
+    }
+
     void workerCountSetWhileRunningComesBack()
     {
         const QString db = m_dir.filePath(u"workers.db"_s);

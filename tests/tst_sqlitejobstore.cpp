@@ -677,6 +677,10 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(finishedCount(store->countByStatus()), keep, 10000);
         QCOMPARE(store->stats().prunedRows, quint64(finished - keep));
         QCOMPARE(ids(store->loadUnfinished()), (QList<JobId> { 1, 2, 3 }));
+        const QHash<QString, StatusCounts> pruned = store->takePruned(); // what the engine uncounts
+        QCOMPARE(pruned.keys(), QStringList { u"default"_s });
+        QCOMPARE(finishedCount(pruned.value(u"default"_s)), qint64(finished - keep));
+        QVERIFY(store->takePruned().isEmpty());
 
         JobQuery all;
         all.limit = 1000;

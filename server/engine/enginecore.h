@@ -159,6 +159,8 @@ private:
     void scheduleLocked(const Job& job); // into m_scheduled, at job.runAt
     void pushLocked(const ActiveJob& active); // into the ready set of its queue
     void maybeStoppedLocked();
+    // The store's retention dropped finished jobs: the counts follow, with each snapshot.
+    void absorbPrunedLocked();
     void setStateLocked(EngineState state);
     // submission.cpp
     std::optional<EngineError> queueFullLocked(qint64 adding) const; // set: --max-queued refuses them

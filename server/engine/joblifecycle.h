@@ -98,8 +98,8 @@ public:
     // A job found running at start-up: that attempt is lost. Returns the new status (Queued or Failed).
     JobStatus interrupted(Job& job, qint64 now, bool external);
     void disable(Job& job, const QString& reason, qint64 now);
-    // Finished jobs of `status` in `queue` deleted from the store by request (Engine::bulk): no
-    // longer counted.
+    // Finished jobs of `status` in `queue` deleted from the store, by request (Engine::bulk) or
+    // by its retention: no longer counted.
     void removed(JobStatus status, const QString& queue, qint64 count);
 
     // Exponential backoff with +-20% jitter, so failing jobs do not retry in lockstep.

@@ -34,6 +34,16 @@ void EngineCore::changedLocked(const Job& job)
         m_changesTruncated = true;
 }
 
+void EngineCore::absorbPrunedLocked()
+{
+    const QHash<QString, StatusCounts> pruned = m_store->takePruned();
+    for (auto it = pruned.cbegin(); it != pruned.cend(); ++it) {
+        for (const JobStatus status : { JobStatus::Succeeded, JobStatus::Failed, JobStatus::Cancelled })
+            m_lifecycle.removed(status, it.key(), (*it)[std::size_t(status)]);
+    }
+    m_dirty = m_dirty || !pruned.isEmpty();
+}
+
 EngineStats EngineCore::stats() const
 {
     QMutexLocker lock(&m_mutex);
@@ -66,6 +76,7 @@ Engine::Histogram EngineCore::runHistogram() const
 std::optional<EngineSnapshot> EngineCore::takeSnapshot()
 {
     QMutexLocker lock(&m_mutex);
+    absorbPrunedLocked();
     const qint64 t = now();
     const Throughput throughput = m_throughput.current(t);
     if (!m_dirty && throughput.jobsPerSecond == m_lastPublishedRate

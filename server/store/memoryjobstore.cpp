@@ -1,6 +1,7 @@
 #include "memoryjobstore.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 MemoryJobStore::MemoryJobStore(int keepFinished)
@@ -36,6 +37,12 @@ QHash<QString, StatusCounts> MemoryJobStore::countByQueueAtOpen() const
     for (const auto& [id, job] : m_jobs)
         ++counts[job.queue][std::size_t(job.status)];
     return counts;
+}
+
+QHash<QString, StatusCounts> MemoryJobStore::takePruned()
+{
+    QMutexLocker lock(&m_mutex);
+    return std::exchange(m_pruned, {});
 }
 
 void MemoryJobStore::insert(const QList<Job>& jobs, DurableCallback onDurable)
@@ -118,6 +125,7 @@ void MemoryJobStore::pruneLocked(int slack, qsizetype maxJobs)
         m_finished.pop_front();
         const auto it = m_jobs.find(oldest);
         if (it != m_jobs.end()) {
+            ++m_pruned[it->second.queue][std::size_t(it->second.status)];
             if (!it->second.idempotencyKey.isEmpty())
                 m_keys.remove(it->second.idempotencyKey);
             m_jobs.erase(it);

@@ -25,6 +25,7 @@ public:
     JobId maxId() const override;
     StatusCounts countByStatus() const override;
     QHash<QString, StatusCounts> countByQueueAtOpen() const override;
+    QHash<QString, StatusCounts> takePruned() override;
     void insert(const QList<Job>& jobs, DurableCallback onDurable) override;
     void update(const Job& job) override;
     void updateAndInsert(const Job& job, const QList<Job>& jobs, DurableCallback onDurable) override;
@@ -51,6 +52,7 @@ private:
     std::map<JobId, Job> m_jobs; // ordered: lists walk it newest first
     std::deque<JobId> m_finished; // ids of finished jobs, ascending, for pruning: no tree to rebalance
     QHash<QString, JobId> m_keys;
+    QHash<QString, StatusCounts> m_pruned; // since the last takePruned()
     QStringList m_declaredTypes;
     QString m_unavailable; // set: inserts fail with it (the "store unavailable" fault)
     QJsonObject m_settings;

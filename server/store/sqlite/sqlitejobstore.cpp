@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <future>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -159,7 +160,8 @@ bool SqliteJobStore::pruneChunk(SqliteWriter& writer)
 {
     // Retention between batches, one small chunk at a time.
     QString error;
-    const int deleted = writer.prune(m_keepFinished, pruneChunkRows, &error);
+    QHash<QString, StatusCounts> byQueue;
+    const int deleted = writer.prune(m_keepFinished, pruneChunkRows, &byQueue, &error);
     if (deleted < 0)
         qCWarning(lcStore, "Pruning finished jobs failed: %ls", qUtf16Printable(error));
     {
@@ -167,6 +169,11 @@ bool SqliteJobStore::pruneChunk(SqliteWriter& writer)
         m_counts = writer.counts();
         m_stats.prunedRows += qMax(deleted, 0);
         updateWalStats(writer);
+        for (auto it = byQueue.cbegin(); it != byQueue.cend(); ++it) {
+            StatusCounts& pruned = m_pruned[it.key()];
+            for (std::size_t i = 0; i < pruned.size(); ++i)
+                pruned[i] += (*it)[i];
+        }
     }
     return deleted > 0 && writer.finishedCount() > m_keepFinished;
 }
@@ -536,6 +543,12 @@ StatusCounts SqliteJobStore::countByStatus() const
 {
     std::lock_guard lock(m_mutex);
     return m_counts;
+}
+
+QHash<QString, StatusCounts> SqliteJobStore::takePruned()
+{
+    std::lock_guard lock(m_mutex);
+    return std::exchange(m_pruned, {});
 }
 
 QHash<QString, StatusCounts> SqliteJobStore::countByQueueAtOpen() const

@@ -56,6 +56,7 @@ public:
     JobId maxId() const override;
     StatusCounts countByStatus() const override;
     QHash<QString, StatusCounts> countByQueueAtOpen() const override;
+    QHash<QString, StatusCounts> takePruned() override;
 
     void insert(const QList<Job>& jobs, DurableCallback onDurable) override;
     void update(const Job& job) override;
@@ -123,6 +124,7 @@ private:
     QJsonObject m_settings; // newest, committed or not
     StatusCounts m_counts {};
     QHash<QString, StatusCounts> m_queueCountsAtOpen;
+    QHash<QString, StatusCounts> m_pruned; // since the last takePruned()
     Stats m_stats;
     QString m_lostReason;
 

@@ -355,11 +355,14 @@ int SqliteWriter::prune(qint64 keep, int maxRows, QString* error)
     for (int i = 0; i < 4; ++i)
         s.oldestFinished.bindInt(i, rows);
     StatusCounts pruned {};
+    QHash<QString, StatusCounts> prunedByQueue;
     JobId upTo = 0;
     while (s.oldestFinished.next()) {
         upTo = s.oldestFinished.integer(0);
-        if (const auto status = jobStatusFromString(s.oldestFinished.text(1)))
+        if (const auto status = jobStatusFromString(s.oldestFinished.text(1))) {
             ++pruned[std::size_t(*status)];
+            ++prunedByQueue[s.oldestFinished.text(2)][std::size_t(*status)];
+        }
     }
     s.oldestFinished.reset();
     if (!s.oldestFinished.errorText().isEmpty())
@@ -379,5 +382,6 @@ int SqliteWriter::prune(qint64 keep, int maxRows, QString* error)
         m_counts[i] -= pruned[i];
         deleted += int(pruned[i]);
     }
+    *byQueue = std::move(prunedByQueue);
     return deleted;
 }

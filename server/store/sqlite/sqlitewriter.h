@@ -39,8 +39,8 @@ public:
     // is the batch's error.
     Outcome write(const StoreBatch& batch, const QString& refusal);
     // Deletes up to `maxRows` of the oldest finished jobs beyond `keep` in one transaction.
-    // Returns the rows deleted, or -1 with a message.
-    int prune(qint64 keep, int maxRows, QString* error);
+    // Returns the rows deleted and how many of each queue and status went, or -1 with a message.
+    int prune(qint64 keep, int maxRows, QHash<QString, StatusCounts>* byQueue, QString* error);
     // Between batches, after their callbacks: checkpoints the WAL's tail when it is due (see
     // WalCheckpointer). A no-op where SQLite checkpoints inside commits.
     void checkpointWalIfDue();

@@ -21,13 +21,14 @@ bool WriterStatements::prepare(SqliteConnection& db, QString* error)
         { &setSettings, u"INSERT OR REPLACE INTO meta (key, value) VALUES ('settings', ?)"_s },
         { &status, u"SELECT status FROM jobs WHERE id = ?"_s },
         // The first k of each finished status' index range, merged: no scan over unfinished jobs.
+        // The queue tells the engine whose counts the pruning lowers.
         { &oldestFinished,
-            u"SELECT id, status FROM ("
-            "SELECT id, status FROM (SELECT id, status FROM jobs WHERE status = 'succeeded' ORDER BY id LIMIT ?) "
+            u"SELECT id, status, queue FROM ("
+            "SELECT * FROM (SELECT id, status, queue FROM jobs WHERE status = 'succeeded' ORDER BY id LIMIT ?) "
             "UNION ALL "
-            "SELECT id, status FROM (SELECT id, status FROM jobs WHERE status = 'failed' ORDER BY id LIMIT ?) "
+            "SELECT * FROM (SELECT id, status, queue FROM jobs WHERE status = 'failed' ORDER BY id LIMIT ?) "
             "UNION ALL "
-            "SELECT id, status FROM (SELECT id, status FROM jobs WHERE status = 'cancelled' ORDER BY id LIMIT ?)) "
+            "SELECT * FROM (SELECT id, status, queue FROM jobs WHERE status = 'cancelled' ORDER BY id LIMIT ?)) "
             "ORDER BY id LIMIT ?"_s },
         { &prune, u"DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND id <= ?"_s },
     };
