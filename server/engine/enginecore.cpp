@@ -351,15 +351,9 @@ CurrentJobs EngineCore::currentJobs(JobId fromId, JobId toId) const
             }
         }
     }
-    // Finished (or never stored): the store has its newest state, pending writes included.
-    // Every job up to m_lastId was handed to the store before the lock was released.
-    for (const qsizetype position : std::as_const(unheld)) {
-        if (std::optional<Job> stored = m_store->find(result.jobs[position].id))
-            result.jobs[position] = std::move(*stored);
-        else
-            result.jobs[position].id = 0;
-    }
-    result.jobs.removeIf([](const Job& job) { return job.id == 0; });
+    // Finished (or never stored): every job up to m_lastId was handed to the store before the
+    // lock was released.
+    readUnheldFromStore(result.jobs, unheld);
     return result;
 }
 
@@ -394,15 +388,20 @@ CurrentJobs EngineCore::findJobs(const JobQuery& query) const
                 unheld.append(i);
         }
     }
-    // Finished: the store's newest state, pending writes included (the list shows committed ones).
-    for (const qsizetype position : std::as_const(unheld)) {
-        if (std::optional<Job> stored = m_store->find(result.jobs[position].id))
-            result.jobs[position] = std::move(*stored);
-        else
-            result.jobs[position].id = 0;
-    }
-    result.jobs.removeIf([](const Job& job) { return job.id == 0; });
+    // Finished: the list shows committed states, find() the newest.
+    readUnheldFromStore(result.jobs, unheld);
     return result;
+}
+
+void EngineCore::readUnheldFromStore(QList<Job>& jobs, const QList<qsizetype>& unheld) const
+{
+    for (const qsizetype position : unheld) {
+        if (std::optional<Job> stored = m_store->find(jobs[position].id))
+            jobs[position] = std::move(*stored);
+        else
+            jobs[position].id = 0; // pruned meanwhile
+    }
+    jobs.removeIf([](const Job& job) { return job.id == 0; });
 }
 
 EngineResult<Job> EngineCore::cancel(JobId id)

@@ -159,6 +159,9 @@ private:
     void scheduleLocked(const Job& job); // into m_scheduled, at job.runAt
     void pushLocked(const ActiveJob& active); // into the ready set of its queue
     void maybeStoppedLocked();
+    // Jobs at `unheld` positions, which the engine no longer holds, get the store's newest
+    // state (pending writes included); those it no longer has leave the list.
+    void readUnheldFromStore(QList<Job>& jobs, const QList<qsizetype>& unheld) const;
     // The store's retention dropped finished jobs: the counts follow, with each snapshot.
     void absorbPrunedLocked();
     void setStateLocked(EngineState state);
@@ -176,6 +179,9 @@ private:
     void startDeferred(int slot, const DeferredJobHandler& handler, const Job& job,
         const std::shared_ptr<CancelToken>& token, QMutexLocker<SpinningMutex>& lock);
     void wakeIdleWorkerLocked();
+    // Jobs held back may run now (a queue resumed, a limit raised): built-in slots and lease
+    // waiters look again.
+    void wakeAllWorkersLocked();
     void wakeWorkersSoonLocked(int jobs);
     // leasing.cpp
     QList<LeaseGrant> grantLeasesLocked(const LeaseRequest& request, qint64 now);

@@ -79,11 +79,8 @@ EngineResult<QueueInfo> EngineCore::setQueuePaused(const QString& name, bool pau
     if (!m_queue.setPaused(name, paused))
         return tooManyQueues();
     storeSettingsLocked();
-    if (!paused) {
-        m_workAvailable.wakeAll();
-        m_externalReady = true;
-        serveLeaseWaitersLocked();
-    }
+    if (!paused)
+        wakeAllWorkersLocked();
     m_dirty = true;
     return queueInfoLocked(name);
 }
@@ -97,9 +94,7 @@ EngineResult<QueueInfo> EngineCore::setQueueConcurrency(const QString& name, int
     if (!m_queue.setConcurrency(name, limit))
         return tooManyQueues();
     storeSettingsLocked();
-    m_workAvailable.wakeAll();
-    m_externalReady = true;
-    serveLeaseWaitersLocked();
+    wakeAllWorkersLocked();
     m_dirty = true;
     return queueInfoLocked(name);
 }
@@ -136,11 +131,8 @@ void EngineCore::setProcessingPaused(bool paused)
         return;
     m_queue.setAllPaused(paused);
     storeSettingsLocked();
-    if (!paused) {
-        m_workAvailable.wakeAll();
-        m_externalReady = true;
-        serveLeaseWaitersLocked();
-    }
+    if (!paused)
+        wakeAllWorkersLocked();
     m_dirty = true;
 }
 
@@ -148,4 +140,11 @@ bool EngineCore::isProcessingPaused() const
 {
     QMutexLocker lock(&m_mutex);
     return m_queue.isAllPaused();
+}
+
+void EngineCore::wakeAllWorkersLocked()
+{
+    m_workAvailable.wakeAll();
+    m_externalReady = true;
+    serveLeaseWaitersLocked();
 }
