@@ -226,6 +226,26 @@ QStringList olderSchema(int version)
                    << u"ALTER TABLE jobs ADD COLUMN callback_job_id INTEGER"_s
                    << u"ALTER TABLE jobs ADD COLUMN callback_for INTEGER"_s;
     }
+    if (version >= 5) {
+        statements << u"CREATE INDEX jobs_priority ON jobs (priority)"_s
+                   << u"CREATE INDEX jobs_attempts ON jobs (attempts)"_s
+                   << u"CREATE INDEX jobs_run_time ON jobs (max(finished_at - started_at, 0))"_s
+                   << u"CREATE INDEX jobs_due ON jobs (run_at) WHERE status = 'scheduled'"_s
+                   << u"CREATE VIRTUAL TABLE job_text USING fts5(payload_text, error_message, content='', "
+                      "tokenize='trigram')"_s
+                   << u"CREATE TRIGGER jobs_text_insert AFTER INSERT ON jobs BEGIN"
+                      " INSERT INTO job_text (rowid, payload_text, error_message)"
+                      " VALUES (new.id, new.payload, json_extract(new.error, '$.message')); END"_s
+                   << u"CREATE TRIGGER jobs_text_update AFTER UPDATE OF error ON jobs"
+                      " WHEN json_extract(old.error, '$.message') IS NOT json_extract(new.error, '$.message') BEGIN"
+                      " INSERT INTO job_text (job_text, rowid, payload_text, error_message)"
+                      " VALUES ('delete', old.id, old.payload, json_extract(old.error, '$.message'));"
+                      " INSERT INTO job_text (rowid, payload_text, error_message)"
+                      " VALUES (new.id, new.payload, json_extract(new.error, '$.message')); END"_s
+                   << u"CREATE TRIGGER jobs_text_delete AFTER DELETE ON jobs BEGIN"
+                      " INSERT INTO job_text (job_text, rowid, payload_text, error_message)"
+                      " VALUES ('delete', old.id, old.payload, json_extract(old.error, '$.message')); END"_s;
+    }
     const QString columns = u"id, type, queue, status, priority, attempts, max_attempts, progress, created_at, "
                             "run_at, started_at, finished_at, timeout_ms, idempotency_key, error, history, result, "
                             "payload"_s;
@@ -344,12 +364,14 @@ private Q_SLOTS:
             store->close();
         }
         QVERIFY(writeRawDatabase(dbPath(),
-            { // what versions 5 (sorts and search) and 4 (callbacks) added, newest first
-                u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s,
-                u"DROP TRIGGER jobs_text_delete"_s, u"DROP TABLE job_text"_s, u"DROP INDEX jobs_priority"_s,
-                u"DROP INDEX jobs_attempts"_s, u"DROP INDEX jobs_run_time"_s, u"DROP INDEX jobs_due"_s,
-                u"ALTER TABLE jobs DROP COLUMN callback_url"_s, u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s,
-                u"ALTER TABLE jobs DROP COLUMN callback_for"_s, u"PRAGMA user_version = 3"_s }));
+            { // what versions 6 (search indexed in chunks), 5 (sorts and search) and 4 (callbacks)
+              // added, newest first
+                u"DROP TABLE job_text_pending"_s, u"DROP TRIGGER jobs_text_insert"_s,
+                u"DROP TRIGGER jobs_text_update"_s, u"DROP TRIGGER jobs_text_delete"_s, u"DROP TABLE job_text"_s,
+                u"DROP INDEX jobs_priority"_s, u"DROP INDEX jobs_attempts"_s, u"DROP INDEX jobs_run_time"_s,
+                u"DROP INDEX jobs_due"_s, u"ALTER TABLE jobs DROP COLUMN callback_url"_s,
+                u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s, u"ALTER TABLE jobs DROP COLUMN callback_for"_s,
+                u"PRAGMA user_version = 3"_s }));
 
         auto store = openedStore();
         QCOMPARE(store->find(1), old);
@@ -555,6 +577,54 @@ private Q_SLOTS:
         QCOMPARE(store->count(query), qint64(expected.size()));
     }
 
+    // New jobs wait for the search index and are found meanwhile; once indexed, a changed error
+    // message replaces their entry, and a deletion removes it.
+    void searchFindsJobsBeforeAndAfterTheyAreIndexed()
+    {
+        auto store = openedStore();
+        Job job = makeJob(1, JobStatus::Running);
+        job.payload = QJsonObject { { u"word"_s, u"alphabet"_s } };
+        Durability stored;
+        store->insert({ job, makeJob(2) }, stored.callback());
+        QTRY_COMPARE(stored.calls(), 1);
+        const auto found = [&store](const QString& text, JobSort sort = JobSort::Created) {
+            JobQuery query;
+            query.search = text;
+            query.sort = sort;
+            return ids(store->list(query).jobs);
+        };
+        const QList<JobId> one { 1 };
+        QCOMPARE(found(u"alphabet"_s), one); // waiting or indexed
+        QTRY_COMPARE(store->stats().textPending, qint64(0));
+        QCOMPARE(found(u"alphabet"_s), one);
+        QCOMPARE(found(u"ALPHA"_s, JobSort::Attempts), one);
+
+        const auto written = [&store](const Job& changed) {
+            store->update(changed);
+            Durability durable;
+            store->whenDurable(durable.callback());
+            return durable.waitForCall() && durable.error().isEmpty();
+        };
+        job.status = JobStatus::Failed;
+        job.error = JobError { u"job_failed"_s, u"disk on fire"_s };
+        QVERIFY(written(job));
+        QCOMPARE(found(u"on fire"_s), one);
+        job.error = JobError { u"job_failed"_s, u"smoke only"_s };
+        QVERIFY(written(job));
+        QCOMPARE(found(u"on fire"_s), QList<JobId> {});
+        QCOMPARE(found(u"smoke"_s, JobSort::Priority), one);
+        QCOMPARE(found(u"alphabet"_s), one);
+
+        JobQuery failed;
+        failed.status = JobStatus::Failed;
+        std::atomic<bool> removed { false }; // set on the writer's thread
+        store->removeFinished(
+            failed, [&removed](qint64 count, const QString& error) { removed = count == 1 && error.isEmpty(); });
+        QTRY_VERIFY(removed);
+        QCOMPARE(found(u"alphabet"_s), QList<JobId> {});
+        QCOMPARE(found(u"smoke"_s), QList<JobId> {});
+    }
+
     // The search index follows deletions, and a file of the previous schema gets one for the
     // jobs it holds.
     void searchIndexFollowsDeletionsAndMigrations()
@@ -589,7 +659,7 @@ private Q_SLOTS:
         // Back to version 3 as an older QueueLab left it (no search index, no callback columns),
         // with jobs written since.
         QVERIFY(writeRawDatabase(dbPath(),
-            { u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s,
+            { u"DROP TABLE job_text_pending"_s, u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s,
                 u"DROP TRIGGER jobs_text_delete"_s, u"DROP TABLE job_text"_s, u"DROP INDEX jobs_priority"_s,
                 u"DROP INDEX jobs_attempts"_s, u"DROP INDEX jobs_run_time"_s, u"DROP INDEX jobs_due"_s,
                 u"ALTER TABLE jobs DROP COLUMN callback_url"_s, u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s,
@@ -831,6 +901,11 @@ private Q_SLOTS:
             JobQuery byCode; // the newest step's index
             byCode.errorCode = u"handler_failed"_s;
             QCOMPARE(store->count(byCode), 1);
+            JobQuery byMessage; // the search index, filled for the jobs of before
+            byMessage.search = u"BOOM"_s;
+            QCOMPARE(ids(store->list(byMessage).jobs), QList<JobId> { 7 });
+            QTRY_COMPARE(store->stats().textPending, qint64(0));
+            QCOMPARE(ids(store->list(byMessage).jobs), QList<JobId> { 7 });
 
             // The new columns take new jobs.
             Job running = makeJob(10, JobStatus::Running);

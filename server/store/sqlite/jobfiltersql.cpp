@@ -37,11 +37,13 @@ JobFilterSql::JobFilterSql(const JobQuery& query, bool searchByJoin)
     }
     if (!query.search.isEmpty()) {
         // Shorter texts have no trigram to look up: LIKE alone reads every row then.
+        // Jobs not yet indexed (job_text_pending) are candidates too.
         if (!searchByJoin && searchLength(query.search) >= minSearchLength) {
-            conditions.append(u"id IN (SELECT rowid FROM job_text WHERE job_text MATCH ?)"_s);
+            conditions.append(u"(id IN (SELECT rowid FROM job_text WHERE job_text MATCH ?)"
+                              " OR id IN (SELECT id FROM job_text_pending))"_s);
             values.append(searchMatch(query.search));
         }
-        // The expressions job_text was filled with (the schema's triggers).
+        // The expressions job_text is filled with (SqliteWriter::indexText, the schema's triggers).
         conditions.append(u"(payload LIKE ? ESCAPE '\\' OR json_extract(error, '$.message') LIKE ? ESCAPE '\\')"_s);
         values.append(likePattern(query.search));
         values.append(likePattern(query.search));

@@ -12,8 +12,9 @@ struct JobFilterSql
     QStringList conditions; // joined with AND; none: every job
     QVariantList values; // bound in order, strings or integers
 
-    // `searchByJoin`: the caller joins job_text itself and binds its MATCH first (searchMatch()):
-    // only the exact check of the search is added here.
+    // `searchByJoin`: the caller joins job_text itself and binds its MATCH first (searchMatch()),
+    // and reads the jobs waiting for the index apart: only the exact check of the search is
+    // added here.
     explicit JobFilterSql(const JobQuery& query, bool searchByJoin = false);
     QString where() const; // " WHERE ..." or empty
 

@@ -23,6 +23,9 @@ namespace {
 
 // Retention deletes at most this many rows per transaction, so a batch never waits long.
 constexpr int pruneChunkRows = 500;
+// Rows the search index takes at once: under load, whenever that many wait; idle, what there is.
+// FTS5's cost per row falls with the rows per transaction, flattening out at a few thousand.
+constexpr int textChunkRows = 4000;
 // An idle writer checks this often that its file is still there (a busy one at each commit).
 constexpr auto fileCheckInterval = std::chrono::seconds(1);
 
@@ -71,6 +74,7 @@ bool SqliteJobStore::open(QString* error)
             m_declaredTypes = writer.declaredTypes();
             m_settings = QJsonDocument::fromJson(writer.settings()).object();
             m_stats.checkpointsApart = writer.checkpointsApart();
+            m_stats.textPending = writer.textPending();
             m_accepting = true;
             m_stopping = false;
         }
@@ -125,11 +129,14 @@ void SqliteJobStore::runWriter(SqliteWriter& writer)
 {
     const int slack = std::clamp(m_keepFinished / 100, 1, 1000);
     bool pruning = false;
+    bool indexFailed = false; // tried again with the next batch, not in a busy loop
     for (;;) {
         std::shared_ptr<const StoreBatch> batch;
+        const bool indexing = writer.textPending() > 0 && !indexFailed && canIndexText();
         {
             std::unique_lock lock(m_mutex);
-            if (!m_wake.wait_for(lock, fileCheckInterval, [&] { return m_hasWork || m_stopping || pruning; })) {
+            if (!m_wake.wait_for(
+                    lock, fileCheckInterval, [&] { return m_hasWork || m_stopping || pruning || indexing; })) {
                 lock.unlock();
                 noticeLostFile();
                 continue;
@@ -148,12 +155,34 @@ void SqliteJobStore::runWriter(SqliteWriter& writer)
         if (batch) {
             commit(writer, batch);
             pruning = pruning || (m_keepFinished >= 0 && writer.finishedCount() > qint64(m_keepFinished) + slack);
-        } else {
+            indexFailed = false;
+            if (writer.textPending() >= textChunkRows && canIndexText())
+                indexFailed = !indexTextChunk(writer);
+        } else if (pruning) {
             pruning = pruneChunk(writer);
+        } else if (indexing) {
+            indexFailed = !indexTextChunk(writer);
         }
         // After the batch's callbacks: their answers do not wait for it.
         writer.checkpointWalIfDue();
     }
+}
+
+bool SqliteJobStore::canIndexText()
+{
+    std::lock_guard lock(m_mutex);
+    return m_unavailable.isEmpty() && !m_stopping && !m_lost.load(std::memory_order_relaxed);
+}
+
+bool SqliteJobStore::indexTextChunk(SqliteWriter& writer)
+{
+    QString error;
+    const bool indexed = writer.indexText(textChunkRows, &error) >= 0;
+    if (!indexed)
+        qCWarning(lcStore, "Indexing jobs for search failed: %ls", qUtf16Printable(error));
+    std::lock_guard lock(m_mutex);
+    updateWriterStats(writer);
+    return indexed;
 }
 
 bool SqliteJobStore::pruneChunk(SqliteWriter& writer)
@@ -168,21 +197,22 @@ bool SqliteJobStore::pruneChunk(SqliteWriter& writer)
         std::lock_guard lock(m_mutex);
         m_counts = writer.counts();
         m_stats.prunedRows += qMax(deleted, 0);
-        updateWalStats(writer);
         for (auto it = byQueue.cbegin(); it != byQueue.cend(); ++it) {
             StatusCounts& pruned = m_pruned[it.key()];
             for (std::size_t i = 0; i < pruned.size(); ++i)
                 pruned[i] += (*it)[i];
         }
+        updateWriterStats(writer);
     }
     return deleted > 0 && writer.finishedCount() > m_keepFinished;
 }
 
-void SqliteJobStore::updateWalStats(const SqliteWriter& writer)
+void SqliteJobStore::updateWriterStats(const SqliteWriter& writer)
 {
     m_stats.walPasses = writer.walPasses();
     m_stats.walTailCheckpoints = writer.walTailCheckpoints();
     m_stats.walPages = writer.walPages();
+    m_stats.textPending = writer.textPending();
 }
 
 bool SqliteJobStore::noticeLostFile()
@@ -263,7 +293,7 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
             m_stats.insertedRows += outcome.inserted;
             m_stats.updatedRows += outcome.updated;
         }
-        updateWalStats(writer);
+        updateWriterStats(writer);
     }
 
     if (failed && !m_lost.load(std::memory_order_relaxed)) { // a lost file was reported once

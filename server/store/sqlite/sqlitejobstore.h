@@ -45,6 +45,7 @@ public:
         quint64 walPasses = 0; // the checkpointer's
         quint64 walTailCheckpoints = 0; // the writer's, so that the WAL starts over
         int walPages = 0; // the WAL's length after the last commit, if checkpointsApart
+        qint64 textPending = 0; // jobs stored but not yet in the search index (an upper bound)
     };
 
     // `keepFinished`: finished jobs kept before the oldest are pruned; negative keeps all.
@@ -94,7 +95,9 @@ private:
     void commit(SqliteWriter& writer, const std::shared_ptr<const StoreBatch>& batch);
     // Returns whether more is to be pruned.
     bool pruneChunk(SqliteWriter& writer);
-    void updateWalStats(const SqliteWriter& writer); // needs m_mutex
+    bool canIndexText(); // not while the file is unavailable, lost or closing
+    bool indexTextChunk(SqliteWriter& writer); // false: it failed (logged)
+    void updateWriterStats(const SqliteWriter& writer); // needs m_mutex
     // The newest state of a job not yet committed, if any. Needs m_mutex.
     const Job* uncommitted(JobId id) const;
     ReadConnection* readConnection() const;

@@ -36,11 +36,11 @@ void select(ReadConnection& connection, const QString& sql, const QVariantList& 
 
 // The sort's key as SQL. The expressions are those of the indexes (sqliteschema.cpp), else
 // SQLite would sort instead of walking one.
-QString sortExpression(JobSort sort, bool searchByJoin)
+QString sortExpression(JobSort sort)
 {
     switch (sort) {
     case JobSort::Created:
-        return searchByJoin ? u"job_text.rowid"_s : u"id"_s;
+        return u"id"_s;
     case JobSort::RunTime:
         return u"max(finished_at - started_at, 0)"_s;
     case JobSort::Attempts:
@@ -97,42 +97,55 @@ JobPage list(ReadConnection& connection, const JobQuery& filter)
     // Newest first by search: job_text hands out its matches by rowid, in either direction,
     // so the page stops after `limit` of them however many match. Other orders sort the matches.
     const bool searchByJoin = filter.sort == JobSort::Created && searchLength(filter.search) >= minSearchLength;
-    JobFilterSql sql(filter, searchByJoin);
-    QStringList& conditions = sql.conditions;
-    QVariantList& values = sql.values;
-    const QString key = sortExpression(filter.sort, searchByJoin);
+    const QString key = sortExpression(filter.sort);
     const QLatin1StringView direction = filter.ascending ? " ASC"_L1 : " DESC"_L1;
-    if (filter.after) {
-        // (key, id) past the cursor, written so that the key's index gives the range.
-        const QLatin1StringView past = filter.ascending ? ">"_L1 : "<"_L1;
-        const QString id = searchByJoin ? u"job_text.rowid"_s : u"id"_s;
-        if (filter.sort == JobSort::Created) {
-            conditions.append(QString(id + u' ' + past + " ?"_L1));
-            values.append(filter.after->id);
-        } else {
-            conditions.append(QString(
-                key + u' ' + past + "= ? AND ("_L1 + key + u' ' + past + " ? OR "_L1 + id + u' ' + past + " ?)"_L1));
-            values.append(filter.after->key);
-            values.append(filter.after->key);
-            values.append(filter.after->id);
+    // The filters, the cursor's range, and the order, for a select whose id is `id`.
+    const auto filtered = [&](const QString& id, JobFilterSql& sql) -> QString {
+        if (filter.after) {
+            // (key, id) past the cursor, written so that the key's index gives the range.
+            const QLatin1StringView past = filter.ascending ? ">"_L1 : "<"_L1;
+            const QString sortKey = filter.sort == JobSort::Created ? id : key;
+            if (filter.sort == JobSort::Created) {
+                sql.conditions.append(QString(id + u' ' + past + " ?"_L1));
+                sql.values.append(filter.after->id);
+            } else {
+                sql.conditions.append(QString(sortKey + u' ' + past + "= ? AND ("_L1 + sortKey + u' ' + past
+                    + " ? OR "_L1 + id + u' ' + past + " ?)"_L1));
+                sql.values.append(filter.after->key);
+                sql.values.append(filter.after->key);
+                sql.values.append(filter.after->id);
+            }
         }
-    }
-    QString order = " ORDER BY "_L1 + key + direction;
-    if (filter.sort != JobSort::Created) {
-        order += ", id"_L1;
-        order += direction;
-    }
-    values.append(filter.limit + 1); // one more tells whether another page follows
+        QString order = " ORDER BY "_L1 + (filter.sort == JobSort::Created ? id : key) + direction;
+        if (filter.sort != JobSort::Created)
+            order += ", id"_L1 + direction;
+        sql.values.append(filter.limit + 1); // one more tells whether another page follows
+        return sql.where() + order + " LIMIT ?"_L1;
+    };
 
-    QString from;
+    QString statement;
+    QVariantList values;
     if (searchByJoin) {
-        from = "SELECT "_L1 + qualifiedColumns() + " FROM job_text JOIN jobs ON jobs.id = job_text.rowid"_L1;
-        conditions.prepend(u"job_text MATCH ?"_s);
-        values.prepend(JobFilterSql::searchMatch(filter.search));
+        // Two ranges, each read in order and cut at the page: the indexed matches through the
+        // join, and the jobs still waiting for the index. One statement: one snapshot of both.
+        JobFilterSql indexed(filter, true);
+        indexed.conditions.prepend(u"job_text MATCH ?"_s);
+        indexed.values.prepend(JobFilterSql::searchMatch(filter.search));
+        const QString indexedSql = "SELECT "_L1 + qualifiedColumns()
+            + " FROM job_text JOIN jobs ON jobs.id = job_text.rowid"_L1 + filtered(u"job_text.rowid"_s, indexed);
+        JobFilterSql waiting(filter, true);
+        waiting.conditions.append(u"id IN (SELECT id FROM job_text_pending)"_s);
+        const QString waitingSql = selectJobs({}) + filtered(u"id"_s, waiting);
+        statement = "SELECT * FROM (SELECT * FROM ("_L1 + indexedSql + ") UNION ALL SELECT * FROM ("_L1 + waitingSql
+            + ")) ORDER BY id"_L1 + direction + " LIMIT ?"_L1;
+        values = indexed.values + waiting.values;
+        values.append(filter.limit + 1);
     } else {
-        from = selectJobs({});
+        JobFilterSql sql(filter);
+        statement = selectJobs({}) + filtered(u"id"_s, sql);
+        values = sql.values;
     }
-    select(connection, from + sql.where() + order + " LIMIT ?"_L1, values, [&](const SqliteStatement& row) {
+    select(connection, statement, values, [&](const SqliteStatement& row) {
         if (page.jobs.size() == filter.limit) {
             page.nextCursor = cursorOf(page.jobs.constLast(), filter.sort);
             return false;

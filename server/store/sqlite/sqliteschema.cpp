@@ -82,6 +82,39 @@ QList<QLatin1StringView> migration(int toVersion)
             " INSERT INTO job_text (job_text, rowid, payload_text, error_message)"
             " VALUES ('delete', old.id, old.payload, json_extract(old.error, '$.message')); END"_L1,
         };
+    case 6:
+        return {
+            // The search index follows the jobs in large chunks instead of one row at a time:
+            // FTS5 writes a segment per transaction, so indexing each group commit's few rows cost
+            // several times what the same rows cost together. A new job's id waits in
+            // job_text_pending until the writer indexes it (SqliteWriter::indexText); searches
+            // read the waiting ones directly. No column sizes: nothing ranks by them.
+            "DROP TRIGGER jobs_text_insert"_L1,
+            "DROP TRIGGER jobs_text_update"_L1,
+            "DROP TRIGGER jobs_text_delete"_L1,
+            "DROP TABLE job_text"_L1,
+            "CREATE VIRTUAL TABLE job_text USING fts5(payload_text, error_message,"
+            " content='', tokenize='trigram', columnsize=0)"_L1,
+            "CREATE TABLE job_text_pending (id INTEGER PRIMARY KEY)"_L1,
+            "INSERT INTO job_text_pending (id) SELECT id FROM jobs"_L1,
+            "CREATE TRIGGER jobs_text_insert AFTER INSERT ON jobs BEGIN"
+            " INSERT INTO job_text_pending (id) VALUES (new.id); END"_L1,
+            // An indexed row's entry is replaced when its message changes; a deletion must name
+            // the values indexed, which the old row still holds. A waiting row is indexed as it
+            // is then.
+            "CREATE TRIGGER jobs_text_update AFTER UPDATE OF error ON jobs"
+            " WHEN json_extract(old.error, '$.message') IS NOT json_extract(new.error, '$.message')"
+            " AND NOT EXISTS (SELECT 1 FROM job_text_pending WHERE id = old.id) BEGIN"
+            " INSERT INTO job_text (job_text, rowid, payload_text, error_message)"
+            " VALUES ('delete', old.id, old.payload, json_extract(old.error, '$.message'));"
+            " INSERT INTO job_text (rowid, payload_text, error_message)"
+            " VALUES (new.id, new.payload, json_extract(new.error, '$.message')); END"_L1,
+            "CREATE TRIGGER jobs_text_delete AFTER DELETE ON jobs BEGIN"
+            " INSERT INTO job_text (job_text, rowid, payload_text, error_message)"
+            " SELECT 'delete', old.id, old.payload, json_extract(old.error, '$.message')"
+            " WHERE NOT EXISTS (SELECT 1 FROM job_text_pending WHERE id = old.id);"
+            " DELETE FROM job_text_pending WHERE id = old.id; END"_L1,
+        };
     default:
         Q_UNREACHABLE();
     }

@@ -9,7 +9,7 @@ class SqliteConnection;
 // at a time in one transaction; files this build cannot read are refused and left untouched.
 namespace SqliteSchema {
 
-inline constexpr int version = 5;
+inline constexpr int version = 6;
 inline constexpr int applicationId = 0x51754c62; // "QuLb"
 
 // On a freshly opened connection: checks the file (quick_check), switches it to WAL and brings

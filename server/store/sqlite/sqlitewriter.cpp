@@ -133,6 +133,8 @@ bool SqliteWriter::loadCounts(QString* error)
             [this](const SqliteStatement& row) { m_declaredTypes = row.text(0).split(u'\n', Qt::SkipEmptyParts); })
         && select(u"SELECT value FROM meta WHERE key = 'settings'"_s,
             [this](const SqliteStatement& row) { m_settings = row.utf8(0); })
+        && select(u"SELECT count(*) FROM job_text_pending"_s,
+            [this](const SqliteStatement& row) { m_textPending = row.integer(0); })
         && select(u"SELECT status, count(*) FROM jobs GROUP BY status"_s,
             [this](const SqliteStatement& row) {
                 if (const auto status = jobStatusFromString(row.text(0)))
@@ -327,6 +329,7 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
     }
 
     m_maxId = maxInserted;
+    m_textPending += outcome.inserted; // the insert trigger lists them
     for (std::size_t i = 0; i < m_counts.size(); ++i)
         m_counts[i] += changes.counts[i];
     for (const auto& [id, status] : std::as_const(changes.statuses)) {
@@ -338,7 +341,31 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
     return outcome;
 }
 
-int SqliteWriter::prune(qint64 keep, int maxRows, QString* error)
+int SqliteWriter::indexText(int maxRows, QString* error)
+{
+    WriterStatements& s = *m_statements;
+    const auto failed = [&](const SqliteStatement& statement) {
+        *error = statement.errorText();
+        s.rollback.run();
+        return -1;
+    };
+    if (!s.begin.run())
+        return failed(s.begin);
+    s.indexText.bindInt(0, maxRows);
+    if (!s.indexText.run())
+        return failed(s.indexText);
+    const int indexed = m_db.changes();
+    s.unpendText.bindInt(0, maxRows); // the same rows: nothing else writes meanwhile
+    if (!s.unpendText.run())
+        return failed(s.unpendText);
+    if (!s.commit.run())
+        return failed(s.commit);
+    // Fewer than asked: none wait any more (pruning may have taken some of those counted).
+    m_textPending = indexed < maxRows ? 0 : std::max<qint64>(0, m_textPending - indexed);
+    return indexed;
+}
+
+int SqliteWriter::prune(qint64 keep, int maxRows, QHash<QString, StatusCounts>* byQueue, QString* error)
 {
     const qint64 excess = finishedCount() - keep;
     if (excess <= 0)

@@ -41,6 +41,12 @@ public:
     // Deletes up to `maxRows` of the oldest finished jobs beyond `keep` in one transaction.
     // Returns the rows deleted and how many of each queue and status went, or -1 with a message.
     int prune(qint64 keep, int maxRows, QHash<QString, StatusCounts>* byQueue, QString* error);
+    // Indexes up to `maxRows` of the jobs waiting for the search index, oldest first, in one
+    // transaction. Returns the rows indexed, or -1 with a message.
+    int indexText(int maxRows, QString* error);
+    // Jobs stored but not yet in the search index (as of open() and this connection's writes;
+    // at most that many: pruning may take some first).
+    qint64 textPending() const { return m_textPending; }
     // Between batches, after their callbacks: checkpoints the WAL's tail when it is due (see
     // WalCheckpointer). A no-op where SQLite checkpoints inside commits.
     void checkpointWalIfDue();
@@ -74,6 +80,7 @@ private:
     QHash<QString, StatusCounts> m_queueCountsAtOpen;
     QHash<JobId, JobStatus> m_unfinished; // status of every stored job not finished yet
     JobId m_maxId = 0; // highest id ever stored, also after pruning
+    qint64 m_textPending = 0;
     QStringList m_declaredTypes;
     QByteArray m_settings;
     std::unique_ptr<WalCheckpointer> m_checkpointer;

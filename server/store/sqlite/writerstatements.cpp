@@ -31,6 +31,13 @@ bool WriterStatements::prepare(SqliteConnection& db, QString* error)
             "SELECT * FROM (SELECT id, status, queue FROM jobs WHERE status = 'cancelled' ORDER BY id LIMIT ?)) "
             "ORDER BY id LIMIT ?"_s },
         { &prune, u"DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND id <= ?"_s },
+        // The values the schema's triggers name when they replace or delete an entry.
+        { &indexText,
+            u"INSERT INTO job_text (rowid, payload_text, error_message)"
+            " SELECT id, payload, json_extract(error, '$.message') FROM jobs"
+            " WHERE id IN (SELECT id FROM job_text_pending ORDER BY id LIMIT ?)"_s },
+        { &unpendText,
+            u"DELETE FROM job_text_pending WHERE id IN (SELECT id FROM job_text_pending ORDER BY id LIMIT ?)"_s },
     };
     for (const auto& [statement, sql] : all) {
         if (!statement->prepare(db, sql, error))

@@ -26,4 +26,6 @@ struct WriterStatements
     SqliteStatement status; // of one job
     SqliteStatement oldestFinished; // (id, status) of the k oldest finished jobs
     SqliteStatement prune; // finished jobs up to an id
+    SqliteStatement indexText; // the k oldest jobs waiting for the search index, into it
+    SqliteStatement unpendText; // ...and off the waiting list
 };
