@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Faktory benchmark: end-to-end no-op jobs/s, QueueLab (SQLite store) through the npm client
 # faktory-worker against BullMQ on Debian's redis-server, same Node worker shape and concurrency,
-# in one run; then PUSHB throughput of 1,000-job batches.
+# in one run; then PUSHB throughput of 1,000-job batches, and the same worker against a stub that
+# answers every command at once (stub-server.js): the client library's own ceiling.
 #   tests/benchmarks/faktory/run.sh [path/to/queuelab] [JOBS] [CONCURRENCY]
 # Needs redis-server (QUEUELAB_EXTRA_PACKAGES=redis-server tools/install-deps.sh: benchmarks only,
 # never the tests) and node/npm; installs the pinned npm packages into build/faktory-bench.
@@ -25,6 +26,7 @@ work="$(mktemp -d)"
 cleanup() {
     [[ -n ${queuelab_pid:-} ]] && kill "$queuelab_pid" 2>/dev/null && wait "$queuelab_pid" 2>/dev/null
     [[ -n ${redis_pid:-} ]] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+    [[ -n ${stub_pid:-} ]] && kill "$stub_pid" 2>/dev/null && wait "$stub_pid" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,14 +51,24 @@ echo "machine: $(nproc) cores, $(uname -srm); binary: $binary; commit: $(git -C 
 queuelab="$(node "$here/bench.js" faktory "$jobs" "$concurrency")"
 bullmq="$(node "$here/bench.js" bullmq "$jobs" "$concurrency")"
 pushb="$(node "$here/bench.js" pushb 20)"
+node "$here/stub-server.js" >"$work/stub.out" &
+stub_pid=$!
+for _ in $(seq 100); do
+    [[ -s $work/stub.out ]] && break
+    sleep 0.1
+done
+stub="$(FAKTORY_URL="$(cat "$work/stub.out")" node "$here/bench.js" faktory "$jobs" "$concurrency")"
 echo "$queuelab"
 echo "$bullmq"
 echo "$pushb"
-python3 - "$queuelab" "$bullmq" "$pushb" <<'PY'
+echo "$stub"
+python3 - "$queuelab" "$bullmq" "$pushb" "$stub" <<'PY'
 import json, sys
-q, b, p = (json.loads(a) for a in sys.argv[1:])
+q, b, p, s = (json.loads(a) for a in sys.argv[1:])
 print(f"| QueueLab via faktory-worker | {q['jobsPerSec']} jobs/s |")
 print(f"| BullMQ on redis-server | {b['jobsPerSec']} jobs/s |")
 print(f"| ratio (target >= 1.0) | {q['jobsPerSec'] / b['jobsPerSec']:.2f} |")
 print(f"| PUSHB of 1,000 jobs (median of {p['batches']}) | {p['medianJobsPerSec']} jobs/s (best {p['bestJobsPerSec']}) |")
+print(f"| faktory-worker against a stub answering at once (the client's ceiling) | {s['jobsPerSec']} jobs/s |")
+print(f"| that ceiling over BullMQ | {s['jobsPerSec'] / b['jobsPerSec']:.2f} |")
 PY
