@@ -316,13 +316,13 @@ def percentile(values, p):
     return ordered[max(0, math.ceil(p / 100.0 * len(ordered)) - 1)]
 
 
-def sample_latency(client, path, count, expect=200, check=None):
+def sample_latency(client, path, count, expect=200, check=None, method="GET", body=None):
     """`count` sequential requests over one keep-alive connection; latencies in ms."""
     latencies, bad = [], 0
     last = None
     for _ in range(count):
         t0 = time.perf_counter()
-        status, _, data = client.request("GET", path)
+        status, _, data = client.request(method, path, body)
         latencies.append((time.perf_counter() - t0) * 1000.0)
         if status != expect:
             bad += 1
@@ -956,6 +956,14 @@ FIND_QUERIES = (
 )
 
 
+# Bulk actions by filter, counted first as the window asks before it acts: name -> (action, body).
+BULK_COUNTS = (
+    ("bulk_retry_count", "retry", {"error_code": "job_failed", "dry_run": True}),
+    ("bulk_cancel_count", "cancel", {"status": "scheduled", "dry_run": True}),
+    ("bulk_delete_count", "delete", {"status": "succeeded", "dry_run": True}),
+)
+
+
 def find_check(query):
     """What a find-the-job page must be: its jobs match and come in the query's order."""
     params = dict(p.split("=", 1) for p in query.split("&"))
@@ -1025,6 +1033,9 @@ def scale_queries(cfg, server, count):
         out["deep_page"]["page"] = pages
     for key, query in FIND_QUERIES:
         out[key] = sample_latency(client, "/jobs?" + query, count, check=find_check(query))
+    for key, action, body in BULK_COUNTS:
+        out[key] = sample_latency(client, "/jobs/bulk/" + action, count, method="POST", body=body,
+                                  check=lambda answer: {"returned": answer.get("count")})
     # a deep page of a sort: its cursor carries the key, so the page is a range of one index
     page = client.json("GET", "/jobs?sort=priority&limit=100")
     deepest, cursor, pages = None, next_cursor(page), 1
@@ -1064,6 +1075,7 @@ def check_scale_answers(queries, n, fail_every, batch_size=1000, scheduled=0):
         "search_common": min(100, failed), "search_rare": min(100, n // batch_size), "search_none": 0,
         "search_sorted": min(100, failed), "error_code": min(100, failed), "error_code_sorted": min(100, failed),
         "scheduled": min(100, scheduled), "sorted_deep_page": min(100, stored),
+        "bulk_retry_count": failed, "bulk_cancel_count": scheduled, "bulk_delete_count": n - failed,
     })
     for key in ("created_asc", "run_time_desc", "run_time_asc", "attempts_desc", "attempts_asc",
                 "priority_desc", "priority_asc"):
@@ -1357,7 +1369,9 @@ class Report:
                            ("open", "GET /jobs/{id}"),
                            ("deep_page", "GET /jobs?status=failed, page %d by cursor" % d.deep_pages)) + tuple(
                               (key, "GET /jobs?" + query) for key, query in FIND_QUERIES) + (
-                              ("sorted_deep_page", "GET /jobs?sort=priority, page %d by cursor" % d.deep_pages),):
+                              ("sorted_deep_page", "GET /jobs?sort=priority, page %d by cursor" % d.deep_pages),) + tuple(
+                              (key, "POST /jobs/bulk/%s %s" % (action, json.dumps(body, separators=(",", ":"))))
+                              for key, action, body in BULK_COUNTS):
             ql_row("%s at %s jobs: p50 / p99 ms" % (label, n), "scale",
                    lambda r, key=key: "%s / %s%s" % (fmt_ms(r["queries"][key]["p50_ms"]),
                                                      fmt_ms(r["queries"][key]["p99_ms"]),
@@ -1414,6 +1428,14 @@ class Report:
             v = g("scale", "sqlite", "queries", key, "p99_ms")
             valid = g("scale", "sqlite", "queries", key, "valid") is not False
             abs_row("GET /jobs?%s with 1,000,000 stored jobs%s" % (query, at), v,
+                    "p99 %s ms (p50 %s)%s" % (fmt_ms(v), fmt_ms(g("scale", "sqlite", "queries", key, "p50_ms")),
+                                              "" if valid else ", wrong answers"),
+                    "p99 ≤ 100 ms", lambda x, valid=valid: x <= 100 and valid)
+        for key, action, body in BULK_COUNTS:
+            v = g("scale", "sqlite", "queries", key, "p99_ms")
+            valid = g("scale", "sqlite", "queries", key, "valid") is not False
+            abs_row("POST /jobs/bulk/%s %s with 1,000,000 stored jobs%s"
+                    % (action, json.dumps(body, separators=(",", ":")), at), v,
                     "p99 %s ms (p50 %s)%s" % (fmt_ms(v), fmt_ms(g("scale", "sqlite", "queries", key, "p50_ms")),
                                               "" if valid else ", wrong answers"),
                     "p99 ≤ 100 ms", lambda x, valid=valid: x <= 100 and valid)
