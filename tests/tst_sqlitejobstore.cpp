@@ -366,12 +366,12 @@ private Q_SLOTS:
         QVERIFY(writeRawDatabase(dbPath(),
             { // what versions 6 (search indexed in chunks), 5 (sorts and search) and 4 (callbacks)
               // added, newest first
-                u"DROP TABLE job_text_pending"_s, u"DROP TRIGGER jobs_text_insert"_s,
-                u"DROP TRIGGER jobs_text_update"_s, u"DROP TRIGGER jobs_text_delete"_s, u"DROP TABLE job_text"_s,
-                u"DROP INDEX jobs_priority"_s, u"DROP INDEX jobs_attempts"_s, u"DROP INDEX jobs_run_time"_s,
-                u"DROP INDEX jobs_due"_s, u"ALTER TABLE jobs DROP COLUMN callback_url"_s,
-                u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s, u"ALTER TABLE jobs DROP COLUMN callback_for"_s,
-                u"PRAGMA user_version = 3"_s }));
+                u"DROP INDEX jobs_failed_error_code"_s, u"DROP TABLE job_text_pending"_s,
+                u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s,
+                u"DROP TRIGGER jobs_text_delete"_s, u"DROP TABLE job_text"_s, u"DROP INDEX jobs_priority"_s,
+                u"DROP INDEX jobs_attempts"_s, u"DROP INDEX jobs_run_time"_s, u"DROP INDEX jobs_due"_s,
+                u"ALTER TABLE jobs DROP COLUMN callback_url"_s, u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s,
+                u"ALTER TABLE jobs DROP COLUMN callback_for"_s, u"PRAGMA user_version = 3"_s }));
 
         auto store = openedStore();
         QCOMPARE(store->find(1), old);
@@ -659,7 +659,8 @@ private Q_SLOTS:
         // Back to version 3 as an older QueueLab left it (no search index, no callback columns),
         // with jobs written since.
         QVERIFY(writeRawDatabase(dbPath(),
-            { u"DROP TABLE job_text_pending"_s, u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s,
+            { u"DROP INDEX jobs_failed_error_code"_s, u"DROP TABLE job_text_pending"_s,
+                u"DROP TRIGGER jobs_text_insert"_s, u"DROP TRIGGER jobs_text_update"_s,
                 u"DROP TRIGGER jobs_text_delete"_s, u"DROP TABLE job_text"_s, u"DROP INDEX jobs_priority"_s,
                 u"DROP INDEX jobs_attempts"_s, u"DROP INDEX jobs_run_time"_s, u"DROP INDEX jobs_due"_s,
                 u"ALTER TABLE jobs DROP COLUMN callback_url"_s, u"ALTER TABLE jobs DROP COLUMN callback_job_id"_s,
@@ -920,6 +921,7 @@ private Q_SLOTS:
             RawDatabase raw(dbPath());
             QCOMPARE(raw.integer(u"PRAGMA user_version"_s), SqliteSchema::version);
             QCOMPARE(raw.integer(u"SELECT count(*) FROM sqlite_master WHERE name = 'jobs_error_code'"_s), 1);
+            QCOMPARE(raw.integer(u"SELECT count(*) FROM sqlite_master WHERE name = 'jobs_failed_error_code'"_s), 1);
         }
         auto reopened = openedStore();
         QCOMPARE(reopened->find(7), failed);

@@ -18,8 +18,9 @@ QString likePattern(const QString& search)
 JobFilterSql::JobFilterSql(const JobQuery& query, bool searchByJoin)
 {
     if (query.status) {
-        conditions.append(u"status = ?"_s);
-        values.append(QString(statusName(*query.status)));
+        // A literal from the fixed set of names, not a parameter: SQLite uses a partial index
+        // (jobs_due, jobs_failed_error_code) only for a status it sees when it prepares.
+        conditions.append("status = '"_L1 + statusName(*query.status) + u'\'');
     }
     if (!query.queue.isEmpty()) {
         conditions.append(u"queue = ?"_s);
@@ -30,8 +31,8 @@ JobFilterSql::JobFilterSql(const JobQuery& query, bool searchByJoin)
         values.append(query.type);
     }
     if (!query.errorCode.isEmpty()) {
-        // The error column holds JobError::toJson() as text; the index jobs_error_code is on
-        // exactly this expression.
+        // The error column holds JobError::toJson() as text; the indexes jobs_error_code and
+        // jobs_failed_error_code are on exactly this expression.
         conditions.append(u"json_extract(error, '$.code') = ?"_s);
         values.append(query.errorCode);
     }
