@@ -1,5 +1,6 @@
 #include "enginecore.h"
 
+#include "conditionwait.h"
 #include "defaultlimits.h"
 #include "enginetimers.h"
 #include "submissionchecks.h"
@@ -71,7 +72,7 @@ EngineCore::~EngineCore()
         QMutexLocker lock(&m_mutex);
         QDeadlineTimer deadline(5000);
         while (m_deferredRunning > 0 && !deadline.hasExpired())
-            m_deferredDone.wait(&m_mutex, deadline);
+            waitOn(m_deferredDone, m_mutex, deadline);
     }
     m_timerThread.quit();
     m_timerThread.wait();
