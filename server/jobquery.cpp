@@ -1,6 +1,6 @@
 #include "jobquery.h"
 
-#include "jobjson.h"
+#include "wire/jobjson.h"
 
 #include <algorithm>
 

@@ -1,8 +1,8 @@
 #include "jobspec.h"
 
 #include "defaultlimits.h"
-#include "jobspecfields.h"
-#include "jsonfidelity.h"
+#include "wire/jobspecfields.h"
+#include "wire/jsonfidelity.h"
 
 #include <QUrl>
 

@@ -1,4 +1,4 @@
-#include "jobjson.h"
+#include "wire/jobjson.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,5 +1,5 @@
 #include "jobspec.h"
-#include "jobspecscanner.h"
+#include "wire/jobspecscanner.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

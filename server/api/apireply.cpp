@@ -1,7 +1,7 @@
 #include "apireply.h"
 
-#include "bytewriter.h"
 #include "httpguard/asciicase.h"
+#include "wire/bytewriter.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>

@@ -5,8 +5,8 @@
 #include "api/postedcalls.h"
 #include "defaultlimits.h"
 #include "httpguard/httpjson.h"
-#include "jobjson.h"
-#include "jobspecscanner.h"
+#include "wire/jobjson.h"
+#include "wire/jobspecscanner.h"
 
 #include <QJsonArray>
 #include <QTimer>

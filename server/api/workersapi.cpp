@@ -4,7 +4,7 @@
 #include "api/httproutes.h"
 #include "defaultlimits.h"
 #include "httpguard/httpjson.h"
-#include "jobjson.h"
+#include "wire/jobjson.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,7 +1,7 @@
 #include "defaultlimits.h"
 #include "deliveryrequest.h"
 #include "handlers/payloadfields.h"
-#include "jobjson.h"
+#include "wire/jobjson.h"
 
 #include <QJsonArray>
 #include <QJsonObject>

@@ -3,7 +3,7 @@
 #include "conditionwait.h"
 #include "defaultlimits.h"
 #include "enginecore.h"
-#include "jobjson.h"
+#include "wire/jobjson.h"
 
 #include <QtConcurrent>
 

@@ -3,7 +3,7 @@
 #include "defaultlimits.h"
 #include "enginecore.h"
 #include "enginetimers.h"
-#include "jobjson.h"
+#include "wire/jobjson.h"
 
 #include <QRandomGenerator>
 

@@ -1,8 +1,8 @@
 #include "faktoryjob.h"
 
 #include "defaultlimits.h"
-#include "jobjson.h"
-#include "jobspecfields.h"
+#include "wire/jobjson.h"
+#include "wire/jobspecfields.h"
 
 #include <QDateTime>
 #include <QJsonArray>

@@ -1,9 +1,9 @@
 #include "httpresponse.h"
 
 #include "asciicase.h"
-#include "bytewriter.h"
 #include "httpdate.h"
 #include "httplogging.h"
+#include "wire/bytewriter.h"
 
 bool HttpResponse::isFramingHeader(const QByteArray& name)
 {

@@ -1,7 +1,7 @@
 #include "plainrequest.h"
 
 #include "asciicase.h"
-#include "bytewriter.h"
+#include "wire/bytewriter.h"
 
 QByteArray plainRequestHead(const RequestHead& head, qsizetype bodySize)
 {

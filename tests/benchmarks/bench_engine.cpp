@@ -1,10 +1,10 @@
 #include "engine.h"
 #include "engine/jobqueue.h"
-#include "jobjson.h"
 #include "jobspec.h"
-#include "jobspecscanner.h"
 #include "store/memoryjobstore.h"
 #include "store/sqlite/sqlitejobstore.h"
+#include "wire/jobjson.h"
+#include "wire/jobspecscanner.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>

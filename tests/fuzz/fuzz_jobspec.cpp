@@ -4,7 +4,7 @@
 // POST /jobs fast path, answers exactly as the parser and parseJobSpec() do wherever it answers.
 #include "defaultlimits.h"
 #include "jobspec.h"
-#include "jobspecscanner.h"
+#include "wire/jobspecscanner.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

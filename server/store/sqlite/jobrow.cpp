@@ -1,8 +1,8 @@
 #include "jobrow.h"
 
-#include "jobjson.h"
 #include "rowbinder.h"
 #include "sqlitestatement.h"
+#include "wire/jobjson.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #include "jobspecscanner.h"
 
-#include "jobspecfields.h"
+#include "wire/jobspecfields.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

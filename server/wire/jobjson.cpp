@@ -1,6 +1,6 @@
 #include "jobjson.h"
 
-#include "bytewriter.h"
+#include "wire/bytewriter.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
