@@ -8,8 +8,6 @@
 
 #include <memory>
 
-class DeliverySettings;
-
 // Job type name -> handler. Filled before the engine starts, read-only afterwards.
 class HandlerRegistry
 {
@@ -45,8 +43,3 @@ struct HandlerOptions
     QStringList allowedHttpTargets;
     QString webhookSecret;
 };
-
-// The types every QueueLab has: echo, sleep, fail, compute, http (and exec when allowed). The
-// http type reads `delivery` for every job, so that a change applies to the next delivery.
-void registerBuiltinHandlers(
-    HandlerRegistry& registry, const HandlerOptions& options, std::shared_ptr<const DeliverySettings> delivery);

@@ -3,6 +3,7 @@
 #include "conditionwait.h"
 #include "defaultlimits.h"
 #include "enginetimers.h"
+#include "handlers/builtinhandlers.h"
 #include "submissionchecks.h"
 
 #include <QDeadlineTimer>

@@ -1,5 +1,6 @@
+#include "builtinhandlers.h"
+
 #include "delivery/deliveryservice.h"
-#include "handlerregistry.h"
 #include "handlers/computehandler.h"
 #include "handlers/echohandler.h"
 #include "handlers/exechandler.h"
