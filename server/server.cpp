@@ -209,7 +209,7 @@ Engine* Server::engine() const
     return d->engine;
 }
 
-SinkStore* Server::sinks() const
+const SinkReader* Server::sinks() const
 {
     return d->sinks.get();
 }

@@ -9,7 +9,7 @@
 #include <memory>
 
 class RequestLog;
-class SinkStore;
+class SinkReader;
 class ServerPrivate;
 
 // Everything the HTTP side needs to know; app/ fills it from the command line.
@@ -59,7 +59,7 @@ public:
 
     Engine* engine() const;
     RequestLog* requestLog() const; // thread-safe; the dashboard polls it
-    SinkStore* sinks() const; // thread-safe; the built-in sink (/sink/{name})
+    const SinkReader* sinks() const; // thread-safe; the built-in sink (/sink/{name})
 
 Q_SIGNALS:
     void listening(const QUrl& url);

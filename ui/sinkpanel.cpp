@@ -1,7 +1,7 @@
 #include "sinkpanel.h"
 
 #include "deliverysettingsdialog.h"
-#include "sink/sinkstore.h"
+#include "sink.h"
 
 #include <QHeaderView>
 #include <QListWidget>
@@ -31,7 +31,7 @@ QString markText(SignatureMark mark)
 }
 } // namespace
 
-SinkPanel::SinkPanel(const SinkStore* store, Engine* engine, QWidget* parent)
+SinkPanel::SinkPanel(const SinkReader* store, Engine* engine, QWidget* parent)
     : QWidget(parent)
     , m_store(store)
     , m_engine(engine)

@@ -7,17 +7,17 @@ class Engine;
 class QListWidget;
 class QPlainTextEdit;
 class QTableWidget;
-class SinkStore;
+class SinkReader;
 
 // The Sink tab: the built-in sink's endpoints, what each received (method, target, answer,
 // signature mark) and the selected request's headers and body. Polled from the thread-safe
-// SinkStore a few times a second, and redrawn only when its change number moved. With an engine,
+// sink a few times a second, and redrawn only when its change number moved. With an engine,
 // a button beside the sinks opens the delivery settings (allowed targets, webhook secret).
 class SinkPanel : public QWidget
 {
     Q_OBJECT
 public:
-    explicit SinkPanel(const SinkStore* store, Engine* engine = nullptr, QWidget* parent = nullptr);
+    explicit SinkPanel(const SinkReader* store, Engine* engine = nullptr, QWidget* parent = nullptr);
 
     void poll();
     QListWidget* sinkList() const { return m_sinks; }
@@ -33,7 +33,7 @@ private:
     void showDetail();
 
     // set at construction, immutable
-    const SinkStore* m_store;
+    const SinkReader* m_store;
     Engine* m_engine;
     QListWidget* m_sinks;
     QTableWidget* m_requests;

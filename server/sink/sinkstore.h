@@ -1,6 +1,7 @@
 #pragma once
 
 #include "delivery/deliverysettings.h"
+#include "sink.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -13,60 +14,11 @@
 #include <memory>
 #include <optional>
 
-// One answer of a sink's script: `times` answers with this status after this delay, then the
-// next step; the last step answers for ever.
-struct SinkStep
-{
-    int status = 200;
-    qint64 delayMs = 0;
-    int times = 1;
-    QByteArray body;
-
-    QJsonObject toJson() const;
-};
-
-// Whether a request's Standard Webhooks signature matched the server's secret.
-enum class SignatureMark {
-    Unchecked, // no secret is set
-    Unsigned, // no webhook-signature header
-    Verified,
-    Invalid, // a signature that does not match, or a timestamp too far off
-};
-QLatin1StringView signatureMarkName(SignatureMark mark);
-
-// One request a sink received.
-struct SinkRequest
-{
-    quint64 seq = 0; // numbers every request of every sink, in arrival order
-    qint64 receivedAt = 0; // ms since the epoch
-    QByteArray method;
-    QString target; // path and query, as sent
-    QList<QPair<QByteArray, QByteArray>> headers;
-    QByteArray body; // the first Limits::sinkBodyBytes
-    qint64 bodyBytes = 0;
-    SignatureMark signature = SignatureMark::Unchecked;
-    int answeredStatus = 0;
-    qint64 answeredDelayMs = 0;
-
-    QJsonObject toJson() const;
-};
-
-struct SinkInfo
-{
-    QString name;
-    QList<SinkStep> script; // empty: 200 at once
-    quint64 received = 0; // since it was made, dropped ones included
-    qsizetype kept = 0;
-    quint64 lastSeq = 0; // of its newest request, 0 if none
-
-    QJsonObject toJson() const;
-};
-
 // The built-in sink: named endpoints that keep what they receive and answer as their script
 // says, so deliveries can be tried with nothing else running. Thread-safe: the HTTP thread
 // records, the dashboard reads. Bounded: Limits::sinkRequests per sink and Limits::sinkKeptBytes
 // of bodies in all; the oldest requests go first.
-class SinkStore
+class SinkStore final : public SinkReader
 {
 public:
     explicit SinkStore(WebhookSignature signature = {});
@@ -81,15 +33,14 @@ public:
     // Records a request to `name` (made on first use) and returns how to answer it; nullopt
     // when Limits::maxSinks exist already and `name` is not one of them.
     std::optional<SinkStep> record(const QString& name, SinkRequest request);
-    QList<SinkInfo> sinks() const;
+    QList<SinkInfo> sinks() const override;
     std::optional<SinkInfo> info(const QString& name) const;
-    // Its kept requests with seq > afterSeq, newest first.
-    QList<SinkRequest> requests(const QString& name, quint64 afterSeq = 0) const;
+    QList<SinkRequest> requests(const QString& name, quint64 afterSeq = 0) const override;
     // Sets a sink's script (making the sink) and starts it from its first step. False when too
     // many sinks exist already.
     bool setScript(const QString& name, const QList<SinkStep>& script);
     bool remove(const QString& name);
-    quint64 changeSeq() const; // grows with every change: views poll it
+    quint64 changeSeq() const override;
     bool verifiesSignatures() const { return (m_settings ? m_settings->signature() : m_signature).isEnabled(); }
 
 private:
