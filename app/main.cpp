@@ -1,11 +1,10 @@
+#include "jobstores.h"
 #include "lagprobe.h"
 #include "mainwindow.h"
 #include "options.h"
 #include "screenshothook.h"
 #include "server.h"
 #include "signalwatcher.h"
-#include "store/memoryjobstore.h"
-#include "store/sqlite/sqlitejobstore.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -21,11 +20,10 @@ std::unique_ptr<JobStore> makeStore(const Options& options)
 {
     const int keep = options.keepFinished;
     if (options.inMemory)
-        return std::make_unique<MemoryJobStore>(keep);
+        return makeMemoryJobStore(keep);
     const QString path = options.dbPath.isEmpty() ? defaultDatabasePath() : options.dbPath;
     QDir().mkpath(QFileInfo(path).absolutePath());
-    return std::make_unique<SqliteJobStore>(
-        path, options.syncFull ? SqliteJobStore::Sync::Full : SqliteJobStore::Sync::Normal, keep);
+    return makeSqliteJobStore(path, options.syncFull ? StoreSync::Full : StoreSync::Normal, keep);
 }
 
 int fail(const QString& message)
