@@ -159,8 +159,8 @@ private:
     void scheduleLocked(const Job& job); // into m_scheduled, at job.runAt
     void pushLocked(const ActiveJob& active); // into the ready set of its queue
     void maybeStoppedLocked();
-    // Jobs at `unheld` positions, which the engine no longer holds, get the store's newest
-    // state (pending writes included); those it no longer has leave the list.
+    // jobreads.cpp: jobs at `unheld` positions, which the engine no longer holds, get the
+    // store's newest state (pending writes included); those it no longer has leave the list.
     void readUnheldFromStore(QList<Job>& jobs, const QList<qsizetype>& unheld) const;
     // The store's retention dropped finished jobs: the counts follow, with each snapshot.
     void absorbPrunedLocked();
