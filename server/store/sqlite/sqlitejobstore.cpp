@@ -48,7 +48,7 @@ SqliteJobStore::~SqliteJobStore()
 
 bool SqliteJobStore::open(QString* error)
 {
-    QWriteLocker lifecycle(&m_lifecycle);
+    std::unique_lock lifecycle(m_lifecycle);
     if (m_open)
         return true;
     if (!m_lock->tryLock(error))
@@ -117,7 +117,7 @@ void SqliteJobStore::close()
         m_writerThread = nullptr;
     }
 
-    QWriteLocker lifecycle(&m_lifecycle);
+    std::unique_lock lifecycle(m_lifecycle);
     if (!m_open)
         return;
     m_open = false;
@@ -478,7 +478,7 @@ ReadConnection* SqliteJobStore::readConnection() const
 
 std::optional<Job> SqliteJobStore::find(JobId id) const
 {
-    QReadLocker lifecycle(&m_lifecycle);
+    std::shared_lock lifecycle(m_lifecycle);
     if (!m_open)
         return std::nullopt;
     {
@@ -492,7 +492,7 @@ std::optional<Job> SqliteJobStore::find(JobId id) const
 
 std::optional<Job> SqliteJobStore::findByIdempotencyKey(const QString& key) const
 {
-    QReadLocker lifecycle(&m_lifecycle);
+    std::shared_lock lifecycle(m_lifecycle);
     if (!m_open || key.isEmpty())
         return std::nullopt;
     {
@@ -516,7 +516,7 @@ std::optional<Job> SqliteJobStore::findByIdempotencyKey(const QString& key) cons
 JobPage SqliteJobStore::list(const JobQuery& query) const
 {
     // Committed data only: a job's newest state may be one commit (milliseconds) ahead of it.
-    QReadLocker lifecycle(&m_lifecycle);
+    std::shared_lock lifecycle(m_lifecycle);
     if (!m_open)
         return {};
     ReadConnection* connection = readConnection();
@@ -526,7 +526,7 @@ JobPage SqliteJobStore::list(const JobQuery& query) const
 qint64 SqliteJobStore::count(const JobQuery& query) const
 {
     // Committed data only, as list() shows.
-    QReadLocker lifecycle(&m_lifecycle);
+    std::shared_lock lifecycle(m_lifecycle);
     if (!m_open)
         return 0;
     ReadConnection* connection = readConnection();
@@ -535,7 +535,7 @@ qint64 SqliteJobStore::count(const JobQuery& query) const
 
 QList<Job> SqliteJobStore::loadUnfinished()
 {
-    QReadLocker lifecycle(&m_lifecycle);
+    std::shared_lock lifecycle(m_lifecycle);
     if (!m_open)
         return {};
     // Locked before reading: else the writer could commit a batch between our read and our
