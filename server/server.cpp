@@ -2,6 +2,7 @@
 
 #include "api/httpservice.h"
 #include "defaultlimits.h"
+#include "engine/threadjoin.h"
 #include "faktory/faktoryserver.h"
 #include "requestlog.h"
 #include "sink/sinkstore.h"
@@ -55,6 +56,7 @@ Server::Server(const ServerConfig& config, Engine* engine, QObject* parent)
     d->sinks = std::make_unique<SinkStore>(engine->deliverySettings());
     d->thread.setObjectName(QStringLiteral("queuelab-http"));
     d->anchor.moveToThread(&d->thread);
+    ThreadJoin::markJoinable(d->thread);
     d->thread.start();
     engine->deferWakeupsOn(&d->thread);
     d->onHttpThread(
@@ -78,7 +80,7 @@ Server::~Server()
         d->service = nullptr;
     });
     d->thread.quit();
-    d->thread.wait();
+    ThreadJoin::waitJoined(d->thread);
 }
 
 bool Server::start(QString* error)

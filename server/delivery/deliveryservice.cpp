@@ -1,6 +1,7 @@
 #include "deliveryservice.h"
 
 #include "defaultlimits.h"
+#include "engine/threadjoin.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -50,6 +51,7 @@ DeliveryService::DeliveryService(std::shared_ptr<const DeliverySettings> setting
     : m_settings(std::move(settings))
 {
     m_thread.setObjectName(QStringLiteral("queuelab-delivery"));
+    ThreadJoin::markJoinable(m_thread);
 }
 
 DeliveryService::~DeliveryService()
@@ -70,7 +72,7 @@ DeliveryService::~DeliveryService()
         },
         Qt::BlockingQueuedConnection);
     m_thread.quit();
-    m_thread.wait();
+    ThreadJoin::waitJoined(m_thread);
     delete m_context;
 }
 

@@ -5,6 +5,7 @@
 #include "enginetimers.h"
 #include "handlers/builtinhandlers.h"
 #include "submissionchecks.h"
+#include "threadjoin.h"
 
 #include <QDeadlineTimer>
 
@@ -52,6 +53,7 @@ EngineCore::EngineCore(Engine* q, const EngineConfig& config, std::unique_ptr<Jo
         q, this, m_clock, config.snapshotIntervalMs > 0 ? config.snapshotIntervalMs : Limits::snapshotIntervalMs);
     m_timers->moveToThread(&m_timerThread);
     QObject::connect(&m_timerThread, &QThread::finished, m_timers, &QObject::deleteLater);
+    ThreadJoin::markJoinable(m_timerThread);
     m_timerThread.start();
 }
 
@@ -76,7 +78,7 @@ EngineCore::~EngineCore()
             waitOn(m_deferredDone, m_mutex, deadline);
     }
     m_timerThread.quit();
-    m_timerThread.wait();
+    ThreadJoin::waitJoined(m_timerThread);
     if (m_store)
         m_store->close();
 }

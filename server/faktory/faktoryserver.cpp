@@ -1,5 +1,6 @@
 #include "faktoryserver.h"
 
+#include "engine/threadjoin.h"
 #include "faktoryservice.h"
 
 template <typename Work> void FaktoryServer::onThread(Work&& work)
@@ -12,6 +13,7 @@ FaktoryServer::FaktoryServer(Engine* engine, const FaktoryConfig& config)
 {
     m_thread.setObjectName(QStringLiteral("queuelab-faktory"));
     m_anchor->moveToThread(&m_thread);
+    ThreadJoin::markJoinable(m_thread);
     m_thread.start();
     onThread([this, engine, config] { m_service = new FaktoryService(engine, config); });
 }
@@ -23,7 +25,7 @@ FaktoryServer::~FaktoryServer()
         delete m_anchor;
     });
     m_thread.quit();
-    m_thread.wait();
+    ThreadJoin::waitJoined(m_thread);
 }
 
 quint16 FaktoryServer::listen(QString* error)

@@ -1,5 +1,6 @@
 #include "sqlitejobstore.h"
 
+#include "engine/threadjoin.h"
 #include "readconnection.h"
 #include "readerconnections.h"
 #include "sqlitequeries.h"
@@ -83,11 +84,12 @@ bool SqliteJobStore::open(QString* error)
         runWriter(writer);
     });
     m_writerThread->setObjectName(u"JobStore writer"_s);
+    ThreadJoin::markJoinable(*m_writerThread);
     m_writerThread->start();
 
     const QString failure = verdict.get();
     if (!failure.isEmpty()) {
-        m_writerThread->wait();
+        ThreadJoin::waitJoined(*m_writerThread);
         delete m_writerThread;
         m_writerThread = nullptr;
         m_lock->unlock();
@@ -112,7 +114,7 @@ void SqliteJobStore::close()
     // The writer commits what is pending and calls its callbacks before it stops. No lock is
     // held meanwhile: callbacks may read from the store.
     if (m_writerThread) {
-        m_writerThread->wait();
+        ThreadJoin::waitJoined(*m_writerThread);
         delete m_writerThread;
         m_writerThread = nullptr;
     }

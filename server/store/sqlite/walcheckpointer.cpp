@@ -1,5 +1,6 @@
 #include "walcheckpointer.h"
 
+#include "engine/threadjoin.h"
 #include "sqliteconnection.h"
 #include "store/storelog.h"
 
@@ -22,6 +23,7 @@ bool WalCheckpointer::start(const QString& path, QString* error)
     }
     m_thread = QThread::create([this, path, &opened] { run(path, opened); });
     m_thread->setObjectName(u"JobStore checkpointer"_s);
+    ThreadJoin::markJoinable(*m_thread);
     m_thread->start();
     const QString failure = verdict.get();
     if (failure.isEmpty())
@@ -40,7 +42,7 @@ void WalCheckpointer::stop()
         m_stopping = true;
     }
     m_wake.notify_one();
-    m_thread->wait();
+    ThreadJoin::waitJoined(*m_thread);
     delete m_thread;
     m_thread = nullptr;
 }
