@@ -1,5 +1,6 @@
 #include "defaultlimits.h"
 #include "enginetesting.h"
+#include "snapshotspy.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -342,7 +343,7 @@ private Q_SLOTS:
     void pausingAllProcessingHoldsEveryQueueWhileIntakeContinues()
     {
         auto engine = startedEngine();
-        QSignalSpy snapshots(engine.get(), &Engine::snapshotReady);
+        SnapshotSpy snapshots(engine.get());
         engine->setProcessingPaused(true);
         QVERIFY(engine->isProcessingPaused());
         JobSpec other = spec(QStringLiteral("echo"));
@@ -436,7 +437,7 @@ private Q_SLOTS:
         EngineConfig config;
         config.snapshotIntervalMs = 100;
         auto engine = startedEngine(config);
-        QSignalSpy snapshots(engine.get(), &Engine::snapshotReady);
+        SnapshotSpy snapshots(engine.get());
         QList<JobSpec> specs(5000, spec(QStringLiteral("echo")));
         QElapsedTimer timer;
         timer.start();
@@ -460,7 +461,7 @@ private Q_SLOTS:
         QVERIFY(std::holds_alternative<QList<Job>>(before));
         QTRY_COMPARE(engine->stats().counts[std::size_t(JobStatus::Succeeded)], 1);
 
-        QSignalSpy snapshots(engine.get(), &Engine::snapshotReady);
+        SnapshotSpy snapshots(engine.get());
         QTRY_VERIFY(!snapshots.isEmpty());
         // Changes made before the first receiver were not collected: it must reload.
         QVERIFY(snapshots.constFirst().at(0).value<EngineSnapshot>().changesTruncated);
@@ -484,7 +485,7 @@ private Q_SLOTS:
         EngineConfig config;
         config.snapshotIntervalMs = 50;
         auto engine = startedEngine(config);
-        QSignalSpy snapshots(engine.get(), &Engine::snapshotReady);
+        SnapshotSpy snapshots(engine.get());
         QVERIFY(std::holds_alternative<QList<Job>>(engine->submit(QList<JobSpec>(20, spec(QStringLiteral("echo"))))));
         const auto lastSnapshot = [&] { return snapshots.constLast().at(0).value<EngineSnapshot>(); };
         QTRY_VERIFY(!snapshots.isEmpty() && lastSnapshot().counts[std::size_t(JobStatus::Succeeded)] == 20);

@@ -1,6 +1,7 @@
 #include "enginetesting.h"
 #include "queuelabprocess.h"
 #include "server.h"
+#include "snapshotspy.h"
 #include "testhttp.h"
 
 #include <QJsonArray>
@@ -211,7 +212,7 @@ private Q_SLOTS:
         startServer();
         addFault({ { u"kind"_s, u"http_drop"_s }, { u"duration_ms"_s, 300 } });
         // The engine's timer ends it, with no request asking: the snapshot stops listing it.
-        QSignalSpy snapshots(m_engine.get(), &Engine::snapshotReady);
+        SnapshotSpy snapshots(m_engine.get());
         QTRY_VERIFY(!snapshots.isEmpty() && snapshots.last().at(0).value<EngineSnapshot>().faults.isEmpty());
         QCOMPARE(m_http.get(u"/stats"_s).status, 200);
     }

@@ -1,6 +1,7 @@
 // The lease core: every transition of a lease and of an external worker, on the engine's manual
 // clock, through Engine's public API; durability on a real SQLite file.
 #include "enginetesting.h"
+#include "snapshotspy.h"
 #include "store/sqlite/sqlitejobstore.h"
 
 #include <QScopeGuard>
@@ -642,7 +643,7 @@ private Q_SLOTS:
         const Job job = submitMail();
         const LeaseGrant grant = leaseOne(QStringLiteral("w1"), 60000);
 
-        QSignalSpy snapshots(m_engine.get(), &Engine::snapshotReady);
+        SnapshotSpy snapshots(m_engine.get());
         QTRY_VERIFY(!snapshots.isEmpty());
         const auto latest = [&] { return snapshots.constLast().constFirst().value<EngineSnapshot>(); };
         QTRY_COMPARE(latest().externalWorkers.size(), 3);
