@@ -1,20 +1,9 @@
 #pragma once
 
+#include "threadsanitizer.h"
+
 #include <QDeadlineTimer>
 #include <QWaitCondition>
-
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define QUEUELAB_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define QUEUELAB_TSAN 1
-#endif
-
-#ifdef QUEUELAB_TSAN
-#include <sanitizer/tsan_interface.h>
-#endif
 
 // QWaitCondition::wait() with the mutex's release and re-acquisition told to ThreadSanitizer.
 //

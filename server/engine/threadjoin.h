@@ -1,20 +1,9 @@
 #pragma once
 
+#include "threadsanitizer.h"
+
 #include <QThread>
 #include <QThreadStorage>
-
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define QUEUELAB_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define QUEUELAB_TSAN 1
-#endif
-
-#ifdef QUEUELAB_TSAN
-#include <sanitizer/tsan_interface.h>
-#endif
 
 // A QThread whose end ThreadSanitizer can see: call markJoinable() before start() and
 // waitJoined() instead of wait().
