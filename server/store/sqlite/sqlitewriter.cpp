@@ -341,14 +341,17 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
     return outcome;
 }
 
+int SqliteWriter::rolledBack(const SqliteStatement& failed, QString* error)
+{
+    *error = failed.errorText();
+    m_statements->rollback.run(); // may fail if SQLite rolled back already; nothing is kept either way
+    return -1;
+}
+
 int SqliteWriter::indexText(int maxRows, QString* error)
 {
     WriterStatements& s = *m_statements;
-    const auto failed = [&](const SqliteStatement& statement) {
-        *error = statement.errorText();
-        s.rollback.run();
-        return -1;
-    };
+    const auto failed = [&](const SqliteStatement& statement) { return rolledBack(statement, error); };
     if (!s.begin.run())
         return failed(s.begin);
     s.indexText.bindInt(0, maxRows);
@@ -372,11 +375,7 @@ int SqliteWriter::prune(qint64 keep, int maxRows, QHash<QString, StatusCounts>* 
         return 0;
     const int rows = int(qMin<qint64>(excess, maxRows));
     WriterStatements& s = *m_statements;
-    const auto failed = [&](const SqliteStatement& statement) {
-        *error = statement.errorText();
-        s.rollback.run();
-        return -1;
-    };
+    const auto failed = [&](const SqliteStatement& statement) { return rolledBack(statement, error); };
     if (!s.begin.run())
         return failed(s.begin);
     for (int i = 0; i < 4; ++i)

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+class SqliteStatement;
 class StoreBatch;
 class WalCheckpointer;
 struct WriterStatements;
@@ -71,6 +72,9 @@ private:
     bool loadCounts(QString* error);
     std::optional<JobStatus> storedStatus(JobId id);
     void fail(Outcome& outcome, const QString& message);
+    // A maintenance transaction (pruning, indexing) that `failed` broke: rolled back, its error
+    // in `error`. Returns -1, what those calls return on failure.
+    int rolledBack(const SqliteStatement& failed, QString* error);
     static int walCommitted(void* writer, sqlite3*, const char* database, int walPages);
 
     SqliteConnection m_db;
