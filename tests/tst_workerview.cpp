@@ -387,8 +387,9 @@ private Q_SLOTS:
         JobsPanel* jobs = m_window->jobsPanel();
         JobDetails* details = jobs->details();
         jobs->idSearch()->setText(id);
-        QTRY_VERIFY(details->job() && details->job()->status == JobStatus::Running);
-        QCOMPARE(details->timelineValue(u"Worker"_s), u"w2"_s);
+        // The first attempt was running too: wait for the second one's worker.
+        QTRY_COMPARE(details->timelineValue(u"Worker"_s), u"w2"_s);
+        QVERIFY(details->job() && details->job()->status == JobStatus::Running);
         QTRY_COMPARE(details->attemptsView()->topLevelItemCount(), 1);
         QCOMPARE(details->attemptsView()->headerItem()->text(1), u"Worker"_s);
         QCOMPARE(details->attemptsView()->topLevelItem(0)->text(1), u"w1"_s);
