@@ -2,6 +2,7 @@
 
 #include "api/httpservice.h"
 #include "defaultlimits.h"
+#include "engine/queuedcall.h"
 #include "engine/threadjoin.h"
 #include "faktory/faktoryserver.h"
 #include "requestlog.h"
@@ -15,7 +16,7 @@ public:
     // Runs `work` on the HTTP thread and waits for it: listen and close are quick.
     template <typename Work> void onHttpThread(Work&& work)
     {
-        QMetaObject::invokeMethod(&anchor, std::forward<Work>(work), Qt::BlockingQueuedConnection);
+        QueuedCall::invoke(&anchor, std::forward<Work>(work), Qt::BlockingQueuedConnection);
     }
 
     ServerConfig config;

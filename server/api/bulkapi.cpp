@@ -4,6 +4,7 @@
 #include "api/httproutes.h"
 #include "api/postedcalls.h"
 #include "defaultlimits.h"
+#include "engine/threadjoin.h"
 
 #include <QJsonObject>
 
@@ -102,7 +103,7 @@ BulkApi::BulkApi(Engine* engine, QObject* context)
 BulkApi::~BulkApi()
 {
     m_answers->close();
-    m_runner.waitForDone(); // an action under way finishes; its answer is dropped with the server
+    ThreadJoin::waitPoolDone(m_runner); // an action under way finishes; its answer is dropped with the server
 }
 
 void BulkApi::addRoutes(HttpRoutes& routes)
@@ -123,24 +124,25 @@ void BulkApi::act(const HttpExchangePtr& exchange)
     if (!request)
         return;
     exchange->defer();
-    m_runner.start([engine = m_engine, action = *action, request = *request, name, exchange, answers = m_answers] {
-        const EngineResult<BulkOutcome> result = engine->bulk(action, request.filter, request.dryRun);
-        answers->post([exchange, result, name, dryRun = request.dryRun] {
-            if (const auto* error = std::get_if<EngineError>(&result))
-                return ApiReply::error(exchange, *error);
-            const BulkOutcome& outcome = std::get<BulkOutcome>(result);
-            QJsonObject answer {
-                { QStringLiteral("action"), name },
-                { QStringLiteral("dry_run"), dryRun },
-                { QStringLiteral("count"), outcome.count },
-                { QStringLiteral("skipped"), outcome.skipped },
-            };
-            if (outcome.stopped) {
-                answer.insert(QStringLiteral("stopped"),
-                    QJsonObject { { QStringLiteral("code"), outcome.stopped->code },
-                        { QStringLiteral("message"), outcome.stopped->message } });
-            }
-            exchange->respondJson(ApiReply::ok, answer);
+    ThreadJoin::runInPool(
+        m_runner, [engine = m_engine, action = *action, request = *request, name, exchange, answers = m_answers] {
+            const EngineResult<BulkOutcome> result = engine->bulk(action, request.filter, request.dryRun);
+            answers->post([exchange, result, name, dryRun = request.dryRun] {
+                if (const auto* error = std::get_if<EngineError>(&result))
+                    return ApiReply::error(exchange, *error);
+                const BulkOutcome& outcome = std::get<BulkOutcome>(result);
+                QJsonObject answer {
+                    { QStringLiteral("action"), name },
+                    { QStringLiteral("dry_run"), dryRun },
+                    { QStringLiteral("count"), outcome.count },
+                    { QStringLiteral("skipped"), outcome.skipped },
+                };
+                if (outcome.stopped) {
+                    answer.insert(QStringLiteral("stopped"),
+                        QJsonObject { { QStringLiteral("code"), outcome.stopped->code },
+                            { QStringLiteral("message"), outcome.stopped->message } });
+                }
+                exchange->respondJson(ApiReply::ok, answer);
+            });
         });
-    });
 }

@@ -4,6 +4,7 @@
 #include "api/httproutes.h"
 #include "api/postedcalls.h"
 #include "defaultlimits.h"
+#include "engine/threadjoin.h"
 #include "httpguard/httpjson.h"
 #include "wire/jobjson.h"
 #include "wire/jobspecscanner.h"
@@ -43,7 +44,7 @@ JobsApi::JobsApi(Engine* engine, QObject* context)
 JobsApi::~JobsApi()
 {
     m_durableAnswers->close();
-    m_pageBuilders.waitForDone(); // their answers are dropped: the HTTP thread is going
+    ThreadJoin::waitPoolDone(m_pageBuilders); // their answers are dropped: the HTTP thread is going
 }
 
 void JobsApi::addRoutes(HttpRoutes& routes)
@@ -244,7 +245,7 @@ void JobsApi::list(const HttpExchangePtr& exchange)
     // Off the HTTP thread, and within a byte budget: a page of big jobs takes long to read and
     // write, and neither the other clients nor the memory should wait on it.
     exchange->defer();
-    m_pageBuilders.start([engine = m_engine, query, exchange, answers = m_durableAnswers] {
+    ThreadJoin::runInPool(m_pageBuilders, [engine = m_engine, query, exchange, answers = m_durableAnswers] {
         const JobPage page = engine->listJobs(query);
         const QByteArray body = JobJson::jobPage(page.jobs, page.nextCursor, query.sort, Limits::maxListAnswerBytes);
         answers->post([exchange, body] { exchange->respond(ApiReply::ok, jsonContentType, body); });

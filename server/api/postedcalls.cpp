@@ -1,5 +1,7 @@
 #include "postedcalls.h"
 
+#include "engine/queuedcall.h"
+
 PostedCalls::PostedCalls(QObject* context)
     : m_context(context)
 { }
@@ -13,7 +15,7 @@ void PostedCalls::post(std::function<void()> call)
     if (m_scheduled)
         return;
     m_scheduled = true;
-    QMetaObject::invokeMethod(
+    QueuedCall::invoke(
         m_context, [self = shared_from_this()] { self->runAll(); }, Qt::QueuedConnection);
 }
 

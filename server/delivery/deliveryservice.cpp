@@ -1,6 +1,7 @@
 #include "deliveryservice.h"
 
 #include "defaultlimits.h"
+#include "engine/queuedcall.h"
 #include "engine/threadjoin.h"
 
 #include <QDateTime>
@@ -58,7 +59,7 @@ DeliveryService::~DeliveryService()
 {
     if (!m_context)
         return;
-    QMetaObject::invokeMethod(
+    QueuedCall::invoke(
         m_context,
         [this] {
             m_waiting.clear();
@@ -91,7 +92,7 @@ void DeliveryService::deliver(DeliveryRequest request, std::shared_ptr<const Can
     flight->request = std::move(request);
     flight->token = std::move(token);
     flight->done = std::move(done);
-    QMetaObject::invokeMethod(m_context, [this, flight] { enqueue(flight); });
+    QueuedCall::invoke(m_context, [this, flight] { enqueue(flight); });
 }
 
 void DeliveryService::enqueue(const std::shared_ptr<Flight>& flight)

@@ -3,9 +3,9 @@
 #include "conditionwait.h"
 #include "defaultlimits.h"
 #include "enginecore.h"
+#include "queuedcall.h"
+#include "threadjoin.h"
 #include "wire/jobjson.h"
-
-#include <QtConcurrent>
 
 namespace {
 
@@ -38,7 +38,7 @@ void EngineCore::startWorkersLocked()
             continue;
         m_loopAlive[slot] = true;
         // The loop runs until its slot is removed or the engine quits; nobody waits on its future.
-        static_cast<void>(QtConcurrent::run(&m_pool, [this, slot] { workerLoop(slot); }));
+        ThreadJoin::runInPool(m_pool, [this, slot] { workerLoop(slot); });
     }
 }
 
@@ -69,7 +69,7 @@ void EngineCore::wakeWorkersSoonLocked(int jobs)
     thread_local std::unique_ptr<QObject> threadContext;
     if (!threadContext)
         threadContext = std::make_unique<QObject>();
-    QMetaObject::invokeMethod(
+    QueuedCall::invoke(
         threadContext.get(),
         [this] {
             QMutexLocker lock(&m_mutex);

@@ -2,6 +2,7 @@
 #include "defaultlimits.h"
 #include "enginecore.h"
 #include "enginetimers.h"
+#include "queuedcall.h"
 
 namespace {
 
@@ -82,6 +83,6 @@ void EngineCore::clockMoved()
         m_dirty = true;
     }
     m_timers->clockMoved();
-    QMetaObject::invokeMethod(
+    QueuedCall::invoke(
         q, [engine = q] { Q_EMIT engine->clockChanged(); }, Qt::QueuedConnection);
 }

@@ -4,6 +4,7 @@
 #include "defaultlimits.h"
 #include "enginetimers.h"
 #include "handlers/builtinhandlers.h"
+#include "queuedcall.h"
 #include "submissionchecks.h"
 #include "threadjoin.h"
 
@@ -68,7 +69,7 @@ EngineCore::~EngineCore()
         }
         m_workAvailable.wakeAll();
     }
-    m_pool.waitForDone();
+    ThreadJoin::waitPoolDone(m_pool);
     {
         // Deferred attempts see their tokens stopped and finish (back to the queue) on their own
         // threads; they must do so while the store is open.
@@ -207,7 +208,7 @@ void EngineCore::setStateLocked(EngineState state)
     m_state = state;
     m_dirty = true;
     // Queued: receivers never run inside the engine's lock.
-    QMetaObject::invokeMethod(
+    QueuedCall::invoke(
         q, [engine = q, state] { Q_EMIT engine->stateChanged(state); }, Qt::QueuedConnection);
 }
 
@@ -440,7 +441,7 @@ quint64 EngineCore::waitForFinish(JobId id, QObject* context, std::function<void
     auto stored = m_store->find(id);
     if (!stored)
         return 0;
-    QMetaObject::invokeMethod(context, [callback = std::move(callback), job = *stored] { callback(job); });
+    QueuedCall::invoke(context, [callback = std::move(callback), job = *stored] { callback(job); });
     lock.relock(); // the handle only has to be non-zero and unique; cancelling it does nothing
     return m_waiters.spareHandle();
 }

@@ -1,6 +1,7 @@
 #include "enginetimers.h"
 
 #include "enginecore.h"
+#include "queuedcall.h"
 
 namespace {
 constexpr qint64 maxTimerMs = 24LL * 3600 * 1000; // a longer wait re-arms when it fires
@@ -28,7 +29,7 @@ EngineTimers::EngineTimers(Engine* engine, EngineCore* core, const EngineClock& 
 
 void EngineTimers::wakeSchedulerAt(qint64 dueAtMs)
 {
-    QMetaObject::invokeMethod(this, [this, dueAtMs] {
+    QueuedCall::invoke(this, [this, dueAtMs] {
         if (m_armedFor != 0 && m_armedFor <= dueAtMs)
             return;
         m_armedFor = dueAtMs;
@@ -38,7 +39,7 @@ void EngineTimers::wakeSchedulerAt(qint64 dueAtMs)
 
 void EngineTimers::wakeLongPollsAt(qint64 realDeadlineMs)
 {
-    QMetaObject::invokeMethod(this, [this, realDeadlineMs] {
+    QueuedCall::invoke(this, [this, realDeadlineMs] {
         if (m_longPollsArmedFor != 0 && m_longPollsArmedFor <= realDeadlineMs)
             return;
         m_longPollsArmedFor = realDeadlineMs;
@@ -72,7 +73,7 @@ void EngineTimers::promote()
 
 void EngineTimers::armDrainDeadline(qint64 atMs)
 {
-    QMetaObject::invokeMethod(this, [this, atMs] {
+    QueuedCall::invoke(this, [this, atMs] {
         m_drainAt = atMs;
         armDrain();
     });
@@ -80,7 +81,7 @@ void EngineTimers::armDrainDeadline(qint64 atMs)
 
 void EngineTimers::cancelDrainDeadline()
 {
-    QMetaObject::invokeMethod(this, [this] {
+    QueuedCall::invoke(this, [this] {
         m_drainAt = 0;
         m_drain.stop();
     });
@@ -104,7 +105,7 @@ void EngineTimers::armDrain()
 
 void EngineTimers::clockMoved()
 {
-    QMetaObject::invokeMethod(this, [this] {
+    QueuedCall::invoke(this, [this] {
         promote();
         armDrain();
     });
@@ -112,7 +113,7 @@ void EngineTimers::clockMoved()
 
 void EngineTimers::startSnapshots()
 {
-    QMetaObject::invokeMethod(this, [this] { m_snapshots.start(); });
+    QueuedCall::invoke(this, [this] { m_snapshots.start(); });
 }
 
 void EngineTimers::publish()

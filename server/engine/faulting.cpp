@@ -4,6 +4,7 @@
 #include "defaultlimits.h"
 #include "enginecore.h"
 #include "enginetimers.h"
+#include "queuedcall.h"
 
 #include <algorithm>
 #include <cmath>
@@ -163,7 +164,7 @@ EngineResult<Fault> EngineCore::addFault(const FaultSpec& spec)
                 continue;
             }
             if (it->context) {
-                QMetaObject::invokeMethod(
+                QueuedCall::invoke(
                     it->context.data(),
                     [callback = it->callback] { callback(EngineResult<QList<LeaseGrant>>(QList<LeaseGrant>())); },
                     Qt::QueuedConnection);

@@ -1,5 +1,7 @@
 #include "jobwaiters.h"
 
+#include "queuedcall.h"
+
 quint64 JobWaiters::add(JobId id, QObject* context, Callback callback)
 {
     const quint64 handle = m_nextHandle++;
@@ -23,7 +25,7 @@ void JobWaiters::finished(const Job& job)
         return;
     for (const Waiter& waiter : m_waiters.values(job.id)) {
         if (waiter.context)
-            QMetaObject::invokeMethod(waiter.context, [callback = waiter.callback, job] { callback(job); });
+            QueuedCall::invoke(waiter.context, [callback = waiter.callback, job] { callback(job); });
     }
     m_waiters.remove(job.id);
 }

@@ -3,6 +3,7 @@
 #include "defaultlimits.h"
 #include "enginecore.h"
 #include "enginetimers.h"
+#include "queuedcall.h"
 #include "wire/jobjson.h"
 
 #include <QRandomGenerator>
@@ -55,7 +56,7 @@ bool isPlainText(const QString& text, qsizetype maxLength)
 template <typename Callback, typename Value> void post(QObject* context, const Callback& callback, Value value)
 {
     // Always queued: the caller may hold locks, and answers never run inside the call that asked.
-    QMetaObject::invokeMethod(
+    QueuedCall::invoke(
         context, [callback, value = std::move(value)] { callback(value); }, Qt::QueuedConnection);
 }
 
@@ -224,12 +225,12 @@ void EngineCore::answerLeaseLater(QList<LeaseGrant> grants, QObject* context, En
         }
         if (error.isEmpty()) {
             // Nobody to answer any more: the jobs go back now rather than when the leases run out.
-            QMetaObject::invokeMethod(m_timers, [this, grants] { releaseLeases(grants); });
+            QueuedCall::invoke(m_timers, [this, grants] { releaseLeases(grants); });
             return;
         }
         // Not durable: the worker hears so, and the jobs go back as if never leased. On the
         // timer thread: this callback may run inside a store call made under the engine's lock.
-        QMetaObject::invokeMethod(m_timers, [this, grants] { releaseLeases(grants); });
+        QueuedCall::invoke(m_timers, [this, grants] { releaseLeases(grants); });
         if (context)
             post(context, callback, EngineResult<QList<LeaseGrant>>(storageFailed(error)));
     });

@@ -2,7 +2,9 @@
 
 #include "threadsanitizer.h"
 
+#include <QtConcurrent/QtConcurrentRun>
 #include <QThread>
+#include <QThreadPool>
 #include <QThreadStorage>
 
 // A QThread whose end ThreadSanitizer can see: call markJoinable() before start() and
@@ -48,6 +50,34 @@ inline bool waitJoined(QThread& thread, QDeadlineTimer deadline = QDeadlineTimer
         __tsan_acquire(&thread);
 #endif
     return ended;
+}
+
+// The same for a pool's tasks: start them with runInPool() and wait with waitPoolDone().
+//
+// A pool thread takes its task, and the pool waits for it, under the pool's locks inside
+// libQt6Core. Each task acquires the pool's address first and releases it last; the owner acquires
+// it once the pool is done. The task's own storage is filled unrecorded, since Qt hands it over.
+template <typename Task> void runInPool(QThreadPool& pool, Task&& task)
+{
+#ifdef QUEUELAB_TSAN
+    __tsan_release(&pool);
+    UnrecordedAccesses handOver;
+    static_cast<void>(QtConcurrent::run(&pool, [&pool, task = std::forward<Task>(task)]() mutable {
+        __tsan_acquire(&pool);
+        task();
+        __tsan_release(&pool);
+    }));
+#else
+    static_cast<void>(QtConcurrent::run(&pool, std::forward<Task>(task)));
+#endif
+}
+
+inline void waitPoolDone(QThreadPool& pool)
+{
+    pool.waitForDone();
+#ifdef QUEUELAB_TSAN
+    __tsan_acquire(&pool);
+#endif
 }
 
 } // namespace ThreadJoin

@@ -13,4 +13,31 @@
 
 #ifdef QUEUELAB_TSAN
 #include <sanitizer/tsan_interface.h>
+
+extern "C" {
+// Exported by the runtime, though GCC 12's header does not declare them.
+void __tsan_ignore_thread_begin();
+void __tsan_ignore_thread_end();
+}
 #endif
+
+// While it lives, ThreadSanitizer records none of this thread's reads and writes: for memory that
+// uninstrumented Qt allocates or fills here and hands to another thread. A no-op in other builds.
+class UnrecordedAccesses
+{
+public:
+#ifdef QUEUELAB_TSAN
+    UnrecordedAccesses()
+    {
+        __tsan_ignore_thread_begin();
+    }
+    ~UnrecordedAccesses()
+    {
+        __tsan_ignore_thread_end();
+    }
+#else
+    UnrecordedAccesses() = default;
+#endif
+    UnrecordedAccesses(const UnrecordedAccesses&) = delete;
+    UnrecordedAccesses& operator=(const UnrecordedAccesses&) = delete;
+};

@@ -1,11 +1,12 @@
 #include "faktoryserver.h"
 
+#include "engine/queuedcall.h"
 #include "engine/threadjoin.h"
 #include "faktoryservice.h"
 
 template <typename Work> void FaktoryServer::onThread(Work&& work)
 {
-    QMetaObject::invokeMethod(m_anchor, std::forward<Work>(work), Qt::BlockingQueuedConnection);
+    QueuedCall::invoke(m_anchor, std::forward<Work>(work), Qt::BlockingQueuedConnection);
 }
 
 FaktoryServer::FaktoryServer(Engine* engine, const FaktoryConfig& config)
