@@ -16,30 +16,30 @@ bool isDigits(QByteArrayView text, qsizetype maxSize)
     return true;
 }
 
-// Up to three digits, already checked: QByteArrayView::toInt() goes through the locale code.
-int decimalValue(QByteArrayView digits)
-{
-    int value = 0;
-    for (const char c : digits)
-        value = value * 10 + (c - '0');
-    return value;
-}
-
 bool isLoopbackIpv4(QByteArrayView host)
 {
-    // Exactly four parts: a fifth (127.0.0.1.2) is a host name, not this address.
-    for (int part = 0; part < 4; ++part) {
-        const bool last = part == 3;
-        const qsizetype dot = host.indexOf('.');
-        if ((dot < 0) != last)
+    // 127.a.b.c: exactly four parts (a fifth, as in 127.0.0.1.2, makes a host name), each of one
+    // to three digits and at most 255. Read in one pass: every request's Host comes here.
+    if (!host.startsWith("127."))
+        return false;
+    int parts = 2; // the part being read
+    int digits = 0;
+    int value = 0;
+    for (const char c : host.sliced(4)) {
+        if (c == '.') {
+            if (digits == 0 || ++parts > 4)
+                return false;
+            digits = 0;
+            value = 0;
+            continue;
+        }
+        if (c < '0' || c > '9' || ++digits > 3)
             return false;
-        const QByteArrayView digits = last ? host : host.first(dot);
-        if (!isDigits(digits, 3) || decimalValue(digits) > 255 || (part == 0 && digits != "127"))
+        value = value * 10 + (c - '0');
+        if (value > 255)
             return false;
-        if (!last)
-            host = host.sliced(dot + 1);
     }
-    return true;
+    return parts == 4 && digits > 0;
 }
 
 } // namespace
