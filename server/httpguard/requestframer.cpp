@@ -250,7 +250,8 @@ RequestFramer::Event RequestFramer::next(QByteArrayView& input)
         }
         consume(input, take);
         const Event event = m_state == State::RequestLine ? requestLine(line) : headerLine(line);
-        m_line.resize(0); // keeps the capacity
+        if (!m_line.isEmpty()) // resize() is an out-of-line call per line otherwise
+            m_line.resize(0); // keeps the capacity
         if (event != Event::NeedMore)
             return event;
     }
@@ -338,8 +339,10 @@ RequestFramer::Event RequestFramer::headerLine(QByteArrayView line)
             return fail(400, "bad_request", "control character in a header value");
     }
     const QByteArrayView value = trimmedOws(raw);
+    // Grown and copied into, not append()ed: in Qt 6.4 that goes through insert().
     const qsizetype at = m_head.fieldBytes.size();
-    m_head.fieldBytes.append(line.data(), line.size());
+    m_head.fieldBytes.resize(at + line.size());
+    std::memcpy(m_head.fieldBytes.data() + at, line.data(), size_t(line.size()));
     m_head.fields.append({ at, name.size(), at + (value.data() - line.data()), value.size() });
 
     switch (name.size()) {
