@@ -768,6 +768,80 @@ private Q_SLOTS:
         QCOMPARE(reopened->maxId(), 3 + finished);
     }
 
+    void aRevivalOfAJobPrunedMeanwhileStoresItAgain()
+    {
+        // The engine reads a failed job and queues its revival under its own lock; the writer
+        // prunes without that lock and may delete the row in between. The revival must not be lost.
+        auto store = openedStore(0);
+        Durability stored;
+        store->insert(
+            { makeJob(1, JobStatus::Failed), makeJob(2, JobStatus::Failed), makeJob(3, JobStatus::Cancelled) },
+            stored.callback());
+        QTRY_COMPARE(stored.calls(), 1);
+        QTRY_COMPARE(store->stats().prunedRows, quint64(3));
+        QCOMPARE(store->find(2), std::nullopt);
+        StatusCounts prunedFailed {};
+        prunedFailed[std::size_t(JobStatus::Failed)] = 2;
+        prunedFailed[std::size_t(JobStatus::Cancelled)] = 1;
+        QVERIFY(store->takePruned().value(u"default"_s) == prunedFailed); // the engine uncounts them
+
+        Job revived = makeJob(2, JobStatus::Queued);
+        revived.attempts = 1;
+        store->update(revived);
+        Durability updated;
+        store->whenDurable(updated.callback());
+        QTRY_COMPARE(updated.calls(), 1);
+        QCOMPARE(updated.error(), QString());
+        QCOMPARE(store->find(2), revived);
+        QCOMPARE(store->countByStatus()[std::size_t(JobStatus::Queued)], 1);
+        // The engine counted the revival itself: the prune it heard of is taken back.
+        StatusCounts takenBack {};
+        takenBack[std::size_t(JobStatus::Failed)] = -1;
+        QVERIFY(store->takePruned().value(u"default"_s) == takenBack);
+
+        // A job that was never stored stays unstored: only a row pruned lately comes back.
+        store->update(makeJob(40, JobStatus::Queued));
+        Durability ignored;
+        store->whenDurable(ignored.callback());
+        QTRY_COMPARE(ignored.calls(), 1);
+        QCOMPARE(store->find(40), std::nullopt);
+        store->close();
+
+        auto reopened = openedStore(0);
+        QCOMPARE(ids(reopened->loadUnfinished()), QList<JobId> { 2 });
+        QCOMPARE(reopened->find(2), revived);
+    }
+
+    void aRevivedJobLeavesItsKeyToTheJobThatTookItMeanwhile()
+    {
+        auto store = openedStore(0);
+        Job failed = makeJob(1, JobStatus::Failed);
+        failed.idempotencyKey = u"order-1"_s;
+        Durability stored;
+        store->insert({ failed, makeJob(2, JobStatus::Failed) }, stored.callback());
+        QTRY_COMPARE(stored.calls(), 1);
+        QTRY_COMPARE(store->stats().prunedRows, quint64(2));
+        Job newer = makeJob(3);
+        newer.idempotencyKey = u"order-1"_s; // free since the prune
+        Durability submitted;
+        store->insert({ newer }, submitted.callback());
+        QTRY_COMPARE(submitted.calls(), 1);
+        QCOMPARE(submitted.error(), QString());
+
+        Job revived = failed;
+        revived.status = JobStatus::Queued;
+        store->update(revived);
+        Durability updated;
+        store->whenDurable(updated.callback());
+        QTRY_COMPARE(updated.calls(), 1);
+        QCOMPARE(updated.error(), QString()); // the batch is not refused for it
+        const std::optional<Job> found = store->find(1);
+        QVERIFY(found);
+        QCOMPARE(found->status, JobStatus::Queued);
+        QCOMPARE(found->idempotencyKey, QString());
+        QCOMPARE(store->findByIdempotencyKey(u"order-1"_s)->id, JobId(3));
+    }
+
     void pruningNeverReusesIds()
     {
         auto store = openedStore(0);

@@ -294,6 +294,11 @@ void SqliteJobStore::commit(SqliteWriter& writer, const std::shared_ptr<const St
             ++m_stats.commits;
             m_stats.insertedRows += outcome.inserted;
             m_stats.updatedRows += outcome.updated;
+            for (auto it = outcome.unpruned.cbegin(); it != outcome.unpruned.cend(); ++it) {
+                StatusCounts& pruned = m_pruned[it.key()];
+                for (std::size_t i = 0; i < pruned.size(); ++i)
+                    pruned[i] -= (*it)[i];
+            }
         }
         updateWriterStats(writer);
     }

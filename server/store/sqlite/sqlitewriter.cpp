@@ -198,6 +198,7 @@ void SqliteWriter::fail(Outcome& outcome, const QString& message)
     outcome.inserted = 0;
     outcome.updated = 0;
     outcome.removed.clear();
+    outcome.unpruned.clear();
 }
 
 SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString& refusal)
@@ -213,6 +214,7 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
     Changes changes;
     changes.statuses.reserve(batch.entries().size());
     JobId maxInserted = m_maxId;
+    int restored = 0; // rows pruned lately and stored again
     for (qsizetype call = 0; call < batch.inserts().size(); ++call) {
         const StoreBatch::InsertCall& insert = batch.inserts().at(call);
         // A savepoint makes a multi-job call all-or-none; a single INSERT is atomic by itself.
@@ -271,7 +273,12 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
         if (m_db.changes() > 0 && before) {
             ++outcome.updated;
             changes.change(id, *before, job.status);
+        } else if (m_db.changes() == 0 && !isFinished(job.status) && restorePruned(job, changes, outcome)) {
+            ++outcome.updated;
+            ++restored;
         }
+        if (!outcome.error.isEmpty())
+            return outcome;
     }
 
     // After the updates: a job retried meanwhile is not finished any more, and stays.
@@ -329,7 +336,7 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
     }
 
     m_maxId = maxInserted;
-    m_textPending += outcome.inserted; // the insert trigger lists them
+    m_textPending += outcome.inserted + restored; // the insert trigger lists them
     for (std::size_t i = 0; i < m_counts.size(); ++i)
         m_counts[i] += changes.counts[i];
     for (const auto& [id, status] : std::as_const(changes.statuses)) {
@@ -338,7 +345,35 @@ SqliteWriter::Outcome SqliteWriter::write(const StoreBatch& batch, const QString
         else
             m_unfinished.insert(id, status);
     }
+    m_prunedBefore = std::exchange(m_prunedLately, {});
     return outcome;
+}
+
+bool SqliteWriter::restorePruned(const Job& job, Changes& changes, Outcome& outcome)
+{
+    auto pruned = m_prunedLately.constFind(job.id);
+    if (pruned == m_prunedLately.cend()) {
+        pruned = m_prunedBefore.constFind(job.id);
+        if (pruned == m_prunedBefore.cend())
+            return false;
+    }
+    WriterStatements& s = *m_statements;
+    JobRow::bindInsert(s.insert, job);
+    bool stored = s.insert.run();
+    if (!stored && s.insert.constraintViolated() && !job.idempotencyKey.isEmpty()) {
+        // Its idempotency key, free since the prune, names a newer job now, which keeps it.
+        Job keyless = job;
+        keyless.idempotencyKey.clear();
+        JobRow::bindInsert(s.insert, keyless);
+        stored = s.insert.run();
+    }
+    if (!stored) {
+        fail(outcome, u"Cannot store job %1 again: %2"_s.arg(QString::number(job.id), s.insert.errorText()));
+        return false;
+    }
+    changes.add(job.id, job.status);
+    ++outcome.unpruned[pruned->queue][std::size_t(pruned->status)];
+    return true;
 }
 
 int SqliteWriter::rolledBack(const SqliteStatement& failed, QString* error)
@@ -382,12 +417,15 @@ int SqliteWriter::prune(qint64 keep, int maxRows, QHash<QString, StatusCounts>* 
         s.oldestFinished.bindInt(i, rows);
     StatusCounts pruned {};
     QHash<QString, StatusCounts> prunedByQueue;
+    QHash<JobId, PrunedJob> prunedJobs;
     JobId upTo = 0;
     while (s.oldestFinished.next()) {
         upTo = s.oldestFinished.integer(0);
         if (const auto status = jobStatusFromString(s.oldestFinished.text(1))) {
+            const QString queue = s.oldestFinished.text(2);
             ++pruned[std::size_t(*status)];
-            ++prunedByQueue[s.oldestFinished.text(2)][std::size_t(*status)];
+            ++prunedByQueue[queue][std::size_t(*status)];
+            prunedJobs.insert(upTo, PrunedJob { queue, *status });
         }
     }
     s.oldestFinished.reset();
@@ -408,6 +446,7 @@ int SqliteWriter::prune(qint64 keep, int maxRows, QHash<QString, StatusCounts>* 
         m_counts[i] -= pruned[i];
         deleted += int(pruned[i]);
     }
+    m_prunedBefore = std::exchange(m_prunedLately, std::move(prunedJobs));
     *byQueue = std::move(prunedByQueue);
     return deleted;
 }

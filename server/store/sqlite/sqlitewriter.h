@@ -27,6 +27,9 @@ public:
         int inserted = 0; // rows
         int updated = 0;
         QList<qint64> removed; // rows, one per removal of the batch
+        // Jobs that retention pruned while the engine revived them, stored again: per queue,
+        // the status each was pruned in, whose prune this takes back.
+        QHash<QString, StatusCounts> unpruned;
     };
 
     SqliteWriter();
@@ -68,8 +71,16 @@ public:
 
 private:
     struct Changes;
+    struct PrunedJob
+    {
+        QString queue;
+        JobStatus status;
+    };
 
     bool loadCounts(QString* error);
+    // A revival whose row retention has just pruned (the engine read the job before the prune
+    // and queued its update after it): the row goes back. False if the job was not pruned lately.
+    bool restorePruned(const Job& job, Changes& changes, Outcome& outcome);
     std::optional<JobStatus> storedStatus(JobId id);
     void fail(Outcome& outcome, const QString& message);
     // A maintenance transaction (pruning, indexing) that `failed` broke: rolled back, its error
@@ -84,6 +95,10 @@ private:
     QHash<QString, StatusCounts> m_queueCountsAtOpen;
     QHash<JobId, JobStatus> m_unfinished; // status of every stored job not finished yet
     JobId m_maxId = 0; // highest id ever stored, also after pruning
+    // The jobs of the last two prunes, until two batches have committed since: a revival read
+    // before a prune reaches the writer with one of the next batches.
+    QHash<JobId, PrunedJob> m_prunedLately;
+    QHash<JobId, PrunedJob> m_prunedBefore;
     qint64 m_textPending = 0;
     QStringList m_declaredTypes;
     QByteArray m_settings;
