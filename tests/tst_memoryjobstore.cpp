@@ -143,6 +143,31 @@ private Q_SLOTS:
         QCOMPARE(succeededCount(store), 2);
         QCOMPARE(store.find(1)->status, JobStatus::Queued);
     }
+
+    void aRevivalOfAJobPrunedMeanwhileTakesItsPruneBack()
+    {
+        // The engine reads a finished job and revives it under its lock, but submissions insert
+        // (and so prune) outside that lock: the job may be pruned in between.
+        MemoryJobStore store(0);
+        store.insert({ queuedJob(1, QStringLiteral("key-1")) }, {});
+        store.update(finished(queuedJob(1, QStringLiteral("key-1"))));
+        store.insert({ queuedJob(2) }, {}); // prunes job 1
+        QCOMPARE(store.find(1), std::nullopt);
+        QCOMPARE(store.takePruned().value(QStringLiteral("default"))[std::size_t(JobStatus::Succeeded)], 1);
+
+        store.update(queuedJob(1, QStringLiteral("key-1"))); // the revival
+        QCOMPARE(store.find(1)->status, JobStatus::Queued);
+        QCOMPARE(store.findByIdempotencyKey(QStringLiteral("key-1"))->id, JobId(1));
+        // The engine counted the revival itself: the prune it heard of is taken back.
+        QCOMPARE(store.takePruned().value(QStringLiteral("default"))[std::size_t(JobStatus::Succeeded)], -1);
+
+        // A key taken by a newer job meanwhile stays with it.
+        store.update(finished(queuedJob(1, QStringLiteral("key-1"))));
+        store.insert({ queuedJob(3) }, {}); // prunes job 1 again
+        store.insert({ queuedJob(4, QStringLiteral("key-1")) }, {});
+        store.update(queuedJob(1, QStringLiteral("key-1")));
+        QCOMPARE(store.findByIdempotencyKey(QStringLiteral("key-1"))->id, JobId(4));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestMemoryJobStore)

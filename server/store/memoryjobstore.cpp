@@ -4,6 +4,11 @@
 #include <utility>
 #include <vector>
 
+namespace {
+// A revival races a prune by a lock section's length; at the insert rate this is far more.
+constexpr std::size_t prunedRemembered = 4096;
+} // namespace
+
 MemoryJobStore::MemoryJobStore(int keepFinished)
     : m_keepFinished(keepFinished)
     , m_slack(std::clamp(keepFinished / 10, 0, 10000))
@@ -103,7 +108,8 @@ void MemoryJobStore::setUnavailable(const QString& reason)
 void MemoryJobStore::update(const Job& job)
 {
     QMutexLocker lock(&m_mutex);
-    m_jobs.insert_or_assign(job.id, job);
+    if (m_jobs.insert_or_assign(job.id, job).second && !isFinished(job.status))
+        unpruneLocked(job);
     // Jobs mostly finish in the order they came: the new id goes at the end, or is not there.
     const bool atEnd = m_finished.empty() || m_finished.back() < job.id;
     const auto at = atEnd ? m_finished.end() : std::lower_bound(m_finished.begin(), m_finished.end(), job.id);
@@ -128,9 +134,24 @@ void MemoryJobStore::pruneLocked(int slack, qsizetype maxJobs)
             ++m_pruned[it->second.queue][std::size_t(it->second.status)];
             if (!it->second.idempotencyKey.isEmpty())
                 m_keys.remove(it->second.idempotencyKey);
+            m_prunedLately.push_back(PrunedJob { oldest, it->second.queue, it->second.status });
+            if (m_prunedLately.size() > prunedRemembered)
+                m_prunedLately.pop_front();
             m_jobs.erase(it);
         }
     }
+}
+
+void MemoryJobStore::unpruneLocked(const Job& job)
+{
+    const auto pruned = std::find_if(m_prunedLately.crbegin(), m_prunedLately.crend(),
+        [&job](const PrunedJob& candidate) { return candidate.id == job.id; });
+    if (pruned == m_prunedLately.crend())
+        return;
+    --m_pruned[pruned->queue][std::size_t(pruned->status)];
+    if (!job.idempotencyKey.isEmpty() && !m_keys.contains(job.idempotencyKey)) // else a newer job's now
+        m_keys.insert(job.idempotencyKey, job.id);
+    m_prunedLately.erase(std::next(pruned).base());
 }
 
 std::optional<Job> MemoryJobStore::find(JobId id) const

@@ -45,6 +45,16 @@ public:
 private:
     void insertLocked(const QList<Job>& jobs);
     void pruneLocked(int slack, qsizetype maxJobs);
+    // A revival of a job pruned since the engine read it (inserts prune outside the engine's
+    // lock): takes back that job's share of the prune and its idempotency key.
+    void unpruneLocked(const Job& job);
+
+    struct PrunedJob
+    {
+        JobId id;
+        QString queue;
+        JobStatus status;
+    };
 
     const int m_keepFinished;
     const int m_slack; // finished jobs beyond m_keepFinished left to the next insert
@@ -53,6 +63,7 @@ private:
     std::deque<JobId> m_finished; // ids of finished jobs, ascending, for pruning: no tree to rebalance
     QHash<QString, JobId> m_keys;
     QHash<QString, StatusCounts> m_pruned; // since the last takePruned()
+    std::deque<PrunedJob> m_prunedLately; // the newest pruned, a few thousand: what a revival can race
     QStringList m_declaredTypes;
     QString m_unavailable; // set: inserts fail with it (the "store unavailable" fault)
     QJsonObject m_settings;
